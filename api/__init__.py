@@ -1,0 +1,1 @@
+"""HTTP side of perfledger: the Litestar app, its dialects, auth, and the CLI."""

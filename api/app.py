@@ -1,0 +1,76 @@
+"""The Litestar app factory: dialect routers, auth, errors and OpenAPI, wired once."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import (
+    Components,
+    Reference,
+    SecurityRequirement,
+    SecurityScheme,
+)
+
+from api.auth import PUBLIC_PATHS, CredentialMiddleware
+from api.bootstrap import Container
+from api.dependencies import provide_container, provide_principal
+from api.errors import EXCEPTION_HANDLERS
+from api.v1 import v1_router
+
+SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
+    "BearerToken": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="HS256 JWT with sub, org, scopes and exp claims",
+    ),
+    "ApiKey": SecurityScheme(
+        type="apiKey",
+        name="X-API-Key",
+        security_scheme_in="header",
+        description="Key minted by `perfledger api-key create`",
+    ),
+    "ArcannaApiKey": SecurityScheme(
+        type="apiKey", name="X-Arcanna-Api-Key", security_scheme_in="header"
+    ),
+}
+SECURITY: list[SecurityRequirement] = [{"BearerToken": []}, {"ApiKey": []}, {"ArcannaApiKey": []}]
+
+
+@get("/health", operation_id="health", tags=["service"], security=[])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(container: Container) -> Litestar:
+    return Litestar(
+        route_handlers=[health, v1_router],
+        state=State(
+            {
+                "container": container,
+                "ledger": container.ledger,
+                "jwt_secret": container.settings.jwt_secret,
+            }
+        ),
+        dependencies={
+            "container": Provide(provide_container, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=container.settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="perfledger",
+            version="0.1.0",
+            description="Event-sourced model-performance backend",
+            components=Components(security_schemes=SECURITY_SCHEMES),
+            security=SECURITY,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

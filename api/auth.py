@@ -1,0 +1,149 @@
+"""Credentials: JWT bearer tokens and API keys, scopes, and the guards that check them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+)
+
+from domain.application import PerfLedger
+from domain.values import Caller
+
+ADMIN = "organization:admin"
+VIEWER = "organization:viewer"
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/api/v2/health/?$",
+    "^/v3/server-info$",
+    "^/v3/version-compatibility$",
+    "^/schema",
+]
+
+
+@dataclass(frozen=True)
+class Principal:
+    organization_id: str
+    organization_name: str | None
+    subject: str
+    scopes: frozenset[str]
+
+    def has(self, scope: str) -> bool:
+        if ADMIN in self.scopes or scope in self.scopes:
+            return True
+        is_read = scope.endswith(":read") or scope.startswith("read:")
+        return is_read and VIEWER in self.scopes
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(self.organization_id, self.subject)
+
+
+def mint_token(
+    secret: str,
+    organization_id: str,
+    scopes: Iterable[str],
+    subject: str = "admin",
+    organization_name: str | None = None,
+    ttl_seconds: int = 3600,
+) -> str:
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "org": organization_id,
+        "scopes": sorted(set(scopes)),
+        "exp": int(time.time()) + ttl_seconds,
+    }
+    if organization_name:
+        claims["org_name"] = organization_name
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def principal_from_token(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "org"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise NotAuthorizedException("Bearer token has expired; mint a new one") from None
+    except jwt.InvalidTokenError as error:
+        raise NotAuthorizedException(f"Invalid bearer token: {error}") from None
+    scopes = claims.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise NotAuthorizedException("Invalid bearer token: 'scopes' must be a list of strings")
+    return Principal(
+        _organization(claims["org"]), claims.get("org_name"), str(claims["sub"]), frozenset(scopes)
+    )
+
+
+def _organization(value: object) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise NotAuthorizedException("Invalid bearer token: 'org' must be a UUID") from None
+
+
+class CredentialMiddleware(AbstractAuthenticationMiddleware):
+    """Accepts `Authorization: Bearer <JWT>` or `X-Arcanna-Api-Key` / `X-API-Key`."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        state = connection.app.state
+        header = connection.headers.get("authorization")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthorizedException("Authorization header must be 'Bearer <token>'")
+            return AuthenticationResult(
+                principal_from_token(state.jwt_secret, token.strip()), token
+            )
+        key = connection.headers.get("x-arcanna-api-key") or connection.headers.get("x-api-key")
+        if key:
+            ledger: PerfLedger = state.ledger
+            api_key = await anyio.to_thread.run_sync(ledger.find_api_key, key.strip())
+            if api_key is None:
+                raise NotAuthorizedException("Unknown or revoked API key")
+            principal = Principal(
+                api_key.organization_id, None, f"api-key:{api_key.id}", frozenset(api_key.scopes)
+            )
+            return AuthenticationResult(principal, key)
+        raise NotAuthorizedException(
+            "No credential: send 'Authorization: Bearer <token>' or an 'X-API-Key' header"
+        )
+
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def requires(*scopes: str) -> Guard:
+    """A guard passing when the credential holds every one of `scopes`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        missing = [scope for scope in scopes if not principal.has(scope)]
+        if missing:
+            raise PermissionDeniedException(f"Missing scope(s): {', '.join(missing)}")
+
+    return guard
+
+
+def requires_any(*scopes: str) -> Guard:
+    """A guard passing when the credential holds at least one of `scopes`."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if not any(principal.has(scope) for scope in scopes):
+            raise PermissionDeniedException(f"Needs one of the scopes: {', '.join(scopes)}")
+
+    return guard

@@ -1,0 +1,39 @@
+"""The composition root: builds the ledger, the read side and the app from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from api.settings import Settings
+from domain.application import PerfLedger
+from projections.catalogue import all_projections
+from projections.database import Database
+from projections.engine import Engine
+from projections.event_log import EventLog
+
+
+def _no_wake() -> None:
+    """Without an in-process scheduler, the worker polls on its own."""
+
+
+@dataclass
+class Container:
+    settings: Settings
+    database: Database
+    ledger: PerfLedger
+    engine: Engine
+    wake_catch_up: Callable[[], None] = field(default=_no_wake)
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.database.close()
+
+
+def build_container(settings: Settings) -> Container:
+    database = settings.storage.open_database()
+    with database.schema_lock():
+        ledger = PerfLedger(env=settings.storage.event_store_env())
+        engine = Engine(database, EventLog(ledger, database), all_projections())
+        engine.install()
+    return Container(settings, database, ledger, engine)

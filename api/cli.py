@@ -1,0 +1,280 @@
+"""The `perfledger` command: serve, worker, token, api-key, rebuild."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import uuid
+from collections.abc import Sequence
+
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from api.auth import ADMIN, mint_token
+from api.bootstrap import Container, build_container
+from api.settings import Settings
+from domain.values import Caller
+from scheduler.jobs import JobContext
+from scheduler.leader import FileLeadership, Leadership, PostgresLeadership
+from scheduler.runner import Worker
+from scheduler.wakeups import EventListener
+
+FIRST_TOKEN_TTL = 30 * 24 * 3600
+PROGRESS_COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
+ENVIRONMENT_HELP = (
+    "Configuration comes from the environment: PERFLEDGER_DATA_DIR (default ./var), "
+    "PERFLEDGER_DATABASE_URL (postgresql://..., default: embedded SQLite), "
+    "PERFLEDGER_JWT_SECRET, PERFLEDGER_HOST, PERFLEDGER_PORT, PERFLEDGER_MAX_BODY_BYTES."
+)
+
+
+def leadership_for(settings: Settings) -> Leadership:
+    if settings.storage.database_url is not None:
+        return PostgresLeadership(settings.storage.database_url)
+    return FileLeadership(settings.storage.data_dir / "scheduler.lock")
+
+
+def start_worker(container: Container) -> Worker:
+    """Campaigns for the scheduler jobs in this process; PostgreSQL NOTIFY also wakes them."""
+    context = JobContext(container.engine, container.ledger)
+    worker = Worker(context, leadership_for(container.settings))
+    url = container.settings.storage.database_url
+    if url is not None:
+        EventListener(url, worker.wake_catch_up).start()
+    worker.start()
+    return worker
+
+
+def wake_after_commands(container: Container, worker: Worker | None) -> None:
+    """After each command: run catch-up here if we lead, and tell other processes."""
+    announce = container.database.announce_new_events
+    if worker is None:
+        container.wake_catch_up = announce
+        return
+    local = worker.wake_catch_up
+
+    def wake_everyone() -> None:
+        local()
+        announce()
+
+    container.wake_catch_up = wake_everyone
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    container = build_container(settings)
+    if settings.secret_was_generated:
+        print_first_token(settings)
+    worker = None if args.no_scheduler else start_worker(container)
+    wake_after_commands(container, worker)
+    try:
+        uvicorn.run(
+            create_app(container),
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+        container.close()
+
+
+def print_first_token(settings: Settings) -> None:
+    token = mint_token(
+        settings.jwt_secret,
+        settings.default_organization_id,
+        [ADMIN],
+        subject="admin",
+        ttl_seconds=FIRST_TOKEN_TTL,
+    )
+    print("First start: generated a signing secret in", settings.storage.data_dir)
+    print(
+        "An admin token for your organization (valid 30 days; mint more with `perfledger token`):"
+    )
+    print(token, flush=True)
+
+
+def work(args: argparse.Namespace, settings: Settings) -> None:
+    container = build_container(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    worker = start_worker(container)
+    logging.getLogger("perfledger").info("worker started; campaigning for leadership")
+    stop.wait()
+    worker.stop()
+    container.close()
+
+
+def token(args: argparse.Namespace, settings: Settings) -> None:
+    organization = str(uuid.UUID(args.org))
+    print(
+        mint_token(
+            settings.jwt_secret,
+            organization,
+            args.scope or [ADMIN],
+            args.sub,
+            args.org_name,
+            args.ttl,
+        )
+    )
+
+
+def api_key(args: argparse.Namespace, settings: Settings) -> None:
+    container = build_container(settings)
+    try:
+        if args.action == "create":
+            caller = Caller(str(uuid.UUID(args.org)), "cli")
+            key_id, key = container.ledger.mint_api_key(caller, args.scope or [ADMIN])
+            print(f"key id: {key_id} (revoke with `perfledger api-key revoke {key_id}`)")
+            print(key)
+        else:
+            container.ledger.revoke_api_key(uuid.UUID(args.key_id), "cli")
+            print(f"revoked {args.key_id}")
+    finally:
+        container.close()
+
+
+def rebuild(args: argparse.Namespace, settings: Settings) -> None:
+    container = build_container(settings)
+    names = args.projections or list(container.engine.projections)
+    unknown = set(names) - set(container.engine.projections)
+    if unknown:
+        sys.exit(
+            f"unknown projection(s): {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(container.engine.projections)}"
+        )
+    try:
+        with Progress(*PROGRESS_COLUMNS) as progress:
+            for name in names:
+                task = progress.add_task(f"rebuilding {name}", total=None)
+
+                def report(position: int, head: int, task_id: TaskID = task) -> None:
+                    progress.update(task_id, completed=position, total=head)
+
+                generation = container.engine.rebuild(name, report)
+                progress.update(task, description=f"rebuilt {name} (generation {generation})")
+    finally:
+        container.close()
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> None:
+    from api.demo import load_demo
+
+    container = build_container(settings)
+    organization = args.org or settings.default_organization_id
+    try:
+        with Progress(*PROGRESS_COLUMNS) as progress:
+            model_ids = load_demo(container, organization, progress)
+        with Progress(*PROGRESS_COLUMNS) as progress:
+            task = progress.add_task("projecting", total=None)
+            container.engine.catch_up_all(budget_seconds=600)
+            progress.update(task, total=1, completed=1)
+    finally:
+        container.close()
+    print(f"Loaded 3 models into organization {organization}:")
+    for model_id in model_ids:
+        print(f"  /api/v1/models/{model_id}/performance/summary")
+    print(
+        f"Read them with a token for that organization (`perfledger token --org {organization}`)."
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="perfledger", description=ENVIRONMENT_HELP)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser(
+        "serve", help="run the HTTP service (and the scheduler)", description=ENVIRONMENT_HELP
+    )
+    serve_cmd.add_argument(
+        "--no-scheduler", action="store_true", help="API only; run `perfledger worker` for the jobs"
+    )
+    serve_cmd.add_argument("--host")
+    serve_cmd.add_argument("--port", type=int)
+    commands.add_parser(
+        "worker",
+        help="run the scheduler alone (one active per database)",
+        description=ENVIRONMENT_HELP,
+    )
+    token_cmd = commands.add_parser(
+        "token", help="print a signed bearer token", description=ENVIRONMENT_HELP
+    )
+    token_cmd.add_argument("--org", required=True, help="organization id (a UUID)")
+    token_cmd.add_argument("--org-name")
+    token_cmd.add_argument("--sub", default="admin", help="the user the token speaks for")
+    token_cmd.add_argument(
+        "--scope", action="append", help="repeatable; default organization:admin"
+    )
+    token_cmd.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    key_cmd = commands.add_parser("api-key", help="create or revoke API keys")
+    key_actions = key_cmd.add_subparsers(dest="action", required=True)
+    create = key_actions.add_parser("create", description=ENVIRONMENT_HELP)
+    create.add_argument("--org", required=True)
+    create.add_argument("--scope", action="append")
+    revoke = key_actions.add_parser("revoke", description=ENVIRONMENT_HELP)
+    revoke.add_argument("key_id")
+    rebuild_cmd = commands.add_parser(
+        "rebuild", help="rebuild projections from position 0", description=ENVIRONMENT_HELP
+    )
+    rebuild_cmd.add_argument("projections", nargs="*", help="default: all")
+    demo_cmd = commands.add_parser(
+        "demo", help="load a small realistic data set", description=ENVIRONMENT_HELP
+    )
+    demo_cmd.add_argument("--org", help="organization id (default: the first-start one)")
+    return root
+
+
+COMMANDS = {
+    "serve": serve,
+    "worker": work,
+    "token": token,
+    "api-key": api_key,
+    "rebuild": rebuild,
+    "demo": demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        sys.exit(f"configuration error: {error}")
+    try:
+        COMMANDS[args.command](args, settings)
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+    except (psycopg.Error, PersistenceError) as error:
+        where = settings.storage.database_url or settings.storage.sqlite_path
+        sys.exit(
+            f"cannot use the database at {where}: {error}\n"
+            "Start the database server, or fix PERFLEDGER_DATABASE_URL / "
+            "PERFLEDGER_DATA_DIR."
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""v1 history: a model's domain events in order, its audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.params import Parameter
+
+from api.auth import Principal, requires_any
+from api.bootstrap import Container
+from api.consistency import answer, read_position
+from api.dependencies import parse_model_id
+from projections.history.queries import model_history
+from projections.registry.queries import find_model
+
+
+class HistoryEntry(msgspec.Struct):
+    position: int
+    type: str
+    at: str
+    actor: str
+    data: dict[str, Any]
+
+
+class HistoryController(Controller):
+    path = "/models/{model_id:str}/history"
+    tags = ["v1 history"]
+
+    @get(
+        "/", guards=[requires_any("model:read")], operation_id="v1ModelHistory", sync_to_thread=True
+    )
+    def history(
+        self,
+        model_id: str,
+        principal: Principal,
+        container: Container,
+        after: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
+        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+    ) -> Response[list[HistoryEntry]]:
+        position = read_position(container, ["registry", "history"], min_position)
+        model = find_model(
+            container.database, principal.organization_id, str(parse_model_id(model_id))
+        )
+        entries = model_history(container.database, model.model_id, after, limit)
+        return answer([HistoryEntry(**entry) for entry in entries], position)

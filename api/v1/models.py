@@ -1,0 +1,119 @@
+"""v1 models: the light registration twin of `POST /v3/models`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from api.auth import Principal, requires, requires_any
+from api.bootstrap import Container
+from api.consistency import answer, read_position
+from api.dependencies import parse_model_id
+from domain.records import Label
+from domain.timestamps import format_timestamp
+from domain.values import ModelDefinition
+from domain.vocabulary import Task
+from projections.registry.queries import ModelRow, find_model
+
+
+class ModelCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    task: Task
+    project_id: str | None = None
+    labels: list[Label] = []
+    positive_label: Label | None = None
+    inputs: list[str] = []
+    description: str = ""
+
+
+class ModelOut(msgspec.Struct):
+    id: str
+    name: str
+    project_id: str
+    task: str
+    labels: list[str]
+    positive_label: str | None
+    inputs: list[str]
+    description: str
+    promoted_version_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    position: int | None = None
+
+
+def model_out(row: ModelRow) -> ModelOut:
+    return ModelOut(
+        row.model_id,
+        row.name,
+        row.project_id,
+        row.task,
+        row.labels,
+        row.positive_label,
+        row.inputs,
+        row.description,
+        row.promoted_version_id,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+class ModelController(Controller):
+    path = "/models"
+    tags = ["v1 models"]
+
+    @post(
+        "/",
+        guards=[requires("model:write")],
+        operation_id="v1CreateModel",
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def create_model(
+        self, data: ModelCreate, principal: Principal, container: Container
+    ) -> ModelOut:
+        definition = ModelDefinition(
+            name=data.name,
+            task=data.task,
+            project_id=data.project_id,
+            labels=tuple(str(label) for label in data.labels),
+            positive_label=None if data.positive_label is None else str(data.positive_label),
+            inputs=tuple(data.inputs),
+            description=data.description,
+        )
+        model, position = container.ledger.register_model(principal.caller, definition)
+        container.wake_catch_up()
+        return ModelOut(
+            str(model.id),
+            model.name,
+            model.project_id,
+            str(model.task),
+            model.labels,
+            model.positive_label,
+            model.inputs,
+            model.description,
+            created_at=format_timestamp(model.created_on),
+            updated_at=format_timestamp(model.modified_on),
+            position=position,
+        )
+
+    @get(
+        "/{model_id:str}",
+        guards=[requires_any("model:read")],
+        operation_id="v1GetModel",
+        sync_to_thread=True,
+    )
+    def get_model(
+        self,
+        model_id: str,
+        principal: Principal,
+        container: Container,
+        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+    ) -> Response[ModelOut]:
+        position = read_position(container, ["registry"], min_position)
+        row = find_model(
+            container.database, principal.organization_id, str(parse_model_id(model_id))
+        )
+        return answer(model_out(row), position)

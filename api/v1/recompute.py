@@ -1,0 +1,76 @@
+"""v1 recompute requests: ask for cached metrics to be recomputed, then follow the request."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from api.auth import Principal, requires, requires_any
+from api.bootstrap import Container
+from api.consistency import answer, read_position
+from api.dependencies import parse_model_id
+from domain.errors import NotFound
+from domain.timestamps import format_timestamp
+from domain.vocabulary import DatasetSplit
+from projections.recompute.queries import find_request
+
+
+class RecomputeAsk(msgspec.Struct, forbid_unknown_fields=True):
+    version_id: str | None = None
+    dataset_split: DatasetSplit | None = None
+
+
+class RecomputeQueued(msgspec.Struct):
+    request_id: str
+    status: str
+    requested_at: str
+    position: int | None
+
+
+class RecomputeStatus(msgspec.Struct):
+    request_id: str
+    model_id: str
+    version_id: str | None
+    dataset_split: str | None
+    status: str
+    attempts: int
+    requested_at: str
+    started_at: str | None
+    finished_at: str | None
+    outcome: dict[str, Any] | None
+    error: str | None
+
+
+class RecomputeController(Controller):
+    tags = ["v1 recompute"]
+
+    @post("/models/{model_id:str}/performance/recompute", guards=[requires("model:write")],
+          operation_id="v1RequestRecompute", status_code=202, sync_to_thread=True)
+    def request_recompute(self, model_id: str, principal: Principal, container: Container,
+                          data: RecomputeAsk | None = None) -> RecomputeQueued:
+        """A request while one for the same scope is pending answers that one instead."""
+        ask = data or RecomputeAsk()
+        split = None if ask.dataset_split is None else str(ask.dataset_split)
+        request, position = container.ledger.request_recompute(
+            principal.caller, parse_model_id(model_id), ask.version_id, split)
+        container.wake_catch_up()
+        return RecomputeQueued(str(request.id), request.status,
+                               format_timestamp(request.created_on), position)
+
+    @get("/recompute-requests/{request_id:str}", guards=[requires_any("model:read")],
+         operation_id="v1RecomputeRequest", sync_to_thread=True)
+    def recompute_request(
+        self, request_id: str, principal: Principal, container: Container,
+        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+    ) -> Response[RecomputeStatus]:
+        position = read_position(container, ["recompute"], min_position)
+        try:
+            request_uuid = str(uuid.UUID(request_id))
+        except ValueError:
+            raise NotFound(f"Recompute request '{request_id}' not found") from None
+        row = find_request(container.database, principal.organization_id, request_uuid)
+        return answer(RecomputeStatus(**vars(row)), position)

@@ -1,0 +1,127 @@
+"""v1 ingestion: prediction batches and late labels, one event per batch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, post
+
+from api.auth import Principal, requires
+from api.bootstrap import Container
+from api.consistency import read_position
+from api.dependencies import parse_model_id
+from api.errors import NotReady
+from domain.records import LabelRecord, PredictionRecord
+from domain.values import BatchReceipt
+from domain.vocabulary import DatasetSplit
+from projections.performance.queries import pending_row_ids
+
+BatchId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class PredictionBatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    dataset_split: DatasetSplit
+    records: list[PredictionRecord]
+    batch_id: BatchId | None = None
+
+
+class PredictionsAccepted(msgspec.Struct):
+    accepted: int
+    batch_id: str
+    position: int
+
+
+class LabelBatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    dataset_split: DatasetSplit
+    labels: list[LabelRecord]
+    batch_id: BatchId | None = None
+
+
+class LabelsAccepted(msgspec.Struct):
+    accepted: int
+    unknown_row_ids: list[str] | None
+    position: int
+
+
+class RowsController(Controller):
+    path = "/models/{model_id:str}/versions/{version_id:str}"
+    tags = ["v1 ingestion"]
+
+    @post(
+        "/predictions",
+        guards=[requires("dataset:write")],
+        operation_id="v1RecordPredictions",
+        status_code=202,
+        sync_to_thread=True,
+    )
+    def record_predictions(
+        self,
+        model_id: str,
+        version_id: str,
+        data: PredictionBatchIn,
+        principal: Principal,
+        container: Container,
+    ) -> PredictionsAccepted:
+        receipt = container.ledger.record_predictions(
+            principal.caller,
+            parse_model_id(model_id),
+            version_id,
+            data.dataset_split,
+            data.records,
+            data.batch_id,
+        )
+        container.wake_catch_up()
+        return PredictionsAccepted(
+            receipt.accepted, receipt.batch_id, position_of(container, receipt)
+        )
+
+    @post(
+        "/labels",
+        guards=[requires("dataset:write")],
+        operation_id="v1RecordLabels",
+        status_code=202,
+        sync_to_thread=True,
+    )
+    def record_labels(
+        self,
+        model_id: str,
+        version_id: str,
+        data: LabelBatchIn,
+        principal: Principal,
+        container: Container,
+    ) -> LabelsAccepted:
+        model_uuid = parse_model_id(model_id)
+        receipt = container.ledger.record_labels(
+            principal.caller, model_uuid, version_id, data.dataset_split, data.labels, data.batch_id
+        )
+        container.wake_catch_up()
+        position = position_of(container, receipt)
+        return LabelsAccepted(
+            receipt.accepted,
+            unknown_rows(container, str(model_uuid), version_id, data, position),
+            position,
+        )
+
+
+def position_of(container: Container, receipt: BatchReceipt) -> int:
+    """A resent batch answers with the position its first sending got."""
+    if receipt.position is not None:
+        return receipt.position
+    original = container.engine.log.position_of_first_event(receipt.batch_key)
+    assert original is not None, f"batch {receipt.batch_key} was recorded but has no position"
+    return original
+
+
+def unknown_rows(
+    container: Container, model_id: str, version_id: str, data: LabelBatchIn, position: int
+) -> list[str] | None:
+    """Row ids that had no prediction once the labels were projected (None if not in time)."""
+    try:
+        read_position(container, ["performance"], position)
+    except NotReady:
+        return None
+    row_ids = [label.row_id for label in data.labels]
+    return pending_row_ids(
+        container.database, model_id, version_id, str(data.dataset_split), row_ids
+    )

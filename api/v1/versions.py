@@ -1,0 +1,221 @@
+"""v1 versions: create, list, get, change status, promote (optionally gated)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, patch, post
+from litestar.params import Parameter
+
+from api.auth import Principal, requires, requires_any
+from api.bootstrap import Container
+from api.consistency import answer, read_position
+from api.dependencies import parse_model_id
+from domain.errors import Conflict
+from domain.vocabulary import DatasetSplit, VersionStatus
+from projections.performance.gates import check_gate_metrics, evaluate_gate
+from projections.performance.queries import find_summary
+from projections.registry.queries import VersionRow, find_model, find_version, list_versions
+
+VERSION_ID = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class VersionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    version_id: VERSION_ID | None = None
+    description: str = ""
+    params: dict[str, Any] = {}
+
+
+class VersionCreated(msgspec.Struct):
+    version_id: str
+    status: str
+    position: int
+
+
+class VersionStatusChange(msgspec.Struct, forbid_unknown_fields=True):
+    status: VersionStatus
+
+
+class VersionStatusChanged(msgspec.Struct):
+    version_id: str
+    status: str
+    position: int
+
+
+class Gate(msgspec.Struct, forbid_unknown_fields=True):
+    dataset_split: DatasetSplit = DatasetSplit.TEST
+    min: dict[str, float] = {}
+    max: dict[str, float] = {}
+
+
+class Promotion(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str = ""
+    gate: Gate | None = None
+
+
+class Promoted(msgspec.Struct):
+    promoted_version_id: str
+    previous_version_id: str | None
+    position: int
+
+
+class VersionOut(msgspec.Struct):
+    version_id: str
+    status: str
+    promoted: bool
+    description: str
+    params: dict[str, Any]
+    created_at: str
+    updated_at: str
+    promoted_at: str | None
+    row_counts: dict[str, int]
+
+
+def version_out(row: VersionRow) -> VersionOut:
+    return VersionOut(
+        row.version_id,
+        row.status,
+        row.promoted,
+        row.description,
+        row.params,
+        row.created_at,
+        row.updated_at,
+        row.promoted_at,
+        row.row_counts,
+    )
+
+
+MinPosition = Annotated[int | None, Parameter(ge=0)]
+
+
+class VersionController(Controller):
+    path = "/models/{model_id:str}/versions"
+    tags = ["v1 versions"]
+
+    @post(
+        "/",
+        guards=[requires("model:write")],
+        operation_id="v1CreateVersion",
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def create_version(
+        self, model_id: str, data: VersionCreate, principal: Principal, container: Container
+    ) -> VersionCreated:
+        version_id, position = container.ledger.create_version(
+            principal.caller,
+            parse_model_id(model_id),
+            data.version_id,
+            data.description,
+            data.params,
+        )
+        container.wake_catch_up()
+        return VersionCreated(version_id, "draft", position)
+
+    @get(
+        "/", guards=[requires_any("model:read")], operation_id="v1ListVersions", sync_to_thread=True
+    )
+    def list_versions(
+        self,
+        model_id: str,
+        principal: Principal,
+        container: Container,
+        min_position: MinPosition = None,
+    ) -> Response[list[VersionOut]]:
+        position = read_position(container, ["registry", "performance"], min_position)
+        model = find_model(
+            container.database, principal.organization_id, str(parse_model_id(model_id))
+        )
+        rows = list_versions(container.database, model.model_id)
+        return answer([version_out(row) for row in rows], position)
+
+    @get(
+        "/{version_id:str}",
+        guards=[requires_any("model:read")],
+        operation_id="v1GetVersion",
+        sync_to_thread=True,
+    )
+    def get_version(
+        self,
+        model_id: str,
+        version_id: str,
+        principal: Principal,
+        container: Container,
+        min_position: MinPosition = None,
+    ) -> Response[VersionOut]:
+        position = read_position(container, ["registry", "performance"], min_position)
+        model = find_model(
+            container.database, principal.organization_id, str(parse_model_id(model_id))
+        )
+        return answer(
+            version_out(find_version(container.database, model.model_id, version_id)), position
+        )
+
+    @patch(
+        "/{version_id:str}",
+        guards=[requires("model:write")],
+        operation_id="v1ChangeVersionStatus",
+        sync_to_thread=True,
+    )
+    def change_status(
+        self,
+        model_id: str,
+        version_id: str,
+        data: VersionStatusChange,
+        principal: Principal,
+        container: Container,
+    ) -> VersionStatusChanged:
+        position = container.ledger.change_version_status(
+            principal.caller, parse_model_id(model_id), version_id, data.status
+        )
+        container.wake_catch_up()
+        return VersionStatusChanged(version_id, str(data.status), position)
+
+    @post(
+        "/{version_id:str}/promote",
+        guards=[requires("model:write")],
+        operation_id="v1PromoteVersion",
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def promote(
+        self,
+        model_id: str,
+        version_id: str,
+        principal: Principal,
+        container: Container,
+        data: Promotion | None = None,
+    ) -> Promoted:
+        promotion = data or Promotion()
+        uuid = parse_model_id(model_id)
+        if promotion.gate is not None:
+            check_gate(container, principal, str(uuid), version_id, promotion.gate)
+        previous, position = container.ledger.promote_version(
+            principal.caller, uuid, version_id, promotion.reason
+        )
+        container.wake_catch_up()
+        return Promoted(version_id, previous, position)
+
+
+def check_gate(
+    container: Container, principal: Principal, model_id: str, version_id: str, gate: Gate
+) -> None:
+    """Judges the gate on everything recorded before the promotion was asked for."""
+    check_gate_metrics(gate.min, gate.max)
+    container.ledger.get_model(principal.caller, parse_model_id(model_id)).version_of(version_id)
+    read_position(container, ["performance"], container.engine.log.head())
+    summary = find_summary(container.database, model_id, version_id, str(gate.dataset_split))
+    result = evaluate_gate(summary, gate.min, gate.max)
+    if not result.passed:
+        failing = [
+            {"metric": c.metric, "bound": c.bound, "threshold": c.threshold, "value": c.value}
+            for c in result.failures
+        ]
+        names = ", ".join(
+            f"{c.metric} {c.value} vs {c.bound} {c.threshold}" for c in result.failures
+        )
+        raise Conflict(
+            f"Promotion gate not met on '{gate.dataset_split}': {names}",
+            {"failing_metrics": failing},
+        )

@@ -1,0 +1,1 @@
+"""Write side of perfledger: aggregates, their events and the application."""

@@ -1,0 +1,103 @@
+"""The Model aggregate: registration, versions, their lifecycle and promotion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, NotFound
+from domain.vocabulary import ALLOWED_TRANSITIONS, Task, VersionStatus
+
+
+@dataclass
+class Version:
+    version_id: str
+    status: VersionStatus
+
+
+class Model(Aggregate):
+    """One deployable model; versions live inside it so promotion stays atomic."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        organization_id: str,
+        project_id: str,
+        name: str,
+        task: str,
+        labels: list[str],
+        positive_label: str | None,
+        inputs: list[str],
+        description: str,
+        actor: str,
+    ) -> None:
+        self.organization_id = organization_id
+        self.project_id = project_id
+        self.name = name
+        self.task = Task(task)
+        self.labels = labels
+        self.positive_label = positive_label
+        self.inputs = inputs
+        self.description = description
+        self.versions: dict[str, Version] = {}
+        self.promoted_version_id: str | None = None
+
+    def version_of(self, version_id: str) -> Version:
+        try:
+            return self.versions[version_id]
+        except KeyError:
+            raise NotFound(f"Version '{version_id}' not found") from None
+
+    # Commands: check the rule, then record the event.
+
+    def create_version(
+        self, version_id: str, description: str, params: dict[str, Any], actor: str
+    ) -> None:
+        if version_id in self.versions:
+            raise Conflict(f"Version '{version_id}' already exists")
+        self._version_created(version_id, description, params, actor)
+
+    def change_version_status(self, version_id: str, status: VersionStatus, actor: str) -> None:
+        current = self.version_of(version_id).status
+        if status not in ALLOWED_TRANSITIONS[current]:
+            raise Conflict(
+                f"Version '{version_id}' cannot go from '{current}' to '{status}'",
+                {"from": str(current), "to": str(status)},
+            )
+        if status is VersionStatus.ARCHIVED and version_id == self.promoted_version_id:
+            raise Conflict(
+                f"Version '{version_id}' is promoted; promote another version before archiving it"
+            )
+        self._version_status_changed(version_id, str(status), actor)
+
+    def promote_version(self, version_id: str, reason: str, actor: str) -> str | None:
+        status = self.version_of(version_id).status
+        if status is not VersionStatus.TRAINED:
+            raise Conflict(
+                f"Version '{version_id}' is '{status}'; only a trained version can be promoted"
+            )
+        if version_id == self.promoted_version_id:
+            raise Conflict(f"Version '{version_id}' is already promoted")
+        previous = self.promoted_version_id
+        self._version_promoted(version_id, previous, reason, actor)
+        return previous
+
+    # Events: apply the change; never fail.
+
+    @event("VersionCreated")
+    def _version_created(
+        self, version_id: str, description: str, params: dict[str, Any], actor: str
+    ) -> None:
+        self.versions[version_id] = Version(version_id, VersionStatus.DRAFT)
+
+    @event("VersionStatusChanged")
+    def _version_status_changed(self, version_id: str, status: str, actor: str) -> None:
+        self.versions[version_id].status = VersionStatus(status)
+
+    @event("VersionPromoted")
+    def _version_promoted(
+        self, version_id: str, previous_version_id: str | None, reason: str, actor: str
+    ) -> None:
+        self.promoted_version_id = version_id

@@ -1,0 +1,196 @@
+"""Prediction and label records, validated whole and turned into columns."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from domain.timestamps import format_timestamp, parse_timestamp
+from domain.validation import (
+    Problems,
+    as_label,
+    check_batch_size,
+    check_finite,
+    check_label,
+    check_probability,
+    check_row_ids_unique,
+    forbid,
+    require,
+)
+from domain.vocabulary import Task
+
+PROBABILITY_SUM_TOLERANCE = 1e-6
+
+Label = str | int
+
+
+class PredictionRecord(msgspec.Struct, forbid_unknown_fields=True):
+    row_id: str
+    predicted_label: Label | None = None
+    probabilities: dict[str, float] | None = None
+    score: float | None = None
+    prediction: float | None = None
+    true_label: Label | None = None
+    target: float | None = None
+    features: dict[str, Any] | None = None
+    timestamp: str | None = None
+
+
+class LabelRecord(msgspec.Struct, forbid_unknown_fields=True):
+    row_id: str
+    true_label: Label | None = None
+    target: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelTraits:
+    """What validation needs to know about the model a batch is for."""
+
+    task: Task
+    labels: list[str]
+    inputs: list[str]
+
+
+@dataclass
+class PredictionColumns:
+    """A validated prediction batch, column by column, as its event stores it."""
+
+    row_ids: list[str]
+    predicted_labels: list[str | None]
+    true_labels: list[str | None]
+    scores: list[float | None]
+    probability_labels: list[str]
+    probabilities: list[list[float] | None]
+    predictions: list[float | None]
+    targets: list[float | None]
+    features: list[str | None]
+    timestamps: list[str | None]
+
+
+@dataclass
+class LabelColumns:
+    row_ids: list[str]
+    true_labels: list[str | None]
+    targets: list[float | None]
+
+
+_FEATURES = msgspec.json.Encoder()
+
+
+def prediction_columns(
+    traits: ModelTraits, records: Sequence[PredictionRecord]
+) -> PredictionColumns:
+    check_batch_size(len(records))
+    problems = Problems()
+    row_ids = [record.row_id for record in records]
+    check_row_ids_unique(row_ids, problems)
+    probability_labels = _probability_labels(traits, records)
+    columns = PredictionColumns(row_ids, [], [], [], probability_labels, [], [], [], [], [])
+    for index, record in enumerate(records):
+        _check_shape(traits, index, record, problems)
+        _check_probabilities(traits, index, record.probabilities, problems)
+        columns.predicted_labels.append(as_label(record.predicted_label))
+        columns.true_labels.append(as_label(record.true_label))
+        columns.scores.append(record.score)
+        columns.probabilities.append(
+            None
+            if record.probabilities is None
+            else [record.probabilities.get(label, 0.0) for label in probability_labels]
+        )
+        columns.predictions.append(record.prediction)
+        columns.targets.append(record.target)
+        columns.features.append(_features_json(index, record.features, problems))
+        columns.timestamps.append(_timestamp(index, record.timestamp, problems))
+    problems.raise_if_any("Prediction batch rejected")
+    return columns
+
+
+def label_columns(traits: ModelTraits, records: Sequence[LabelRecord]) -> LabelColumns:
+    check_batch_size(len(records))
+    problems = Problems()
+    row_ids = [record.row_id for record in records]
+    check_row_ids_unique(row_ids, problems)
+    for index, record in enumerate(records):
+        if traits.task is Task.REGRESSION:
+            require(index, "target", record.target, problems)
+            forbid(index, "true_label", record.true_label, problems)
+            check_finite(index, "target", record.target, problems)
+        elif traits.task.is_classification:
+            require(index, "true_label", record.true_label, problems)
+            forbid(index, "target", record.target, problems)
+            check_label(traits, index, "true_label", as_label(record.true_label), problems)
+    problems.raise_if_any("Label batch rejected")
+    return LabelColumns(
+        row_ids,
+        [as_label(record.true_label) for record in records],
+        [record.target for record in records],
+    )
+
+
+def _probability_labels(traits: ModelTraits, records: Sequence[PredictionRecord]) -> list[str]:
+    if traits.labels:
+        return list(traits.labels)
+    seen: dict[str, None] = {}
+    for record in records:
+        if record.probabilities:
+            seen.update(dict.fromkeys(record.probabilities))
+    return list(seen)
+
+
+def _check_shape(traits: ModelTraits, index: int, record: PredictionRecord, p: Problems) -> None:
+    if traits.task is Task.REGRESSION:
+        require(index, "prediction", record.prediction, p)
+        for name in ("predicted_label", "probabilities", "score", "true_label"):
+            forbid(index, name, getattr(record, name), p)
+        check_finite(index, "prediction", record.prediction, p)
+        check_finite(index, "target", record.target, p)
+    elif traits.task.is_classification:
+        require(index, "predicted_label", record.predicted_label, p)
+        for name in ("prediction", "target"):
+            forbid(index, name, getattr(record, name), p)
+        check_label(traits, index, "predicted_label", as_label(record.predicted_label), p)
+        check_label(traits, index, "true_label", as_label(record.true_label), p)
+        if record.score is not None:
+            if traits.task is not Task.BINARY_CLASSIFICATION:
+                p.add(index, "score", "score is only for binary classification models")
+            check_probability(index, "score", record.score, p)
+
+
+def _check_probabilities(
+    traits: ModelTraits, index: int, probabilities: dict[str, float] | None, p: Problems
+) -> None:
+    if probabilities is None:
+        return
+    if not traits.task.is_classification:
+        p.add(index, "probabilities", "probabilities are only for classification models")
+        return
+    for label, value in probabilities.items():
+        check_probability(index, f"probabilities.{label}", value, p)
+    if traits.labels and set(probabilities) != set(traits.labels):
+        p.add(index, "probabilities", f"probabilities must name exactly the labels {traits.labels}")
+    total = math.fsum(probabilities.values())
+    if abs(total - 1.0) > PROBABILITY_SUM_TOLERANCE:
+        p.add(index, "probabilities", f"probabilities sum to {total!r}, not 1")
+
+
+def _features_json(index: int, features: dict[str, Any] | None, p: Problems) -> str | None:
+    if features is None:
+        return None
+    for name, value in features.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            p.add(index, f"features.{name}", "feature values must be finite numbers")
+    return _FEATURES.encode(features).decode()
+
+
+def _timestamp(index: int, text: str | None, p: Problems) -> str | None:
+    if text is None:
+        return None
+    try:
+        return format_timestamp(parse_timestamp(text))
+    except ValueError as error:
+        p.add(index, "timestamp", str(error))
+        return None

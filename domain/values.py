@@ -1,0 +1,56 @@
+"""Value objects the commands take and return: who asks, what model, what was recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid5
+
+from domain.errors import InvalidInput
+from domain.vocabulary import Task
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who issues a command: their organization, and a name for the audit trail."""
+
+    organization_id: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ModelDefinition:
+    name: str
+    task: Task
+    project_id: str | None = None
+    labels: tuple[str, ...] = ()
+    positive_label: str | None = None
+    inputs: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BatchReceipt:
+    batch_id: str
+    batch_key: UUID
+    accepted: int
+    position: int | None  # None when the batch had been recorded before
+
+
+def default_project_id(organization_id: str) -> str:
+    return str(uuid5(UUID(int=0), f"perfledger/default-project/{organization_id}"))
+
+
+def check_model_definition(definition: ModelDefinition) -> None:
+    problems: list[str] = []
+    if not definition.name.strip():
+        problems.append("name must not be empty")
+    if len(set(definition.labels)) != len(definition.labels):
+        problems.append("labels must be distinct")
+    if definition.task is Task.BINARY_CLASSIFICATION and len(definition.labels) != 2:
+        problems.append("a binary_classification model declares exactly two labels")
+    if definition.labels and not definition.task.is_classification:
+        problems.append(f"a {definition.task} model has no labels")
+    if definition.positive_label is not None and definition.positive_label not in definition.labels:
+        problems.append(f"positive_label '{definition.positive_label}' is not one of the labels")
+    if problems:
+        raise InvalidInput("Invalid model: " + "; ".join(problems), {"problems": problems})

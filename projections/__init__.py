@@ -1,0 +1,1 @@
+"""Read side of perfledger: projections, their views and queries, and the catch-up engine."""

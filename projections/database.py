@@ -1,0 +1,250 @@
+"""One small interface over SQLite and PostgreSQL for the read models."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+Row = tuple[Any, ...]
+NEW_EVENTS_CHANNEL = "perfledger_new_events"
+SCHEMA_LOCK_KEY = 0x7065_7266_5343  # distinct from the scheduler's leadership lock
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Tx:
+    """A transaction: SQL is written with '?' placeholders for both engines."""
+
+    def __init__(self, connection: Any, dialect: str) -> None:
+        self._connection = connection
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        cursor: Cursor = self._connection.execute(self._sql(sql), params)
+        return cursor
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self.dialect == "sqlite":
+            self._connection.executemany(sql, rows)
+        else:
+            with self._connection.cursor() as cursor:
+                cursor.executemany(self._sql(sql), rows)
+
+    def upsert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str
+    ) -> None:
+        """Inserts many rows with `on_conflict` (an ON CONFLICT clause); keys must be distinct.
+
+        PostgreSQL first tries COPY straight into the table (new rows, the usual case); when a
+        key exists it copies into a staging table and upserts from there: one statement
+        instead of one per row either way.
+        """
+        names = ", ".join(columns)
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(columns))
+            self.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows)
+            return
+        try:
+            with self._connection.transaction(), self._connection.cursor() as cursor:
+                self._copy(cursor, table, names, rows)
+            return
+        except psycopg.errors.UniqueViolation:
+            pass
+        staging = f"staging_{table}"
+        self.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
+        with self._connection.cursor() as cursor:
+            self._copy(cursor, staging, names, rows)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} {on_conflict}"
+            )
+            cursor.execute(f"TRUNCATE {staging}")
+
+    @staticmethod
+    def _copy(cursor: Any, table: str, names: str, rows: Sequence[Sequence[Any]]) -> None:
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def stream(
+        self, sql: str, params: Sequence[Any] = (), size: int = 20_000
+    ) -> Iterator[list[Row]]:
+        """Yields the result in chunks, so that memory stays flat in the number of rows."""
+        if self.dialect == "sqlite":
+            cursor = self._connection.execute(sql, params)
+            while chunk := cursor.fetchmany(size):
+                yield chunk
+            return
+        with self._connection.cursor(name=f"stream_{uuid.uuid4().hex}") as cursor:
+            cursor.itersize = size
+            cursor.execute(self._sql(sql), params)
+            while chunk := cursor.fetchmany(size):
+                yield chunk
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(self.execute(sql, params).fetchall())
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self.execute(sql, params).fetchone()
+        return row
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.row(sql, params)
+        return None if row is None else row[0]
+
+
+@dataclass(frozen=True)
+class Types:
+    """Column types that differ between the engines."""
+
+    blob: str
+    float: str
+    json: str
+
+
+SQLITE_TYPES = Types(blob="BLOB", float="REAL", json="TEXT")
+POSTGRES_TYPES = Types(blob="BYTEA", float="DOUBLE PRECISION", json="TEXT")
+
+
+class Database:
+    """Connections for the read models; events live in the same database."""
+
+    dialect: str
+    types: Types
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.transaction() as tx:
+            yield tx
+
+    def close(self) -> None:
+        """Releases every connection."""
+
+    def announce_new_events(self) -> None:
+        """Tells workers in other processes that the log has grown (PostgreSQL only)."""
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Serialises schema creation between processes starting at once."""
+        yield
+
+
+class SQLiteDatabase(Database):
+    dialect = "sqlite"
+    types = SQLITE_TYPES
+
+    def __init__(self, path: Path, busy_timeout_ms: int = 30_000) -> None:
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(connection, self.dialect)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield Tx(connection, self.dialect)
+        finally:
+            connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class PostgresDatabase(Database):
+    dialect = "postgresql"
+    types = POSTGRES_TYPES
+
+    def __init__(self, url: str, max_size: int = 10) -> None:
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False}
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield Tx(connection, self.dialect)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.pool.connection() as connection:
+            try:
+                yield Tx(connection, self.dialect)
+            finally:
+                connection.rollback()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        # Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog.
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+    def announce_new_events(self) -> None:
+        with self.pool.connection() as connection:
+            connection.execute(f"NOTIFY {NEW_EVENTS_CHANNEL}")
+            connection.commit()
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.IntegrityError | psycopg.errors.UniqueViolation)

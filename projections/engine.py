@@ -1,0 +1,231 @@
+"""The catch-up engine: pages of events applied in one transaction with their position."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from projections.database import Database, Tx
+from projections.event_log import EventLog
+from projections.generations import create_generation, drop_generation, publish_views
+from projections.projection import Projection, Tables
+
+PAGE_SIZE = 100
+Progress = Callable[[int, int], None]
+
+
+STATE_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS projection_state ("
+    " name TEXT NOT NULL, generation INTEGER NOT NULL,"
+    " position BIGINT NOT NULL, published BIGINT NOT NULL,"
+    " PRIMARY KEY (name, generation))",
+    "CREATE TABLE IF NOT EXISTS projection_live ("
+    " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+]
+
+
+@dataclass
+class CatchUpResult:
+    applied_events: int
+    position: int
+
+
+class Engine:
+    """Runs projections over the event log, live or into a fresh generation."""
+
+    def __init__(
+        self,
+        database: Database,
+        log: EventLog,
+        projections: Sequence[Projection],
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.database = database
+        self.log = log
+        self.projections = {projection.name: projection for projection in projections}
+        self.page_size = page_size
+
+    def install(self) -> None:
+        """Creates the state tables and a first generation of every projection."""
+        with self.database.transaction() as tx:
+            for statement in STATE_SCHEMA:
+                tx.execute(statement)
+        for projection in self.projections.values():
+            with self.database.transaction() as tx:
+                if (
+                    tx.value(
+                        "SELECT generation FROM projection_live WHERE name = ?", (projection.name,)
+                    )
+                    is None
+                ):
+                    create_generation(tx, self.database, projection, 1)
+                    publish_views(tx, projection, 1)
+                    tx.execute(
+                        "INSERT INTO projection_live (name, generation) VALUES (?, 1)",
+                        (projection.name,),
+                    )
+
+    def live_generation(self, tx: Tx, name: str) -> int:
+        lock = " FOR SHARE" if tx.dialect == "postgresql" else ""
+        return int(
+            tx.value(f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,))
+        )
+
+    def catch_up(self, name: str, budget_seconds: float = 1.0) -> CatchUpResult:
+        """Applies pages to the live generation until caught up or out of time."""
+        return self._run(name, None, budget_seconds, None)
+
+    def catch_up_all(self, budget_seconds: float = 1.0) -> int:
+        return sum(self.catch_up(name, budget_seconds).applied_events for name in self.projections)
+
+    def published_position(self, names: Sequence[str]) -> int:
+        marks = ",".join("?" * len(names))
+        with self.database.read() as tx:
+            value = tx.value(
+                "SELECT MIN(s.published) FROM projection_state s JOIN projection_live l"
+                " ON s.name = l.name AND s.generation = l.generation"
+                f" WHERE s.name IN ({marks})",
+                tuple(names),
+            )
+        return int(value or 0)
+
+    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> int:
+        """Polls until the named projections have published `position`; returns the last seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            published = self.published_position(names)
+            if published >= position or time.monotonic() >= deadline:
+                return published
+            time.sleep(0.02)
+
+    # Generations.
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Builds a fresh generation from position 0, then swaps it in; returns it."""
+        projection = self.projections[name]
+        with self.database.transaction() as tx:
+            generation = 1 + int(
+                tx.value("SELECT MAX(generation) FROM projection_state WHERE name = ?", (name,))
+            )
+            create_generation(tx, self.database, projection, generation)
+        self._run(name, generation, None, progress)
+        with self.database.transaction() as tx:
+            lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
+            old = int(
+                tx.value(f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,))
+            )
+            self._apply_pages(tx, projection, generation, None)
+            self._settle(tx, projection, generation)
+            tx.execute(
+                "UPDATE projection_live SET generation = ? WHERE name = ?", (generation, name)
+            )
+            publish_views(tx, projection, generation)
+            drop_generation(tx, projection, old)
+        return generation
+
+    def check_drift(self, name: str) -> list[str]:
+        """Rebuilds into shadow tables, compares them with the live ones, then drops them."""
+        projection = self.projections[name]
+        with self.database.transaction() as tx:
+            shadow = 1 + int(
+                tx.value("SELECT MAX(generation) FROM projection_state WHERE name = ?", (name,))
+            )
+            create_generation(tx, self.database, projection, shadow)
+        try:
+            self._run(name, shadow, None, None)
+            with self.database.transaction() as tx:
+                lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
+                live = int(
+                    tx.value(
+                        f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,)
+                    )
+                )
+                head = self.log.head()
+                for generation in (live, shadow):
+                    self._apply_pages(tx, projection, generation, None, head)
+                    self._settle(tx, projection, generation)
+                return projection.compare(
+                    tx, Tables(projection.tables, live), Tables(projection.tables, shadow)
+                )
+        finally:
+            with self.database.transaction() as tx:
+                drop_generation(tx, projection, shadow)
+
+    # Internals.
+
+    def _run(
+        self, name: str, generation: int | None, budget: float | None, progress: Progress | None
+    ) -> CatchUpResult:
+        projection = self.projections[name]
+        deadline = None if budget is None else time.monotonic() + budget
+        applied = 0
+        head = self.log.head()
+        while True:
+            with self.database.transaction() as tx:
+                gen = generation or self.live_generation(tx, name)
+                count, position = self._apply_pages(tx, projection, gen, self.page_size, head)
+            applied += count
+            if progress is not None:
+                progress(position, head)
+            caught_up = position >= head
+            if caught_up or (deadline is not None and time.monotonic() >= deadline):
+                break
+        with self.database.transaction() as tx:
+            gen = generation or self.live_generation(tx, name)
+            published = tx.value(
+                "SELECT published FROM projection_state WHERE name = ? AND generation = ?",
+                (name, gen),
+            )
+            if int(published) < position:
+                self._settle(tx, projection, gen)
+        return CatchUpResult(applied, position)
+
+    def _apply_pages(
+        self,
+        tx: Tx,
+        projection: Projection,
+        generation: int,
+        limit: int | None,
+        head: int | None = None,
+    ) -> tuple[int, int]:
+        """Applies one page (or everything up to the head when limit is None)."""
+        position = self._position(tx, projection.name, generation)
+        stop = self.log.head() if head is None else head
+        applied = 0
+        tables = Tables(projection.tables, generation)
+        while position < stop:
+            events = self.log.read(position, stop, limit or self.page_size, projection.topics)
+            if events:
+                projection.apply(tx, tables, events)
+                applied += len(events)
+            full_page = len(events) == (limit or self.page_size)
+            position = events[-1][0] if full_page else stop
+            if limit is not None:
+                break
+        tx.execute(
+            "UPDATE projection_state SET position = ? WHERE name = ? AND generation = ?",
+            (position, projection.name, generation),
+        )
+        return applied, position
+
+    def _settle(self, tx: Tx, projection: Projection, generation: int) -> None:
+        projection.settle(tx, Tables(projection.tables, generation))
+        tx.execute(
+            "UPDATE projection_state SET published = position WHERE name = ? AND generation = ?",
+            (projection.name, generation),
+        )
+
+    def lock_position(self, tx: Tx, name: str, generation: int) -> int:
+        """Takes the projection's row lock for this transaction (writers take turns)."""
+        return self._position(tx, name, generation)
+
+    def _position(self, tx: Tx, name: str, generation: int) -> int:
+        # The row lock makes concurrent runners of one projection take turns, never overlap.
+        lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
+        return int(
+            tx.value(
+                f"SELECT position FROM projection_state WHERE name = ? AND generation = ?{lock}",
+                (name, generation),
+            )
+        )

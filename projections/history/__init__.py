@@ -1,0 +1,1 @@
+"""A model's audit trail: who registered, trained, promoted and relabelled what."""

@@ -1,0 +1,1 @@
+"""Prediction rows, cached performance summaries and confusion matrices."""

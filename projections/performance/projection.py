@@ -1,0 +1,186 @@
+"""Projects prediction and label batches into rows, then refreshes cached metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain.batches import LabelBatch, PredictionBatch
+from domain.model import Model
+from domain.timestamps import format_timestamp, to_micros
+from projections.database import Database, Tx
+from projections.event_log import Positioned
+from projections.json import dumps
+from projections.performance.codes import LabelCodes
+from projections.performance.rows import prediction_rows
+from projections.performance.schema import TABLES, performance_schema
+from projections.performance.summaries import compare_performance, refresh_summary
+from projections.projection import Tables
+from projections.topics import event_topics
+
+
+class PerformanceProjection:
+    name = "performance"
+    tables = TABLES
+    topics = (
+        *event_topics(Model, "Registered"),
+        *event_topics(PredictionBatch, "Recorded"),
+        *event_topics(LabelBatch, "Recorded"),
+    )
+
+    def schema(self, database: Database, t: Tables) -> list[str]:
+        return performance_schema(database, t)
+
+    def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
+        codes = LabelCodes(tx, t)
+        for position, event in events:
+            kind = type(event).__qualname__
+            if kind == "Model.Registered":
+                add_model(tx, t, codes, event)
+            elif kind == "PredictionBatch.Recorded":
+                add_predictions(tx, t, codes, position, event)
+            else:
+                add_labels(tx, t, codes, event)
+
+    def settle(self, tx: Tx, t: Tables) -> None:
+        for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
+            refresh_summary(tx, t, int(series_id))
+
+    def compare(self, tx: Tx, live: Tables, shadow: Tables) -> list[str]:
+        return compare_performance(tx, live, shadow)
+
+
+ROW_COLUMNS = (
+    "series_id",
+    "row_id",
+    "pred_code",
+    "true_code",
+    "score",
+    "proba",
+    "confidence",
+    "prediction",
+    "target",
+    "features",
+    "ts",
+    "sample_key",
+    "position",
+)
+
+
+def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
+    model_id = str(event.originator_id)
+    tx.execute(
+        f"INSERT INTO {t.perf_models} (model_id, organization_id, task, positive_label, inputs)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (model_id, event.organization_id, event.task, event.positive_label, dumps(event.inputs)),
+    )
+    for label in event.labels:
+        codes.code(model_id, label)
+
+
+def series_of(tx: Tx, t: Tables, event: Any) -> int:
+    """Finds or creates the series a batch belongs to, and marks it for a refresh."""
+    key = (str(event.model_id), event.version_id, event.dataset_split)
+    at = format_timestamp(event.timestamp)
+    series_id = tx.value(
+        f"SELECT series_id FROM {t.perf_series}"
+        " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+        key,
+    )
+    if series_id is None:
+        series_id = 1 + int(tx.value(f"SELECT COALESCE(MAX(series_id), 0) FROM {t.perf_series}"))
+        tx.execute(
+            f"INSERT INTO {t.perf_series} (series_id, model_id, version_id, dataset_split,"
+            " row_count, labeled_count, dirty, last_event_at) VALUES (?, ?, ?, ?, 0, 0, 1, ?)",
+            (series_id, *key, at),
+        )
+    else:
+        tx.execute(
+            f"UPDATE {t.perf_series} SET dirty = 1, last_event_at = ? WHERE series_id = ?",
+            (at, series_id),
+        )
+    return int(series_id)
+
+
+def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int, event: Any) -> None:
+    series_id = series_of(tx, t, event)
+    model = tx.row(
+        f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
+        (str(event.model_id),),
+    )
+    assert model is not None, f"batch {event.originator_id} names an unknown model"
+    default_ts = to_micros(event.timestamp)
+    rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
+    _merge_pending_labels(tx, t, series_id, rows)
+    tx.upsert(
+        t.perf_rows,
+        ROW_COLUMNS,
+        rows,
+        "ON CONFLICT (series_id, row_id) DO UPDATE SET pred_code = excluded.pred_code,"
+        f" true_code = COALESCE(excluded.true_code, {t.perf_rows}.true_code),"
+        " score = excluded.score, proba = excluded.proba, confidence = excluded.confidence,"
+        " prediction = excluded.prediction,"
+        f" target = COALESCE(excluded.target, {t.perf_rows}.target),"
+        " features = excluded.features, ts = excluded.ts, position = excluded.position",
+    )
+
+
+def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any]]) -> None:
+    """Ground truth that arrived before its prediction joins the row now."""
+    if (
+        tx.value(f"SELECT 1 FROM {t.perf_pending_labels} WHERE series_id = ? LIMIT 1", (series_id,))
+        is None
+    ):
+        return
+    by_row = {row[1]: row for row in rows}
+    pending = _select_by_row_ids(
+        tx,
+        f"SELECT row_id, true_code, target FROM {t.perf_pending_labels}",
+        series_id,
+        list(by_row),
+    )
+    for row_id, true_code, target in pending:
+        row = by_row[row_id]
+        row[3] = row[3] if row[3] is not None else true_code
+        row[8] = row[8] if row[8] is not None else target
+    tx.executemany(
+        f"DELETE FROM {t.perf_pending_labels} WHERE series_id = ? AND row_id = ?",
+        [(series_id, row_id) for row_id, _, _ in pending],
+    )
+
+
+def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
+    series_id = series_of(tx, t, event)
+    model_id = str(event.model_id)
+    known = {
+        row_id
+        for (row_id,) in _select_by_row_ids(
+            tx, f"SELECT row_id FROM {t.perf_rows}", series_id, event.row_ids
+        )
+    }
+    updates: list[tuple[Any, ...]] = []
+    pending: list[tuple[Any, ...]] = []
+    for row_id, label, target in zip(event.row_ids, event.true_labels, event.targets, strict=True):
+        values = (codes.code(model_id, label), target, series_id, row_id)
+        (updates if row_id in known else pending).append(values)
+    tx.executemany(
+        f"UPDATE {t.perf_rows} SET true_code = ?, target = ? WHERE series_id = ? AND row_id = ?",
+        updates,
+    )
+    tx.executemany(
+        f"INSERT INTO {t.perf_pending_labels} (true_code, target, series_id, row_id)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (series_id, row_id) DO UPDATE"
+        " SET true_code = excluded.true_code, target = excluded.target",
+        pending,
+    )
+
+
+def _select_by_row_ids(tx: Tx, select: str, series_id: int, row_ids: list[str]) -> list[Any]:
+    found: list[Any] = []
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found += tx.rows(
+            f"{select} WHERE series_id = ? AND row_id IN ({marks})", (series_id, *chunk)
+        )
+    return found

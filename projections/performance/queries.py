@@ -1,0 +1,87 @@
+"""Reads of cached performance: summaries and confusion matrices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import Unprocessable
+from projections.database import Database, Tx
+from projections.json import loads
+from projections.registry.queries import ModelRow, model_in, version_meant
+
+PERFORMANCE_TASKS = ("binary_classification", "multiclass_classification", "regression")
+
+
+@dataclass(frozen=True)
+class Summary:
+    task_type: str
+    metrics: dict[str, float | None]
+    sample_count: int
+    labeled_count: int
+    evaluated_at: str
+    confusion: dict[str, Any] | None
+
+
+def find_summary(db: Database, model_id: str, version_id: str, split: str) -> Summary:
+    with db.read() as tx:
+        return summary_in(tx, model_id, version_id, split)
+
+
+def cached_performance(
+    db: Database, organization_id: str, model_id: str, version_id: str | None, split: str
+) -> tuple[ModelRow, str, Summary]:
+    """The model, the version meant and its cached summary, read in one transaction."""
+    with db.read() as tx:
+        model = model_in(tx, organization_id, model_id)
+        if model.task not in PERFORMANCE_TASKS:
+            raise Unprocessable(
+                f"Model '{model_id}' is a {model.task} model; "
+                "performance is for classification and regression"
+            )
+        version = version_meant(tx, model_id, version_id)
+        return model, version, summary_in(tx, model_id, version, split)
+
+
+def summary_in(tx: Tx, model_id: str, version_id: str, split: str) -> Summary:
+    row = tx.row(
+        "SELECT p.task_type, p.metrics, p.sample_count, p.labeled_count, p.evaluated_at,"
+        " p.confusion FROM perf_series s JOIN perf_summaries p ON p.series_id = s.series_id"
+        " WHERE s.model_id = ? AND s.version_id = ? AND s.dataset_split = ?",
+        (model_id, version_id, split),
+    )
+    if row is None:
+        raise Unprocessable(
+            f"Version '{version_id}' has no labeled rows in the '{split}' split yet"
+        )
+    task_type, metrics, samples, labeled, evaluated_at, confusion = row
+    return Summary(
+        task_type, loads(metrics), int(samples), int(labeled), evaluated_at, loads(confusion)
+    )
+
+
+def pending_row_ids(
+    db: Database, model_id: str, version_id: str, split: str, row_ids: list[str]
+) -> list[str]:
+    """Which of `row_ids` hold labels still waiting for their prediction."""
+    with db.read() as tx:
+        series_id = tx.value(
+            "SELECT series_id FROM perf_series"
+            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+            (model_id, version_id, split),
+        )
+        if series_id is None:
+            return list(row_ids)
+        pending: set[str] = set()
+        for start in range(0, len(row_ids), 500):
+            chunk = row_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            pending.update(
+                row_id
+                for (row_id,) in tx.rows(
+                    f"SELECT row_id FROM perf_pending_labels WHERE series_id = ?"
+                    f" AND row_id IN ({marks})",
+                    (series_id, *chunk),
+                )
+            )
+    return [row_id for row_id in row_ids if row_id in pending]

@@ -1,0 +1,150 @@
+"""Refreshes a series' cached summary and confusion matrix from its rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from projections.columns import read_columns, read_vectors
+from projections.comparison import compare_tables
+from projections.database import Tx
+from projections.json import dumps, loads
+from projections.performance.metrics import (
+    Metrics,
+    classification_metrics,
+    confusion_matrix,
+    regression_metrics,
+)
+from projections.projection import Tables
+
+CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
+METRIC_TOLERANCE = 1e-9
+
+
+def refresh_summary(tx: Tx, t: Tables, series_id: int) -> None:
+    model_id, task, positive_label, evaluated_at = tx.row(
+        f"SELECT s.model_id, m.task, m.positive_label, s.last_event_at FROM {t.perf_series} s"
+        f" JOIN {t.perf_models} m ON m.model_id = s.model_id WHERE s.series_id = ?",
+        (series_id,),
+    ) or (None, None, None, None)
+    truth = "true_code" if task in CLASSIFICATION_TASKS else "target"
+    counts = tx.row(
+        f"SELECT COUNT(*), COUNT({truth}) FROM {t.perf_rows} WHERE series_id = ?", (series_id,)
+    )
+    row_count, labeled = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    tx.execute(f"DELETE FROM {t.perf_summaries} WHERE series_id = ?", (series_id,))
+    if labeled and task in CLASSIFICATION_TASKS:
+        labels = [
+            label
+            for (label,) in tx.rows(
+                f"SELECT label FROM {t.perf_labels} WHERE model_id = ? ORDER BY code", (model_id,)
+            )
+        ]
+        positive = None
+        if task == "binary_classification":
+            positive = labels.index(positive_label) if positive_label is not None else 1
+        metrics, matrix = _classification(tx, t, series_id, labeled, len(labels), positive)
+        confusion = {"labels": labels, "matrix": matrix}
+        _store(
+            tx, t, series_id, "classification", metrics, confusion, row_count, labeled, evaluated_at
+        )
+    elif labeled and task == "regression":
+        targets, predictions = read_columns(
+            tx,
+            f"SELECT target, prediction FROM {t.perf_rows}"
+            " WHERE series_id = ? AND target IS NOT NULL",
+            (series_id,),
+            labeled,
+            (np.float64, np.float64),
+        )
+        _store(
+            tx,
+            t,
+            series_id,
+            "regression",
+            regression_metrics(targets, predictions),
+            None,
+            row_count,
+            labeled,
+            evaluated_at,
+        )
+    tx.execute(
+        f"UPDATE {t.perf_series} SET row_count = ?, labeled_count = ?, dirty = 0"
+        " WHERE series_id = ?",
+        (row_count, labeled, series_id),
+    )
+
+
+def _classification(
+    tx: Tx, t: Tables, series_id: int, labeled: int, width: int, positive: int | None
+) -> tuple[Metrics, list[list[int]]]:
+    where = f" FROM {t.perf_rows} WHERE series_id = ? AND true_code IS NOT NULL ORDER BY row_id"
+    true_codes, pred_codes, scores = read_columns(
+        tx,
+        "SELECT true_code, pred_code, score" + where,
+        (series_id,),
+        labeled,
+        (np.int64, np.int64, np.float64),
+    )
+    proba = read_vectors(tx, "SELECT proba" + where, (series_id,), labeled, width)
+    metrics = classification_metrics(
+        true_codes, pred_codes, width, positive, scores if positive is not None else None, proba
+    )
+    return metrics, confusion_matrix(true_codes, pred_codes, width)
+
+
+def _store(
+    tx: Tx,
+    t: Tables,
+    series_id: int,
+    task_type: str,
+    metrics: Metrics,
+    confusion: dict[str, Any] | None,
+    row_count: int,
+    labeled_count: int,
+    evaluated_at: str,
+) -> None:
+    tx.execute(
+        f"INSERT INTO {t.perf_summaries} (series_id, task_type, metrics, confusion, sample_count,"
+        " labeled_count, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            series_id,
+            task_type,
+            dumps(metrics),
+            None if confusion is None else dumps(confusion),
+            row_count,
+            labeled_count,
+            evaluated_at,
+        ),
+    )
+
+
+def compare_performance(tx: Tx, live: Tables, shadow: Tables) -> list[str]:
+    """Rows must match exactly; cached metrics within the exactness tolerance."""
+    exact = [name for name in live.names if name != "perf_summaries"]
+    drift = compare_tables(tx, live, shadow, exact)
+    select = "SELECT series_id, metrics, confusion, sample_count, labeled_count FROM {}"
+    ours = {row[0]: row for row in tx.rows(select.format(live.perf_summaries))}
+    theirs = {row[0]: row for row in tx.rows(select.format(shadow.perf_summaries))}
+    for series_id in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(series_id), theirs.get(series_id)
+        if a is None or b is None or a[2:] != b[2:] or not metrics_close(a[1], b[1]):
+            drift.append(f"perf_summaries: series {series_id} differs: {a} != {b}")
+    return drift
+
+
+def metrics_close(a: str, b: str) -> bool:
+    left, right = loads(a), loads(b)
+    if left.keys() != right.keys():
+        return False
+    for key, value in left.items():
+        other = right[key]
+        if (value is None) != (other is None):
+            return False
+        if value is not None and not math.isclose(
+            value, other, rel_tol=0, abs_tol=METRIC_TOLERANCE
+        ):
+            return False
+    return True

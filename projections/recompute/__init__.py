@@ -1,0 +1,1 @@
+"""Recompute requests and their outcomes, as the status endpoint and the scheduler read them."""

@@ -1,0 +1,64 @@
+"""Where events and read models live, chosen by configuration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from projections.database import Database, PostgresDatabase, SQLiteDatabase
+
+DEFAULT_DATA_DIR = "./var"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    data_dir: Path
+    database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> StorageConfig:
+        url = environ.get("PERFLEDGER_DATABASE_URL") or None
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                f"PERFLEDGER_DATABASE_URL must be a postgresql:// URL (got {url!r}); "
+                "unset it to use the embedded SQLite database"
+            )
+        return cls(Path(environ.get("PERFLEDGER_DATA_DIR", DEFAULT_DATA_DIR)), url)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url is not None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "perfledger.sqlite3"
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for the same database."""
+        if self.database_url is None:
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        url = urlsplit(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "8",
+        }
+
+    def open_database(self) -> Database:
+        if self.database_url is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return SQLiteDatabase(self.sqlite_path)
+        return PostgresDatabase(self.database_url)

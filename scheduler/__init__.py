@@ -1,0 +1,1 @@
+"""Background work: projection catch-up and nightly maintenance, run by one elected worker."""

@@ -1,0 +1,72 @@
+"""The scheduler's jobs, each a plain function over the services it is given."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from domain.application import PerfLedger
+from domain.timestamps import format_timestamp
+from projections.engine import Engine
+from projections.performance.recompute import recompute_cached
+from projections.recompute.queries import due_requests
+
+log = logging.getLogger("perfledger.scheduler")
+
+CATCH_UP_BUDGET_SECONDS = 1.0
+# A request in progress for longer than this was left by a crashed worker: take it up again.
+STUCK_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    engine: Engine
+    ledger: PerfLedger
+    worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+def catch_up(context: JobContext) -> int:
+    """Brings every projection up to the head of the log (bounded per run)."""
+    return context.engine.catch_up_all(CATCH_UP_BUDGET_SECONDS)
+
+
+def process_recompute_requests(context: JobContext) -> int:
+    """Runs queued (and abandoned) recompute requests; returns how many it finished."""
+    engine, ledger = context.engine, context.ledger
+    engine.catch_up("recompute", CATCH_UP_BUDGET_SECONDS)
+    stuck_before = format_timestamp(datetime.now(UTC) - STUCK_AFTER)
+    finished = 0
+    for request_id in due_requests(engine.database, stuck_before):
+        request = ledger.start_recompute(UUID(request_id), context.worker_name)
+        if request is None:
+            continue
+        engine.catch_up("performance", 30.0)  # compare against everything recorded so far
+        try:
+            outcome = recompute_cached(engine, str(request.model_id), request.version_id,
+                                       request.dataset_split)
+        except Exception as error:
+            log.exception("recompute request %s failed", request_id)
+            ledger.finish_recompute(request.id, None, failure=f"{type(error).__name__}: {error}")
+        else:
+            ledger.finish_recompute(request.id, outcome)
+        finished += 1
+    return finished
+
+
+def maintenance(context: JobContext) -> dict[str, list[str]]:
+    """Rebuilds each projection into shadow tables and reports any drift from the live ones."""
+    engine = context.engine
+    report = {}
+    for name in engine.projections:
+        drift = engine.check_drift(name)
+        report[name] = drift
+        if drift:
+            log.warning("projection %s drifted from a rebuild: %s; run `perfledger rebuild %s`",
+                        name, "; ".join(drift), name)
+        else:
+            log.info("projection %s matches a rebuild from position 0", name)
+    return report

@@ -1,0 +1,100 @@
+"""Builds the APScheduler scheduler and keeps it running only while this process leads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scheduler.jobs import JobContext, catch_up, maintenance, process_recompute_requests
+from scheduler.leader import Leadership
+
+log = logging.getLogger("perfledger.scheduler")
+
+CATCH_UP_INTERVAL_SECONDS = 0.25
+ELECTION_INTERVAL_SECONDS = 2.0
+
+# The table of triggers: what runs, and when.
+TRIGGERS: dict[str, Callable[[], Any]] = {
+    "catch_up": lambda: IntervalTrigger(seconds=CATCH_UP_INTERVAL_SECONDS),
+    "process_recompute_requests": lambda: IntervalTrigger(seconds=1),
+    "maintenance": lambda: CronTrigger(hour=3, minute=17),
+}
+JOBS: dict[str, Callable[[JobContext], Any]] = {
+    "catch_up": catch_up,
+    "process_recompute_requests": process_recompute_requests,
+    "maintenance": maintenance,
+}
+
+
+class Worker:
+    """Runs the jobs while it holds leadership; a standby takes over when the leader dies."""
+
+    def __init__(self, context: JobContext, leadership: Leadership) -> None:
+        self.context = context
+        self.leadership = leadership
+        self._scheduler: BackgroundScheduler | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def is_leading(self) -> bool:
+        return self._scheduler is not None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="perfledger-election", daemon=True)
+        self._thread.start()
+
+    def run(self) -> None:
+        """Campaigns for leadership until stopped (blocks)."""
+        while not self._stopping.is_set():
+            if self._scheduler is None and self.leadership.try_acquire():
+                log.info("this process now runs the scheduler jobs")
+                self._scheduler = self._start_scheduler()
+            elif self._scheduler is not None and not self.leadership.holds():
+                log.warning("lost leadership; stopping the scheduler jobs")
+                self._stop_scheduler()
+            self._stopping.wait(ELECTION_INTERVAL_SECONDS)
+        self._stop_scheduler()
+        self.leadership.release()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def wake_catch_up(self) -> None:
+        """Runs catch-up now rather than at its next tick (after a command, say)."""
+        scheduler = self._scheduler
+        if scheduler is not None:
+            try:
+                scheduler.modify_job("catch_up", next_run_time=datetime.now().astimezone())
+            except Exception:  # the scheduler may be stopping; the next tick catches up
+                log.debug("could not wake catch_up", exc_info=True)
+
+    def _start_scheduler(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(timezone="UTC")
+        for name, job in JOBS.items():
+            scheduler.add_job(
+                job,
+                TRIGGERS[name](),
+                args=[self.context],
+                id=name,
+                name=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+        scheduler.start()
+        return scheduler
+
+    def _stop_scheduler(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None

@@ -1,0 +1,106 @@
+"""Fixtures: every integration and end-to-end test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.auth import ADMIN, mint_token
+from api.bootstrap import Container, build_container
+from api.settings import Settings
+from projections.storage import StorageConfig
+
+ADMIN_URL = os.environ.get(
+    "PERFLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+SECRET = "test-secret-" + "x" * 32
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway database for this test session, dropped at the end."""
+    name = f"perfledger_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is needed at {ADMIN_URL}: {error}. Start it "
+            "(pg_ctlcluster --skip-systemctl-redirect 15 main start) or set "
+            "PERFLEDGER_TEST_POSTGRES_URL"
+        )
+    base, _, _ = ADMIN_URL.rpartition("/")
+    yield f"{base}/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def reset_postgres(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    url = None
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_database")
+        reset_postgres(url)
+    return Settings(
+        storage=StorageConfig(tmp_path / "data", url),
+        jwt_secret=SECRET,
+        secret_was_generated=False,
+        max_body_bytes=2_000_000,
+    )
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    """The service's parts; commands catch projections up at once, as the scheduler would."""
+    container = build_container(settings)
+    container.wake_catch_up = lambda: container.engine.catch_up_all(budget_seconds=60)
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(container)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def org() -> str:
+    return str(uuid.uuid4())
+
+
+def bearer(org: str, *scopes: str, sub: str = "tester", ttl: int = 600) -> dict[str, str]:
+    token = mint_token(SECRET, org, scopes or [ADMIN], subject=sub, ttl_seconds=ttl)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin(org: str) -> dict[str, str]:
+    return bearer(org, ADMIN)
+
+
+@pytest.fixture
+def scenario(client: TestClient[Any], container: Container, admin: dict[str, str]) -> Any:
+    from tests.scenario import Scenario
+
+    return Scenario(client, container, admin)

@@ -1,0 +1,32 @@
+"""`perfledger demo` leaves a new user three models with summaries to look at."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from litestar.testing import TestClient
+
+from api.settings import Settings
+from tests.conftest import bearer
+from tests.integration.test_crash_and_rebuild import service_env
+
+ORG = "0d3e6a5c-0000-4000-8000-00000000d3e0"
+
+
+def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
+                                                      client: TestClient[Any]) -> None:
+    done = subprocess.run([sys.executable, "-m", "api.cli", "demo", "--org", ORG],
+                          env=service_env(settings), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+
+    paths = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("/")]
+    assert len(paths) == 3
+    for path in paths:
+        answer = client.get(path, params={"dataset_split": "test"}, headers=bearer(ORG))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["labeled_count"] >= 2000
+        assert 0.5 < (answer.json()["metrics"].get("accuracy") or
+                      answer.json()["metrics"]["r_squared"]) < 1.0

@@ -1,0 +1,151 @@
+"""The docker-compose layout on one machine: API replicas and workers, nothing lost or doubled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from api.settings import Settings
+from tests.conftest import SECRET, bearer
+from tests.e2e.conftest import free_port
+
+ROOT = Path(__file__).parents[2]
+
+
+class Processes:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.running: list[tuple[subprocess.Popen[str], Path]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[str]:
+        log = self.logs / f"{name}.log"
+        with log.open("w") as sink:
+            process = subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=self.env,
+                                       stdout=sink, stderr=subprocess.STDOUT, text=True)
+        self.running.append((process, log))
+        return process
+
+    def stop_all(self) -> None:
+        for process, _ in self.running:
+            if process.poll() is None:
+                process.terminate()
+        for process, _ in self.running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def processes(settings: Settings, tmp_path: Path) -> Iterator[Processes]:
+    env = {**os.environ, "PERFLEDGER_DATA_DIR": str(tmp_path / "shared"),
+           "PERFLEDGER_JWT_SECRET": SECRET}
+    env.pop("PERFLEDGER_DATABASE_URL", None)
+    if settings.storage.database_url:
+        env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
+    group = Processes(env, tmp_path)
+    yield group
+    group.stop_all()
+
+
+def wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    pytest.fail(f"{url} never became healthy")
+
+
+def leader_of(workers: list[tuple[subprocess.Popen[str], Path]]) -> subprocess.Popen[str]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for process, log in workers:
+            if process.poll() is None and "now runs the scheduler jobs" in log.read_text():
+                return process
+        time.sleep(0.1)
+    pytest.fail("no worker took the lead")
+
+
+def test_replicas_and_workers_lose_and_double_nothing_when_the_leader_dies(
+        processes: Processes, org: str) -> None:
+    urls = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
+    for i, url in enumerate(urls):
+        processes.start(f"api{i}", "serve", "--no-scheduler", "--port", url.rsplit(":", 1)[1])
+    for url in urls:
+        wait_healthy(url)
+    for i in range(2):
+        processes.start(f"worker{i}", "worker")
+    workers = list(processes.running[2:])
+    headers = bearer(org)
+    model = httpx.post(f"{urls[0]}/api/v1/models", headers=headers, json={
+        "name": "m", "task": "binary_classification", "labels": ["no", "yes"]}).json()
+    base = f"/api/v1/models/{model['id']}/versions"
+    httpx.post(f"{urls[1]}{base}", headers=headers, json={"version_id": "v1"})
+    for status in ("training", "trained"):
+        httpx.patch(f"{urls[0]}{base}/v1", headers=headers, json={"status": status})
+    positions: list[int] = []
+
+    def send(batch: int) -> None:
+        records: list[dict[str, Any]] = [
+            {"row_id": f"b{batch}-r{i}", "predicted_label": "yes" if i % 3 else "no",
+             "true_label": "yes" if i % 2 else "no"} for i in range(250)]
+        answer = httpx.post(f"{urls[batch % 2]}{base}/v1/predictions", headers=headers,
+                            json={"dataset_split": "test", "records": records}, timeout=30)
+        assert answer.status_code == 202, answer.text
+        positions.append(answer.json()["position"])
+
+    first_half = [threading.Thread(target=send, args=(b,)) for b in range(10)]
+    for thread in first_half:
+        thread.start()
+    leader = leader_of(workers)
+    os.kill(leader.pid, signal.SIGKILL)  # the leader dies mid-stream
+    for thread in first_half:
+        thread.join()
+    for batch in range(10, 20):
+        send(batch)
+
+    summary = poll_summary(urls[1], model["id"], headers, max(positions))
+
+    assert summary["sample_count"] == 5000 and summary["labeled_count"] == 5000
+    assert summary["metrics"]["accuracy"] == pytest.approx(
+        sum(1 for i in range(250) if (i % 3 != 0) == (i % 2 == 1)) / 250)
+
+
+def poll_summary(url: str, model_id: str, headers: dict[str, str], position: int
+                 ) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{url}/api/v1/models/{model_id}/performance/summary",
+                           params={"min_position": position}, headers=headers, timeout=10)
+        if answer.status_code == 200:
+            return dict(answer.json())
+        assert answer.status_code == 503, answer.text
+    pytest.fail("the standby worker never caught the projections up")
+
+
+def test_the_compose_file_wires_postgres_api_replicas_and_workers() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "api", "worker"}
+    assert all("healthcheck" in service for service in services.values())
+    assert "serve --no-scheduler" in services["api"]["command"]
+    assert services["worker"]["command"].rstrip('"').endswith("perfledger worker")
+    env = services["api"]["environment"]
+    assert env["PERFLEDGER_DATABASE_URL"].startswith("postgresql://")
+    assert services["api"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["worker"]["environment"] == env

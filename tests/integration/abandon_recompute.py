@@ -1,0 +1,28 @@
+"""Takes up the queued recompute requests and freezes mid-request, waiting to be killed."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from api.bootstrap import build_container
+from api.settings import Settings
+from scheduler import jobs
+
+
+def main(marker: Path) -> None:
+    container = build_container(Settings.from_env())
+
+    def freeze(*_: Any) -> dict[str, Any]:
+        marker.write_text("request started, not finished")
+        time.sleep(600)
+        return {}
+
+    jobs.recompute_cached = freeze  # type: ignore[assignment]
+    jobs.process_recompute_requests(jobs.JobContext(container.engine, container.ledger))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,57 @@
+"""Configuration errors name the variable and what to do; the CLI exits without a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.settings import Settings
+from projections.storage import StorageConfig
+
+
+def test_defaults_are_embedded_sqlite_in_var(tmp_path: Path) -> None:
+    settings = Settings.from_env({"PERFLEDGER_DATA_DIR": str(tmp_path)})
+    assert settings.storage.database_url is None
+    assert settings.storage.event_store_env()["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert (settings.host, settings.port, settings.max_body_bytes) == ("127.0.0.1", 8000,
+                                                                       33554432)
+    assert StorageConfig.from_env({}).data_dir == Path("./var")
+
+
+def test_the_generated_secret_is_kept_and_reused(tmp_path: Path) -> None:
+    first = Settings.from_env({"PERFLEDGER_DATA_DIR": str(tmp_path)})
+    second = Settings.from_env({"PERFLEDGER_DATA_DIR": str(tmp_path)})
+    assert first.secret_was_generated and not second.secret_was_generated
+    assert first.jwt_secret == second.jwt_secret and len(first.jwt_secret) >= 32
+    configured = Settings.from_env({"PERFLEDGER_DATA_DIR": str(tmp_path),
+                                    "PERFLEDGER_JWT_SECRET": "s" * 40})
+    assert configured.jwt_secret == "s" * 40
+
+
+def test_a_postgres_url_configures_the_event_store() -> None:
+    storage = StorageConfig.from_env(
+        {"PERFLEDGER_DATABASE_URL": "postgresql://u:p%40ss@db.internal:6543/ledger"})
+    env = storage.event_store_env()
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
+        "db.internal", "6543", "ledger")
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("u", "p@ss")
+    assert "POSTGRES_ENABLE_DB_FUNCTIONS" not in env and env["POSTGRES_LOCK_TIMEOUT"]
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("PERFLEDGER_PORT", "eighty", "PERFLEDGER_PORT must be a whole number"),
+    ("PERFLEDGER_DATABASE_URL", "mysql://x", "must be a postgresql:// URL"),
+    ("PERFLEDGER_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none",
+     "Start the database server"),
+])
+def test_the_cli_explains_bad_configuration_without_a_traceback(
+        tmp_path: Path, variable: str, value: str, message: str) -> None:
+    env = {"PERFLEDGER_DATA_DIR": str(tmp_path), variable: value, "PATH": ""}
+    done = subprocess.run([sys.executable, "-m", "api.cli", "rebuild"], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert message in done.stderr and "Traceback" not in done.stderr
