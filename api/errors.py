@@ -1,8 +1,10 @@
-"""Turns domain errors and HTTP exceptions into each dialect's error body, in one place."""
+"""Turns domain errors and HTTP exceptions into error answers: one mapping, a body per dialect."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request, Response
@@ -31,44 +33,51 @@ class NotReady(Exception):
         self.published = published
 
 
-def error_body(status: int, detail: str, extra: Any = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong, before a dialect shapes it: status, message, details, headers."""
+
+    status: int
+    detail: str
+    extra: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
+    """The one place that decides the status and message of every error."""
+    if isinstance(error, DomainError):
+        status = next(code for kind, code in STATUS_OF_DOMAIN_ERROR.items()
+                      if isinstance(error, kind))
+        return Failure(status, error.message, error.details or None)
+    if isinstance(error, NotReady):
+        positions = {"min_position": error.wanted, "projection_position": error.published}
+        return Failure(503, str(error), positions, {"Retry-After": "1"})
+    if isinstance(error, HTTPException):
+        extra = error.extra if isinstance(error, ValidationException) or error.extra else None
+        return Failure(error.status_code, error.detail, extra, dict(error.headers or {}))
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return Failure(500, "Internal error; see the service log")
+
+
+BodyRenderer = Callable[[Failure], Any]
+
+
+def litestar_body(failure: Failure) -> dict[str, Any]:
     """Litestar's own error shape, which the v1 dialect specifies."""
-    body: dict[str, Any] = {"status_code": status, "detail": detail}
-    if extra:
-        body["extra"] = extra
+    body: dict[str, Any] = {"status_code": failure.status, "detail": failure.detail}
+    if failure.extra:
+        body["extra"] = failure.extra
     return body
 
 
-def handle_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
-    status = next(code for kind, code in STATUS_OF_DOMAIN_ERROR.items() if isinstance(error, kind))
-    return Response(error_body(status, error.message, error.details), status_code=status)
+def exception_handlers(render: BodyRenderer) -> dict[Any, Any]:
+    """Handlers for an app or a dialect's router, answering in that dialect's error body."""
+
+    def handle(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+        failure = failure_of(request, error)
+        return Response(render(failure), status_code=failure.status, headers=failure.headers)
+
+    return {Exception: handle}
 
 
-def handle_not_ready(request: Request[Any, Any, Any], error: NotReady) -> Response[Any]:
-    body = error_body(
-        503, str(error), {"min_position": error.wanted, "projection_position": error.published}
-    )
-    return Response(body, status_code=503, headers={"Retry-After": "1"})
-
-
-def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
-    extra = error.extra if isinstance(error, ValidationException) or error.extra else None
-    headers = dict(error.headers or {})
-    return Response(
-        error_body(error.status_code, error.detail, extra),
-        status_code=error.status_code,
-        headers=headers,
-    )
-
-
-def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return Response(error_body(500, "Internal error; see the service log"), status_code=500)
-
-
-EXCEPTION_HANDLERS: dict[Any, Any] = {
-    DomainError: handle_domain_error,
-    NotReady: handle_not_ready,
-    HTTPException: handle_http_exception,
-    Exception: handle_unexpected,
-}
+EXCEPTION_HANDLERS = exception_handlers(litestar_body)

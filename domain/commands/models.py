@@ -1,0 +1,63 @@
+"""Commands on models and their versions: register, create, change status, promote."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from uuid import UUID
+
+from domain.commands.base import LedgerBase
+from domain.errors import NotFound
+from domain.model import Model
+from domain.values import Caller, ModelDefinition, check_model_definition, default_project_id
+from domain.vocabulary import VersionStatus
+
+
+class ModelCommands(LedgerBase):
+    def register_model(self, caller: Caller, definition: ModelDefinition) -> tuple[Model, int]:
+        check_model_definition(definition)
+        model = Model(
+            organization_id=caller.organization_id,
+            project_id=definition.project_id or default_project_id(caller.organization_id),
+            name=definition.name,
+            task=str(definition.task),
+            labels=list(definition.labels),
+            positive_label=definition.positive_label,
+            inputs=list(definition.inputs),
+            description=definition.description,
+            actor=caller.actor,
+        )
+        return model, self._save(model)
+
+    def get_model(self, caller: Caller, model_id: UUID) -> Model:
+        model = self._get(model_id, Model)
+        if model.organization_id != caller.organization_id:
+            raise NotFound(f"Model '{model_id}' not found")
+        return model
+
+    def create_version(
+        self,
+        caller: Caller,
+        model_id: UUID,
+        version_id: str | None,
+        description: str = "",
+        params: dict[str, Any] | None = None,
+    ) -> tuple[str, int]:
+        model = self.get_model(caller, model_id)
+        version_id = version_id or f"ver-{secrets.token_hex(5)}"
+        model.create_version(version_id, description, params or {}, caller.actor)
+        return version_id, self._save(model)
+
+    def change_version_status(
+        self, caller: Caller, model_id: UUID, version_id: str, status: VersionStatus
+    ) -> int:
+        model = self.get_model(caller, model_id)
+        model.change_version_status(version_id, status, caller.actor)
+        return self._save(model)
+
+    def promote_version(
+        self, caller: Caller, model_id: UUID, version_id: str, reason: str = ""
+    ) -> tuple[str | None, int]:
+        model = self.get_model(caller, model_id)
+        previous = model.promote_version(version_id, reason, caller.actor)
+        return previous, self._save(model)

@@ -1,0 +1,72 @@
+"""Commands on recompute requests: queue (one pending per scope), start, finish."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.commands.models import ModelCommands
+from domain.errors import Conflict, NotFound
+from domain.recompute import RecomputeRequest, RecomputeSlot
+from domain.values import Caller
+
+
+class RecomputeCommands(ModelCommands):
+    def request_recompute(
+        self, caller: Caller, model_id: UUID, version_id: str | None, split: str | None
+    ) -> tuple[RecomputeRequest, int | None]:
+        """Queues a request, or answers the scope's pending one (position None then)."""
+        model = self.get_model(caller, model_id)
+        if version_id is not None:
+            model.version_of(version_id)
+        try:
+            return self._queue_recompute(caller, model_id, version_id, split)
+        except Conflict:  # a concurrent request for the same scope won the slot
+            return self._queue_recompute(caller, model_id, version_id, split)
+
+    def _queue_recompute(
+        self, caller: Caller, model_id: UUID, version_id: str | None, split: str | None
+    ) -> tuple[RecomputeRequest, int | None]:
+        slot_id = RecomputeSlot.create_id(model_id, version_id, split)
+        try:
+            slot = self._get(slot_id, RecomputeSlot)
+        except NotFound:
+            slot = RecomputeSlot(model_id, version_id, split)
+        if slot.pending is not None:
+            pending = self._get(slot.pending, RecomputeRequest)
+            if pending.is_pending:
+                return pending, None
+        request = RecomputeRequest(
+            caller.organization_id, model_id, version_id, split, caller.actor
+        )
+        slot.take(request.id)
+        return request, self._save(slot, request)
+
+    def get_recompute_request(self, request_id: UUID) -> RecomputeRequest:
+        return self._get(request_id, RecomputeRequest)
+
+    def start_recompute(self, request_id: UUID, worker: str) -> RecomputeRequest | None:
+        """Takes a request up; None when it is no longer pending or another worker raced us."""
+        request = self._get(request_id, RecomputeRequest)
+        try:
+            request.start(worker)
+            self._save(request)
+        except Conflict:
+            return None
+        return request
+
+    def finish_recompute(
+        self, request_id: UUID, outcome: dict[str, Any] | None, failure: str | None = None
+    ) -> int:
+        request = self._get(request_id, RecomputeRequest)
+        slot = self._get(
+            RecomputeSlot.create_id(request.model_id, request.version_id, request.dataset_split),
+            RecomputeSlot,
+        )
+        if failure is not None:
+            request.fail(failure)
+        else:
+            request.complete(outcome or {})
+        if slot.pending == request_id:
+            slot.release(request_id)
+        return self._save(request, slot)
