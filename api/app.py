@@ -17,6 +17,7 @@ from litestar.openapi.spec import (
 
 from api.auth import PUBLIC_PATHS, CredentialMiddleware
 from api.bootstrap import Container
+from api.consistency import follow_published_positions
 from api.dependencies import provide_container, provide_principal
 from api.errors import EXCEPTION_HANDLERS
 from api.v1 import v1_router
@@ -63,6 +64,7 @@ def create_app(container: Container) -> Litestar:
         middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=container.settings.max_body_bytes,
+        lifespan=[follow_published_positions],
         openapi_config=OpenAPIConfig(
             title="perfledger",
             version="0.1.0",

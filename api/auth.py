@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,16 @@ def mint_token(
 
 
 def principal_from_token(secret: str, token: str) -> Principal:
+    """The token's principal; a token verified before is not verified again until it expires."""
+    principal, expires_at = _verified_token(secret, token)
+    if time.time() >= expires_at:
+        raise NotAuthorizedException("Bearer token has expired; mint a new one")
+    return principal
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_token(secret: str, token: str) -> tuple[Principal, float]:
+    """Signature and claims checked once per token (failures are not cached: they raise)."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "org"]}
@@ -81,9 +92,10 @@ def principal_from_token(secret: str, token: str) -> Principal:
     scopes = claims.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise NotAuthorizedException("Invalid bearer token: 'scopes' must be a list of strings")
-    return Principal(
+    principal = Principal(
         _organization(claims["org"]), claims.get("org_name"), str(claims["sub"]), frozenset(scopes)
     )
+    return principal, float(claims["exp"])
 
 
 def _organization(value: object) -> str:
@@ -123,13 +135,14 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
         )
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# Guards are coroutines: a plain function would be sent to a worker thread on every request.
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def requires(*scopes: str) -> Guard:
     """A guard passing when the credential holds every one of `scopes`."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         missing = [scope for scope in scopes if not principal.has(scope)]
         if missing:
@@ -141,7 +154,7 @@ def requires(*scopes: str) -> Guard:
 def requires_any(*scopes: str) -> Guard:
     """A guard passing when the credential holds at least one of `scopes`."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if not any(principal.has(scope) for scope in scopes):
             raise PermissionDeniedException(f"Needs one of the scopes: {', '.join(scopes)}")

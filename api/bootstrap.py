@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from api.response_cache import ResponseCache
 from api.settings import Settings
 from domain.application import PerfLedger
 from projections.catalogue import all_projections
@@ -24,6 +25,7 @@ class Container:
     ledger: PerfLedger
     engine: Engine
     wake_catch_up: Callable[[], None] = field(default=_no_wake)
+    responses: ResponseCache = field(default_factory=ResponseCache)
 
     def close(self) -> None:
         self.ledger.close()

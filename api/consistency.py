@@ -2,31 +2,80 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
 
-from litestar import Response
-from litestar.exceptions import ValidationException
+import anyio.to_thread
+from litestar import Litestar, Response
+from litestar.di import Provide
+from litestar.params import Parameter
 
 from api.bootstrap import Container
 from api.errors import NotReady
 
+log = logging.getLogger("perfledger.api")
+
 POSITION_HEADER = "X-Projection-Position"
+# How often the API re-reads what other processes (a worker) have published.
+REFRESH_SECONDS = 0.05
+WAIT_STEP_SECONDS = 0.01
+
+MinPosition = Annotated[
+    int | None,
+    Parameter(ge=0, description="Wait (at most 5 s) until the projections read have this position"),
+]
 
 
-def read_position(
+async def published_at_least(
     container: Container, projections: Sequence[str], min_position: int | None
 ) -> int:
-    """Waits (bounded) until `projections` have published `min_position`."""
-    engine = container.engine
-    if min_position is None:
-        return engine.published_position(projections)
-    if min_position < 0:
-        raise ValidationException("min_position must be a position >= 0")
-    published = engine.wait_for(projections, min_position, container.settings.consistency_timeout)
-    if published < min_position:
-        raise NotReady(min_position, published)
+    """Waits on the event loop (no thread held) until `projections` have published the position."""
+    positions = container.engine.positions
+    published = positions.lowest(projections)
+    if min_position is None or published >= min_position:
+        return published
+    deadline = time.monotonic() + container.settings.consistency_timeout
+    while published < min_position:
+        if time.monotonic() >= deadline:
+            raise NotReady(min_position, published)
+        await asyncio.sleep(WAIT_STEP_SECONDS)
+        published = positions.lowest(projections)
     return published
+
+
+def reading(*projections: str) -> Provide:
+    """The `position` dependency of a query reading `projections`, honouring `min_position`."""
+
+    async def provide_position(container: Container, min_position: MinPosition = None) -> int:
+        return await published_at_least(container, projections, min_position)
+
+    return Provide(provide_position)
+
+
+@contextlib.asynccontextmanager
+async def follow_published_positions(app: Litestar) -> AsyncIterator[None]:
+    """Keeps the in-memory positions fresh with what other processes publish."""
+    container: Container = app.state.container
+
+    async def poll() -> None:
+        while True:
+            try:
+                await anyio.to_thread.run_sync(container.engine.positions.refresh)
+            except Exception:  # the database may be briefly away; the next poll retries
+                log.warning("could not read published positions", exc_info=True)
+            await asyncio.sleep(REFRESH_SECONDS)
+
+    task = asyncio.create_task(poll())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def answer(content: Any, position: int, status_code: int = 200) -> Response[Any]:

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from projections.database import Database, Tx
 from projections.event_log import EventLog
 from projections.generations import create_generation, drop_generation, publish_views
+from projections.positions import PublishedPositions
 from projections.projection import Projection, Tables
 
 PAGE_SIZE = 100
+# While a run is still behind the head, a settle that took t seconds (more than
+# SLOW_SETTLE_SECONDS) is not repeated for SETTLE_BACKOFF * t seconds: re-settling very large
+# series then costs at most about 1/(1 + SETTLE_BACKOFF) of a long catch-up. A run that reaches
+# the head always publishes.
+SLOW_SETTLE_SECONDS = 0.05
+SETTLE_BACKOFF = 4.0
 Progress = Callable[[int, int], None]
 
 
@@ -45,6 +52,8 @@ class Engine:
         self.log = log
         self.projections = {projection.name: projection for projection in projections}
         self.page_size = page_size
+        self.positions = PublishedPositions(database)
+        self._next_settle: dict[str, float] = {}
 
     def install(self) -> None:
         """Creates the state tables and a first generation of every projection."""
@@ -65,6 +74,7 @@ class Engine:
                         "INSERT INTO projection_live (name, generation) VALUES (?, 1)",
                         (projection.name,),
                     )
+        self.positions.refresh()
 
     def live_generation(self, tx: Tx, name: str) -> int:
         lock = " FOR SHARE" if tx.dialect == "postgresql" else ""
@@ -73,7 +83,11 @@ class Engine:
         )
 
     def catch_up(self, name: str, budget_seconds: float = 1.0) -> CatchUpResult:
-        """Applies pages to the live generation until caught up or out of time."""
+        """Applies pages to the live generation until caught up or out of time, then publishes.
+
+        A run that ran out of time behind the head skips publishing while a slow settle is
+        recent (see SETTLE_BACKOFF), so a long backlog is not re-settled after every slice.
+        """
         return self._run(name, None, budget_seconds, None)
 
     def catch_up_all(self, budget_seconds: float = 1.0) -> int:
@@ -89,15 +103,6 @@ class Engine:
                 tuple(names),
             )
         return int(value or 0)
-
-    def wait_for(self, names: Sequence[str], position: int, timeout: float) -> int:
-        """Polls until the named projections have published `position`; returns the last seen."""
-        deadline = time.monotonic() + timeout
-        while True:
-            published = self.published_position(names)
-            if published >= position or time.monotonic() >= deadline:
-                return published
-            time.sleep(0.02)
 
     # Generations.
 
@@ -122,6 +127,7 @@ class Engine:
             )
             publish_views(tx, projection, generation)
             drop_generation(tx, projection, old)
+        self.positions.refresh()
         return generation
 
     def check_drift(self, name: str) -> list[str]:
@@ -171,14 +177,23 @@ class Engine:
             caught_up = position >= head
             if caught_up or (deadline is not None and time.monotonic() >= deadline):
                 break
+        if not caught_up and time.monotonic() < self._next_settle.get(name, 0.0):
+            return CatchUpResult(applied, position)  # still behind: a later run publishes
+        started = time.monotonic()
         with self.database.transaction() as tx:
             gen = generation or self.live_generation(tx, name)
             published = tx.value(
                 "SELECT published FROM projection_state WHERE name = ? AND generation = ?",
                 (name, gen),
             )
-            if int(published) < position:
+            settled = int(published) < position
+            if settled:
                 self._settle(tx, projection, gen)
+        if settled and generation is None:
+            self.positions.published(name, gen, position)
+            finished = time.monotonic()
+            if finished - started > SLOW_SETTLE_SECONDS:
+                self._next_settle[name] = finished + SETTLE_BACKOFF * (finished - started)
         return CatchUpResult(applied, position)
 
     def _apply_pages(

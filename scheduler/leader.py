@@ -61,10 +61,18 @@ class PostgresLeadership:
         return True
 
     def release(self) -> None:
+        """Unlocks before closing: the server drops a closed session's locks only later."""
+        connection, leading = self._connection, self._leading
         self._leading = False
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._connection = None
+        if connection is None:
+            return
+        if leading and not connection.closed:
+            try:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+            except psycopg.Error:
+                log.debug("could not unlock leadership; closing the session drops it", exc_info=True)
+        connection.close()
 
 
 class FileLeadership:

@@ -10,7 +10,7 @@ from litestar.params import Parameter
 
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, reading
 from api.dependencies import parse_model_id
 from domain.errors import InvalidInput, Unprocessable
 from domain.vocabulary import DatasetSplit
@@ -61,16 +61,15 @@ class DiagnosticsController(Controller):
     tags = ["v1 performance"]
 
     @get("/misclassification-errors", guards=[requires("dataset:read", "model:read")],
-         operation_id="v1MisclassificationErrors", sync_to_thread=True)
+         operation_id="v1MisclassificationErrors", sync_to_thread=True,
+         dependencies={"position": reading(*READ_PROJECTIONS)})
     def misclassification_errors(
-        self, model_id: str, principal: Principal, container: Container,
+        self, model_id: str, principal: Principal, position: int, container: Container,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.TEST,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         true_label: str | None = None, predicted_label: str | None = None,
         min_confidence: Annotated[float | None, Parameter(ge=0.0, le=1.0)] = None,
-        min_position: MinPosition = None,
     ) -> Response[MisclassificationErrors]:
-        position = read_position(container, READ_PROJECTIONS, min_position)
         model, version = _classifier_version(container, principal, model_id, version_id)
         total, rows = misclassified_sample(
             container.database, model.model_id, version, str(dataset_split), limit,
@@ -82,16 +81,17 @@ class DiagnosticsController(Controller):
             records), position)
 
     @get("/gate", guards=[requires_any("model:read")], operation_id="v1CheckGate",
-         sync_to_thread=True)
+         sync_to_thread=True,
+         dependencies={"position": reading(*READ_PROJECTIONS)})
     def gate(
         self, model_id: str, request: Request[Any, Any, Any], principal: Principal,
+        position: int,
         container: Container, version_id: str | None = None,
-        dataset_split: DatasetSplit = DatasetSplit.TEST, min_position: MinPosition = None,
+        dataset_split: DatasetSplit = DatasetSplit.TEST,
     ) -> Response[GateVerdict]:
         """Thresholds come as `min.<metric>=<value>` and `max.<metric>=<value>`."""
         minimum, maximum = _thresholds(request)
         check_gate_metrics(minimum, maximum)
-        position = read_position(container, READ_PROJECTIONS, min_position)
         model = find_model(container.database, principal.organization_id,
                            str(parse_model_id(model_id)))
         version = resolve_version(container.database, model.model_id, version_id)

@@ -10,7 +10,7 @@ from litestar.params import Parameter
 
 from api.auth import Principal, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, reading
 from api.dependencies import parse_model_id
 from projections.history.queries import model_history
 from projections.registry.queries import find_model
@@ -29,18 +29,19 @@ class HistoryController(Controller):
     tags = ["v1 history"]
 
     @get(
-        "/", guards=[requires_any("model:read")], operation_id="v1ModelHistory", sync_to_thread=True
+        "/", guards=[requires_any("model:read")], operation_id="v1ModelHistory",
+        sync_to_thread=True,
+        dependencies={"position": reading("registry", "history")},
     )
     def history(
         self,
         model_id: str,
         principal: Principal,
+        position: int,
         container: Container,
         after: Annotated[int, Parameter(ge=0)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
     ) -> Response[list[HistoryEntry]]:
-        position = read_position(container, ["registry", "history"], min_position)
         model = find_model(
             container.database, principal.organization_id, str(parse_model_id(model_id))
         )

@@ -6,11 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
 
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, reading
 from api.dependencies import parse_model_id
 from domain.records import Label
 from domain.timestamps import format_timestamp
@@ -104,15 +103,15 @@ class ModelController(Controller):
         guards=[requires_any("model:read")],
         operation_id="v1GetModel",
         sync_to_thread=True,
+        dependencies={"position": reading("registry")},
     )
     def get_model(
         self,
         model_id: str,
         principal: Principal,
+        position: int,
         container: Container,
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
     ) -> Response[ModelOut]:
-        position = read_position(container, ["registry"], min_position)
         row = find_model(
             container.database, principal.organization_id, str(parse_model_id(model_id))
         )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
+import anyio.to_thread
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, MediaType, Response, get
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
 from api.auth import Principal, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import POSITION_HEADER, answer, published_at_least, reading
 from api.dependencies import parse_model_id
 from domain.errors import Unprocessable
 from domain.timestamps import parse_timestamp
@@ -24,7 +28,6 @@ from projections.registry.queries import ModelRow, find_model
 READ_PROJECTIONS = ["registry", "performance"]
 # Time travel reads the event log, and finds the model's batches in its history.
 TIME_TRAVEL_PROJECTIONS = ["history", "registry"]
-MinPosition = Annotated[int | None, Parameter(ge=0)]
 AsOf = Annotated[
     str | None,
     Parameter(description="ISO 8601 timestamp or date: answer as the projections did then"),
@@ -59,106 +62,134 @@ class PerformanceController(Controller):
         "/summary",
         guards=[requires_any("model:read")],
         operation_id="v1PerformanceSummary",
-        sync_to_thread=True,
+        dependencies={"position": reading(*READ_PROJECTIONS)},
     )
-    def summary(
+    async def summary(
         self,
         model_id: str,
         principal: Principal,
         container: Container,
+        position: int,
         version_id: str | None = None,
         dataset_split: DatasetSplit = DatasetSplit.TEST,
-        min_position: MinPosition = None,
         as_of: AsOf = None,
     ) -> Response[PerformanceSummary]:
-        model, version_id, summary, position = _summary(
-            container, principal, model_id, version_id, dataset_split, min_position, as_of
-        )
-        return answer(
-            PerformanceSummary(
+        def build(found: Found) -> PerformanceSummary:
+            model, version, summary = found
+            return PerformanceSummary(
                 model.model_id,
-                version_id,
+                version,
                 summary.task_type,
                 str(dataset_split),
                 summary.metrics,
                 summary.sample_count,
                 summary.labeled_count,
                 summary.evaluated_at,
-            ),
-            position,
-        )
+            )
+
+        query = PerformanceQuery(principal, model_id, version_id, dataset_split, position)
+        return await _answer(container, "summary", query, as_of, build)
 
     @get(
         "/confusion-matrix",
         guards=[requires_any("model:read")],
         operation_id="v1ConfusionMatrix",
-        sync_to_thread=True,
+        dependencies={"position": reading(*READ_PROJECTIONS)},
     )
-    def confusion_matrix(
+    async def confusion_matrix(
         self,
         model_id: str,
         principal: Principal,
         container: Container,
+        position: int,
         version_id: str | None = None,
         dataset_split: DatasetSplit = DatasetSplit.TEST,
-        min_position: MinPosition = None,
         as_of: AsOf = None,
     ) -> Response[ConfusionMatrix]:
-        model, version_id, summary, position = _summary(
-            container, principal, model_id, version_id, dataset_split, min_position, as_of
-        )
-        if summary.confusion is None:
-            raise Unprocessable(
-                f"Model '{model.model_id}' is a {model.task} model; "
-                "confusion matrices are for classification"
-            )
-        return answer(
-            ConfusionMatrix(
+        def build(found: Found) -> ConfusionMatrix:
+            model, version, summary = found
+            if summary.confusion is None:
+                raise Unprocessable(
+                    f"Model '{model.model_id}' is a {model.task} model; "
+                    "confusion matrices are for classification"
+                )
+            return ConfusionMatrix(
                 model.model_id,
-                version_id,
+                version,
                 str(dataset_split),
                 summary.confusion["labels"],
                 summary.confusion["matrix"],
                 summary.evaluated_at,
-            ),
-            position,
-        )
+            )
+
+        query = PerformanceQuery(principal, model_id, version_id, dataset_split, position)
+        return await _answer(container, "confusion-matrix", query, as_of, build)
 
 
-def _summary(
+Found = tuple[ModelRow, str, Summary]
+Answer = TypeVar("Answer", PerformanceSummary, ConfusionMatrix)
+
+
+@dataclass(frozen=True)
+class PerformanceQuery:
+    principal: Principal
+    model_id: str
+    version_id: str | None
+    split: DatasetSplit
+    position: int
+
+
+async def _answer(
     container: Container,
-    principal: Principal,
-    model_id: str,
-    version_id: str | None,
-    split: DatasetSplit,
-    min_position: int | None,
+    kind: str,
+    query: PerformanceQuery,
     as_of: str | None,
-) -> tuple[ModelRow, str, Summary, int]:
-    """The cached summary, or with `as_of` the one replayed from the event log."""
-    moment = None if as_of is None else _parse_as_of(as_of)
-    if moment is None:
-        position = read_position(container, READ_PROJECTIONS, min_position)
-    else:
-        # everything recorded up to now must be in the history before it is searched
-        head = max(container.engine.log.head(), min_position or 0)
-        position = read_position(container, TIME_TRAVEL_PROJECTIONS, head)
-    model_uuid = str(parse_model_id(model_id))
-    if moment is None:
-        model, version, summary = cached_performance(
-            container.database, principal.organization_id, model_uuid, version_id, str(split)
+    build: Callable[[Found], Answer],
+) -> Response[Any]:
+    """The cached performance shaped by `build`; served from encoded answers when unchanged."""
+    model_id = str(parse_model_id(query.model_id))
+    if as_of is not None:
+        moment = _parse_as_of(as_of)
+        position = await _time_travel_position(container, query.position)
+        found = await anyio.to_thread.run_sync(_as_of, container, query, model_id, moment)
+        return answer(build(found), position)
+    positions = container.engine.positions.vector(READ_PROJECTIONS)
+    key = (kind, query.principal.organization_id, model_id, query.version_id, query.split)
+    body = container.responses.get(key, positions)
+    if body is None:
+        found = await anyio.to_thread.run_sync(
+            cached_performance,
+            container.database,
+            query.principal.organization_id,
+            model_id,
+            query.version_id,
+            str(query.split),
         )
-        return model, version, summary, position
-    model = find_model(container.database, principal.organization_id, model_uuid)
+        body = msgspec.json.encode(build(found))
+        container.responses.put(key, positions, body)
+    return Response(
+        body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(min(positions))}
+    )
+
+
+async def _time_travel_position(container: Container, min_position: int) -> int:
+    """Everything recorded up to now must be in the history before it is searched."""
+    head = await anyio.to_thread.run_sync(container.engine.log.head)
+    return await published_at_least(container, TIME_TRAVEL_PROJECTIONS, max(head, min_position))
+
+
+def _as_of(container: Container, query: PerformanceQuery, model_id: str, moment: datetime) -> Found:
+    model = find_model(container.database, query.principal.organization_id, model_id)
     if model.task not in PERFORMANCE_TASKS:
         raise Unprocessable(
             f"Model '{model.model_id}' is a {model.task} model; "
             "performance is for classification and regression"
         )
-    past, version = resolve_as_of(container.ledger, parse_model_id(model_id), version_id, moment)
+    past, version = resolve_as_of(container.ledger, UUID(model_id), query.version_id, moment)
     summary = summary_as_of(
-        container.ledger, container.database, past, version, str(split), moment
+        container.ledger, container.database, past, version, str(query.split), moment
     )
-    return model, version, summary, position
+    return model, version, summary
 
 
 def _parse_as_of(text: str) -> datetime:

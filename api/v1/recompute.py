@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
 
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, reading
 from api.dependencies import parse_model_id
 from domain.errors import NotFound
 from domain.timestamps import format_timestamp
@@ -62,12 +61,11 @@ class RecomputeController(Controller):
                                format_timestamp(request.created_on), position)
 
     @get("/recompute-requests/{request_id:str}", guards=[requires_any("model:read")],
-         operation_id="v1RecomputeRequest", sync_to_thread=True)
+         operation_id="v1RecomputeRequest", sync_to_thread=True,
+         dependencies={"position": reading("recompute")})
     def recompute_request(
-        self, request_id: str, principal: Principal, container: Container,
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+        self, request_id: str, principal: Principal, position: int, container: Container,
     ) -> Response[RecomputeStatus]:
-        position = read_position(container, ["recompute"], min_position)
         try:
             request_uuid = str(uuid.UUID(request_id))
         except ValueError:

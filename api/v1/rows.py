@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, post
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import read_position
+from api.consistency import published_at_least
 from api.dependencies import parse_model_id
 from api.errors import NotReady
 from domain.records import LabelRecord, PredictionRecord
@@ -81,9 +82,8 @@ class RowsController(Controller):
         guards=[requires("dataset:write")],
         operation_id="v1RecordLabels",
         status_code=202,
-        sync_to_thread=True,
     )
-    def record_labels(
+    async def record_labels(
         self,
         model_id: str,
         version_id: str,
@@ -92,16 +92,18 @@ class RowsController(Controller):
         container: Container,
     ) -> LabelsAccepted:
         model_uuid = parse_model_id(model_id)
-        receipt = container.ledger.record_labels(
-            principal.caller, model_uuid, version_id, data.dataset_split, data.labels, data.batch_id
-        )
-        container.wake_catch_up()
-        position = position_of(container, receipt)
-        return LabelsAccepted(
-            receipt.accepted,
-            unknown_rows(container, str(model_uuid), version_id, data, position),
-            position,
-        )
+
+        def record() -> tuple[int, int]:
+            receipt = container.ledger.record_labels(
+                principal.caller, model_uuid, version_id, data.dataset_split, data.labels,
+                data.batch_id,
+            )
+            container.wake_catch_up()
+            return receipt.accepted, position_of(container, receipt)
+
+        accepted, position = await anyio.to_thread.run_sync(record)
+        unknown = await unknown_rows(container, str(model_uuid), version_id, data, position)
+        return LabelsAccepted(accepted, unknown, position)
 
 
 def position_of(container: Container, receipt: BatchReceipt) -> int:
@@ -113,15 +115,16 @@ def position_of(container: Container, receipt: BatchReceipt) -> int:
     return original
 
 
-def unknown_rows(
+async def unknown_rows(
     container: Container, model_id: str, version_id: str, data: LabelBatchIn, position: int
 ) -> list[str] | None:
     """Row ids that had no prediction once the labels were projected (None if not in time)."""
     try:
-        read_position(container, ["performance"], position)
+        await published_at_least(container, ["performance"], position)
     except NotReady:
         return None
     row_ids = [label.row_id for label in data.labels]
-    return pending_row_ids(
-        container.database, model_id, version_id, str(data.dataset_split), row_ids
+    return await anyio.to_thread.run_sync(
+        pending_row_ids, container.database, model_id, version_id, str(data.dataset_split),
+        row_ids,
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, published_at_least, reading
 from api.dependencies import parse_model_id
 from domain.errors import Conflict
 from domain.vocabulary import DatasetSplit, VersionStatus
@@ -114,16 +115,17 @@ class VersionController(Controller):
         return VersionCreated(version_id, "draft", position)
 
     @get(
-        "/", guards=[requires_any("model:read")], operation_id="v1ListVersions", sync_to_thread=True
+        "/", guards=[requires_any("model:read")], operation_id="v1ListVersions",
+        sync_to_thread=True,
+        dependencies={"position": reading("registry", "performance")},
     )
     def list_versions(
         self,
         model_id: str,
         principal: Principal,
+        position: int,
         container: Container,
-        min_position: MinPosition = None,
     ) -> Response[list[VersionOut]]:
-        position = read_position(container, ["registry", "performance"], min_position)
         model = find_model(
             container.database, principal.organization_id, str(parse_model_id(model_id))
         )
@@ -135,16 +137,16 @@ class VersionController(Controller):
         guards=[requires_any("model:read")],
         operation_id="v1GetVersion",
         sync_to_thread=True,
+        dependencies={"position": reading("registry", "performance")},
     )
     def get_version(
         self,
         model_id: str,
         version_id: str,
         principal: Principal,
+        position: int,
         container: Container,
-        min_position: MinPosition = None,
     ) -> Response[VersionOut]:
-        position = read_position(container, ["registry", "performance"], min_position)
         model = find_model(
             container.database, principal.organization_id, str(parse_model_id(model_id))
         )
@@ -177,9 +179,8 @@ class VersionController(Controller):
         guards=[requires("model:write")],
         operation_id="v1PromoteVersion",
         status_code=200,
-        sync_to_thread=True,
     )
-    def promote(
+    async def promote(
         self,
         model_id: str,
         version_id: str,
@@ -190,22 +191,35 @@ class VersionController(Controller):
         promotion = data or Promotion()
         uuid = parse_model_id(model_id)
         if promotion.gate is not None:
-            check_gate(container, principal, str(uuid), version_id, promotion.gate)
-        previous, position = container.ledger.promote_version(
-            principal.caller, uuid, version_id, promotion.reason
-        )
-        container.wake_catch_up()
+            await check_gate(container, principal, str(uuid), version_id, promotion.gate)
+
+        def promote() -> tuple[str | None, int]:
+            previous, position = container.ledger.promote_version(
+                principal.caller, uuid, version_id, promotion.reason
+            )
+            container.wake_catch_up()
+            return previous, position
+
+        previous, position = await anyio.to_thread.run_sync(promote)
         return Promoted(version_id, previous, position)
 
 
-def check_gate(
+async def check_gate(
     container: Container, principal: Principal, model_id: str, version_id: str, gate: Gate
 ) -> None:
     """Judges the gate on everything recorded before the promotion was asked for."""
     check_gate_metrics(gate.min, gate.max)
-    container.ledger.get_model(principal.caller, parse_model_id(model_id)).version_of(version_id)
-    read_position(container, ["performance"], container.engine.log.head())
-    summary = find_summary(container.database, model_id, version_id, str(gate.dataset_split))
+
+    def version_exists_and_head() -> int:
+        model = container.ledger.get_model(principal.caller, parse_model_id(model_id))
+        model.version_of(version_id)
+        return container.engine.log.head()
+
+    head = await anyio.to_thread.run_sync(version_exists_and_head)
+    await published_at_least(container, ["performance"], head)
+    summary = await anyio.to_thread.run_sync(
+        find_summary, container.database, model_id, version_id, str(gate.dataset_split)
+    )
     result = evaluate_gate(summary, gate.min, gate.max)
     if not result.passed:
         failing = [

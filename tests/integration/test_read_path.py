@@ -1,0 +1,82 @@
+"""The read path: waits hold no worker thread, cached answers follow the log, stay per tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.bootstrap import Container
+from projections import engine as engine_module
+from tests.conftest import bearer
+from tests.scenario import Scenario
+
+ROWS = [
+    {"row_id": "a", "prediction": 1.0, "target": 1.5},
+    {"row_id": "b", "prediction": 2.0, "target": 2.0},
+]
+
+
+@pytest.fixture
+def regression(scenario: Scenario) -> Scenario:
+    scenario.create_model(name="m", task="regression")
+    scenario.trained_version()
+    scenario.send_predictions("v1", ROWS)
+    return scenario
+
+
+def test_a_repeated_summary_is_the_same_answer_until_new_events_arrive(
+    regression: Scenario,
+) -> None:
+    first = regression.get("/performance/summary")
+    again = regression.get("/performance/summary")
+    assert again.content == first.content
+    assert again.headers["x-projection-position"] == first.headers["x-projection-position"]
+
+    regression.send_predictions("v1", [{"row_id": "c", "prediction": 3.0, "target": 1.0}])
+    fresh = regression.get("/performance/summary")
+
+    assert fresh.json()["labeled_count"] == 3 and first.json()["labeled_count"] == 2
+    assert int(fresh.headers["x-projection-position"]) > int(
+        first.headers["x-projection-position"]
+    )
+
+
+def test_a_cached_answer_is_never_served_to_another_organization(
+    regression: Scenario, container: Container
+) -> None:
+    assert regression.get("/performance/summary").status_code == 200
+    assert regression.get("/performance/confusion-matrix").status_code == 422
+
+    stranger = bearer("00000000-0000-4000-8000-000000000001")
+    for path in ("summary", "confusion-matrix"):
+        answer = regression.client.get(
+            f"/api/v1/models/{regression.model_id}/performance/{path}", headers=stranger
+        )
+        assert answer.status_code == 404, answer.text
+
+
+def test_a_long_backlog_is_published_once_caught_up_not_after_every_slice(
+    regression: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = regression.container.engine
+    regression.container.wake_catch_up = lambda: None
+    for batch in range(4):
+        rows: list[dict[str, Any]] = [
+            {"row_id": f"r{batch}", "prediction": float(batch), "target": 0.5}
+        ]
+        regression.send_predictions("v1", rows)
+    head = engine.log.head()
+    monkeypatch.setattr(engine_module, "SLOW_SETTLE_SECONDS", -1.0)  # every settle counts as slow
+    monkeypatch.setattr(engine_module, "SETTLE_BACKOFF", 1e6)
+    engine.page_size = 1
+
+    published = []
+    while engine.published_position(["performance"]) < head:
+        engine.catch_up("performance", budget_seconds=0)
+        published.append(engine.published_position(["performance"]))
+
+    assert len(published) == 4
+    assert published[0] == published[1] == published[2] < head
+    assert published[3] == head
+    assert regression.get("/performance/summary").json()["labeled_count"] == 6

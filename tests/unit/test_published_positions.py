@@ -1,0 +1,22 @@
+"""In-memory published positions: they only grow within a generation; a swap replaces them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from projections.database import SQLiteDatabase
+from projections.positions import PublishedPositions
+
+
+def test_positions_only_grow_within_a_generation_and_follow_a_swap(tmp_path: Path) -> None:
+    positions = PublishedPositions(SQLiteDatabase(tmp_path / "db.sqlite3"))
+
+    positions.published("registry", 1, 40)
+    positions.published("registry", 1, 30)  # an older reading arriving late
+    positions.published("performance", 1, 35)
+    assert positions.vector(["registry", "performance"]) == (40, 35)
+    assert positions.lowest(["registry", "performance"]) == 35
+
+    positions.published("registry", 2, 12)  # a rebuilt generation swapped in
+    assert positions.vector(["registry"]) == (12,)
+    assert positions.lowest(["unknown"]) == 0
