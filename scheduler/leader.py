@@ -71,7 +71,7 @@ class PostgresLeadership:
             try:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
             except psycopg.Error:
-                log.debug("could not unlock leadership; closing the session drops it", exc_info=True)
+                log.debug("could not unlock; closing the session drops it", exc_info=True)
         connection.close()
 
 
