@@ -139,14 +139,18 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
+def check_scopes(principal: Principal, *scopes: str) -> None:
+    """Refuses (403) a credential lacking any of `scopes`."""
+    missing = [scope for scope in scopes if not principal.has(scope)]
+    if missing:
+        raise PermissionDeniedException(f"Missing scope(s): {', '.join(missing)}")
+
+
 def requires(*scopes: str) -> Guard:
     """A guard passing when the credential holds every one of `scopes`."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal: Principal = connection.user
-        missing = [scope for scope in scopes if not principal.has(scope)]
-        if missing:
-            raise PermissionDeniedException(f"Missing scope(s): {', '.join(missing)}")
+        check_scopes(connection.user, *scopes)
 
     return guard
 

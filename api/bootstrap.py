@@ -24,8 +24,8 @@ class Container:
     database: Database
     ledger: PerfLedger
     engine: Engine
+    responses: ResponseCache
     wake_catch_up: Callable[[], None] = field(default=_no_wake)
-    responses: ResponseCache = field(default_factory=ResponseCache)
 
     def close(self) -> None:
         self.ledger.close()
@@ -38,4 +38,5 @@ def build_container(settings: Settings) -> Container:
         ledger = PerfLedger(env=settings.storage.event_store_env())
         engine = Engine(database, EventLog(ledger, database), all_projections())
         engine.install()
-    return Container(settings, database, ledger, engine)
+    responses = ResponseCache(settings.response_cache_entries)
+    return Container(settings, database, ledger, engine, responses)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 
-DEFAULT_CAPACITY = 10_000
-
 
 class ResponseCache:
     """An LRU of encoded bodies, each valid for the projection positions it was read at.
@@ -16,7 +14,7 @@ class ResponseCache:
     event loop, so it needs no lock.
     """
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], bytes]] = OrderedDict()
 
@@ -28,6 +26,8 @@ class ResponseCache:
         return entry[1]
 
     def put(self, key: Hashable, positions: tuple[int, ...], body: bytes) -> None:
+        if self._capacity <= 0:
+            return
         self._entries[key] = (positions, body)
         self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:

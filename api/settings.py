@@ -12,6 +12,7 @@ from pathlib import Path
 from projections.storage import StorageConfig
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_RESPONSE_CACHE_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Settings:
     port: int = 8000
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     consistency_timeout: float = 5.0
+    response_cache_entries: int = DEFAULT_RESPONSE_CACHE_ENTRIES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -35,6 +37,9 @@ class Settings:
             host=environ.get("PERFLEDGER_HOST", "127.0.0.1"),
             port=_int(environ, "PERFLEDGER_PORT", 8000),
             max_body_bytes=_int(environ, "PERFLEDGER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            response_cache_entries=_int(
+                environ, "PERFLEDGER_RESPONSE_CACHE_ENTRIES", DEFAULT_RESPONSE_CACHE_ENTRIES
+            ),
         )
 
     @property

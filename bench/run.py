@@ -249,6 +249,7 @@ class RunResult:
     summary_bytes: int = 0
     bare_bytes: int = 0
     summary: RateResult | None = None
+    summary_uncached: RateResult | None = None
     bare: RateResult | None = None
     server_rss_after_ingest_mb: float = 0.0
     server_rss_peak_mb: float = 0.0
@@ -266,6 +267,12 @@ class RunResult:
         if self.summary is None or self.bare is None or not self.bare.per_second:
             return float("nan")
         return self.summary.per_second / self.bare.per_second
+
+    @property
+    def uncached_ratio(self) -> float:
+        if self.summary_uncached is None or self.bare is None or not self.bare.per_second:
+            return float("nan")
+        return self.summary_uncached.per_second / self.bare.per_second
 
 
 def ingest(result: RunResult, server: Service, port: int, auth: dict[str, str], model_id: str,
@@ -385,6 +392,20 @@ def query_summaries(result: RunResult, server: Service, port: int, auth: dict[st
                             f"bare {result.bare.non_2xx}")
 
 
+def query_uncached(result: RunResult, env: dict[str, str], auth: dict[str, str],
+                   model_id: str, workdir: Path, args: argparse.Namespace) -> None:
+    """The same query on a server that keeps no encoded answers: every request reads SQL."""
+    port = free_port()
+    argv = [str(PERFLEDGER), "serve", "--no-scheduler", "--host", HOST, "--port", str(port)]
+    uncached_env = {**env, "PERFLEDGER_RESPONSE_CACHE_ENTRIES": "0"}
+    path = f"/api/v1/models/{model_id}/performance/summary?dataset_split=test"
+    with Service(argv, uncached_env, workdir / "server-uncached.log") as server:
+        server.wait_ready(port, "/health")
+        measure_get(port, path, auth, args.summary_connections, min(2.0, args.summary_seconds))
+        result.summary_uncached = measure_get(port, path, auth, args.summary_connections,
+                                              args.summary_seconds)
+
+
 def _median(results: list[RateResult]) -> RateResult:
     ordered = sorted(results, key=lambda r: r.per_second)
     return ordered[(len(ordered) - 1) // 2]
@@ -434,7 +455,10 @@ def _measure(result: RunResult, backend: str, workdir: Path, args: argparse.Name
             log(f"{backend}/{rows}: summary queries")
             query_summaries(result, server, port, auth, model_id, position, workdir, args)
             result.server_rss_peak_mb = server.peak_rss_mb()
-            result.cpu_probe_ms.append(cpu_probe_ms())
+        if result.summary_ok:
+            log(f"{backend}/{rows}: summary queries with the response cache off")
+            query_uncached(result, env, auth, model_id, workdir, args)
+        result.cpu_probe_ms.append(cpu_probe_ms())
 
 
 # Reporting.
@@ -520,6 +544,10 @@ def table(results: list[RunResult]) -> str:
     add("  rounds summary", [_spread(r.summary_rounds) for r in results])
     add("  rounds bare", [_spread(r.bare_rounds) for r in results])
     add("summary / bare", [f"{r.ratio:.2f}" for r in results], ">= 0.6")
+    add("  summary req/s, response cache off", [
+        f"{r.summary_uncached.per_second:,.0f}" if r.summary_uncached else "-"
+        for r in results])
+    add("  summary / bare, response cache off", [f"{r.uncached_ratio:.2f}" for r in results])
     add("  p50 ms summary / bare", [
         f"{r.summary.p50_ms:.1f} / {r.bare.p50_ms:.1f}" if r.summary and r.bare else "-"
         for r in results])

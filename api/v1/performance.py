@@ -10,13 +10,13 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
-from api.auth import Principal, requires_any
+from api.auth import Principal, check_scopes
 from api.bootstrap import Container
-from api.consistency import POSITION_HEADER, answer, published_at_least, reading
+from api.consistency import POSITION_HEADER, MinPosition, answer, published_at_least
 from api.dependencies import parse_model_id
 from domain.errors import Unprocessable
 from domain.timestamps import parse_timestamp
@@ -25,6 +25,7 @@ from projections.performance.queries import PERFORMANCE_TASKS, Summary, cached_p
 from projections.performance.time_travel import resolve_as_of, summary_as_of
 from projections.registry.queries import ModelRow, find_model
 
+READ_SCOPE = "model:read"
 READ_PROJECTIONS = ["registry", "performance"]
 # Time travel reads the event log, and finds the model's batches in its history.
 TIME_TRAVEL_PROJECTIONS = ["history", "registry"]
@@ -55,23 +56,25 @@ class ConfusionMatrix(msgspec.Struct):
 
 
 class PerformanceController(Controller):
+    """The hottest read path, so its handlers skip Litestar's dependency injection and guards.
+
+    They read the container off the app and check the scope with the guards' own function.
+    """
+
     path = "/models/{model_id:str}/performance"
     tags = ["v1 performance"]
 
     @get(
         "/summary",
-        guards=[requires_any("model:read")],
         operation_id="v1PerformanceSummary",
-        dependencies={"position": reading(*READ_PROJECTIONS)},
     )
     async def summary(
         self,
+        request: Request[Principal, Any, Any],
         model_id: str,
-        principal: Principal,
-        container: Container,
-        position: int,
         version_id: str | None = None,
         dataset_split: DatasetSplit = DatasetSplit.TEST,
+        min_position: MinPosition = None,
         as_of: AsOf = None,
     ) -> Response[PerformanceSummary]:
         def build(found: Found) -> PerformanceSummary:
@@ -87,23 +90,21 @@ class PerformanceController(Controller):
                 summary.evaluated_at,
             )
 
-        query = PerformanceQuery(principal, model_id, version_id, dataset_split, position)
-        return await _answer(container, "summary", query, as_of, build)
+        check_scopes(request.user, READ_SCOPE)
+        query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position)
+        return await _answer(request.app.state.container, "summary", query, as_of, build)
 
     @get(
         "/confusion-matrix",
-        guards=[requires_any("model:read")],
         operation_id="v1ConfusionMatrix",
-        dependencies={"position": reading(*READ_PROJECTIONS)},
     )
     async def confusion_matrix(
         self,
+        request: Request[Principal, Any, Any],
         model_id: str,
-        principal: Principal,
-        container: Container,
-        position: int,
         version_id: str | None = None,
         dataset_split: DatasetSplit = DatasetSplit.TEST,
+        min_position: MinPosition = None,
         as_of: AsOf = None,
     ) -> Response[ConfusionMatrix]:
         def build(found: Found) -> ConfusionMatrix:
@@ -122,8 +123,9 @@ class PerformanceController(Controller):
                 summary.evaluated_at,
             )
 
-        query = PerformanceQuery(principal, model_id, version_id, dataset_split, position)
-        return await _answer(container, "confusion-matrix", query, as_of, build)
+        check_scopes(request.user, READ_SCOPE)
+        query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position)
+        return await _answer(request.app.state.container, "confusion-matrix", query, as_of, build)
 
 
 Found = tuple[ModelRow, str, Summary]
@@ -136,7 +138,7 @@ class PerformanceQuery:
     model_id: str
     version_id: str | None
     split: DatasetSplit
-    position: int
+    min_position: int | None
 
 
 async def _answer(
@@ -148,9 +150,10 @@ async def _answer(
 ) -> Response[Any]:
     """The cached performance shaped by `build`; served from encoded answers when unchanged."""
     model_id = str(parse_model_id(query.model_id))
+    await published_at_least(container, READ_PROJECTIONS, query.min_position)
     if as_of is not None:
         moment = _parse_as_of(as_of)
-        position = await _time_travel_position(container, query.position)
+        position = await _time_travel_position(container, query.min_position or 0)
         found = await anyio.to_thread.run_sync(_as_of, container, query, model_id, moment)
         return answer(build(found), position)
     positions = container.engine.positions.vector(READ_PROJECTIONS)

@@ -1,0 +1,32 @@
+"""Cached answers are served only at the positions they were read at; the oldest go first."""
+
+from __future__ import annotations
+
+from api.response_cache import ResponseCache
+
+
+def test_an_answer_is_served_only_while_the_positions_are_unchanged() -> None:
+    cache = ResponseCache(capacity=10)
+    cache.put("summary", (5, 7), b"old")
+
+    assert cache.get("summary", (5, 7)) == b"old"
+    assert cache.get("summary", (5, 8)) is None
+    assert cache.get("other", (5, 7)) is None
+
+
+def test_the_least_recently_used_answer_is_dropped_beyond_capacity() -> None:
+    cache = ResponseCache(capacity=2)
+    cache.put("a", (1,), b"a")
+    cache.put("b", (1,), b"b")
+    assert cache.get("a", (1,)) == b"a"  # now "b" is the least recently used
+
+    cache.put("c", (1,), b"c")
+
+    assert cache.get("b", (1,)) is None
+    assert cache.get("a", (1,)) == b"a" and cache.get("c", (1,)) == b"c"
+
+
+def test_a_cache_of_no_entries_keeps_nothing() -> None:
+    cache = ResponseCache(capacity=0)
+    cache.put("a", (1,), b"a")
+    assert cache.get("a", (1,)) is None
