@@ -17,37 +17,48 @@ def read_columns(
     tx: Tx, sql: str, params: Sequence[Any], count: int, dtypes: Sequence[type]
 ) -> list[npt.NDArray[Any]]:
     """Fills one preallocated array per selected column (None becomes NaN in floats)."""
-    columns: list[npt.NDArray[Any]] = [np.empty(count, dtype=dtype) for dtype in dtypes]
-    filled = 0
-    for chunk in tx.stream(sql, params):
-        end = filled + len(chunk)
-        for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
-            column[filled:end] = np.array(values, dtype=column.dtype)
-        filled = end
-    return [column[:filled] for column in columns]
+    columns, _ = read_columns_and_vectors(tx, sql, params, count, dtypes, None)
+    return columns
 
 
-def read_vectors(
-    tx: Tx, sql: str, params: Sequence[Any], count: int, width: int
-) -> FloatArray | None:
-    """Stacks float64 vectors stored as blobs; shorter ones predate later labels (pad with 0).
+def read_columns_and_vectors(
+    tx: Tx,
+    sql: str,
+    params: Sequence[Any],
+    count: int,
+    dtypes: Sequence[type],
+    width: int | None,
+) -> tuple[list[npt.NDArray[Any]], FloatArray | None]:
+    """As read_columns, in one pass; with `width`, the last column holds float64 vectors.
 
-    Rows without a vector are NaN throughout; None when no row has one.
+    Vectors are stored as blobs; shorter ones predate later labels (padded with 0). Rows
+    without a vector are NaN throughout; the matrix is None when no row has one.
     """
-    matrix = np.full((count, width), np.nan)
+    columns: list[npt.NDArray[Any]] = [np.empty(count, dtype=dtype) for dtype in dtypes]
+    matrix = None if width is None else np.full((count, width), np.nan)
     filled, seen = 0, False
     for chunk in tx.stream(sql, params):
-        blobs = [row[0] for row in chunk]
-        block = matrix[filled : filled + len(blobs)]
-        if all(blob is not None and len(blob) == width * 8 for blob in blobs):
-            block[:] = np.frombuffer(b"".join(blobs), dtype=np.float64).reshape(-1, width)
+        end = filled + len(chunk)
+        values = list(zip(*chunk, strict=True))
+        for column, column_values in zip(columns, values, strict=False):
+            column[filled:end] = np.array(column_values, dtype=column.dtype)
+        if matrix is not None and width is not None:
+            seen = _fill_vectors(matrix[filled:end], values[-1], width) or seen
+        filled = end
+    vectors = matrix[:filled] if matrix is not None and seen else None
+    return [column[:filled] for column in columns], vectors
+
+
+def _fill_vectors(block: FloatArray, blobs: Sequence[bytes | None], width: int) -> bool:
+    """Copies a chunk's vectors into `block`; True when any row had one."""
+    if all(blob is not None and len(blob) == width * 8 for blob in blobs):
+        block[:] = np.frombuffer(b"".join(blobs), dtype=np.float64).reshape(-1, width)  # type: ignore[arg-type]
+        return True
+    seen = False
+    for i, blob in enumerate(blobs):
+        if blob is not None:
+            vector = np.frombuffer(blob, dtype=np.float64)
+            block[i, : vector.size] = vector
+            block[i, vector.size :] = 0.0
             seen = True
-        else:
-            for i, blob in enumerate(blobs):
-                if blob is not None:
-                    vector = np.frombuffer(blob, dtype=np.float64)
-                    block[i, : vector.size] = vector
-                    block[i, vector.size :] = 0.0
-                    seen = True
-        filled += len(blobs)
-    return matrix[:filled] if seen else None
+    return seen

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from projections.columns import read_columns, read_vectors
+from projections.columns import read_columns, read_columns_and_vectors
 from projections.comparison import compare_tables
 from projections.database import Tx
 from projections.json import dumps, loads
@@ -81,14 +81,14 @@ def _classification(
     tx: Tx, t: Tables, series_id: int, labeled: int, width: int, positive: int | None
 ) -> tuple[Metrics, list[list[int]]]:
     where = f" FROM {t.perf_rows} WHERE series_id = ? AND true_code IS NOT NULL ORDER BY row_id"
-    true_codes, pred_codes, scores = read_columns(
+    (true_codes, pred_codes, scores), proba = read_columns_and_vectors(
         tx,
-        "SELECT true_code, pred_code, score" + where,
+        "SELECT true_code, pred_code, score, proba" + where,
         (series_id,),
         labeled,
         (np.int64, np.int64, np.float64),
+        width,
     )
-    proba = read_vectors(tx, "SELECT proba" + where, (series_id,), labeled, width)
     metrics = classification_metrics(
         true_codes, pred_codes, width, positive, scores if positive is not None else None, proba
     )
