@@ -144,7 +144,7 @@ def test_the_compose_file_wires_postgres_api_replicas_and_workers() -> None:
     assert set(services) == {"postgres", "api", "worker"}
     assert all("healthcheck" in service for service in services.values())
     assert "serve --no-scheduler" in services["api"]["command"]
-    assert services["worker"]["command"].rstrip('"').endswith("perfledger worker")
+    assert services["worker"]["command"].rstrip("'\"").endswith("perfledger worker")
     env = services["api"]["environment"]
     assert env["PERFLEDGER_DATABASE_URL"].startswith("postgresql://")
     assert services["api"]["depends_on"]["postgres"]["condition"] == "service_healthy"
