@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from domain.commands.api_keys import ApiKeyCommands
 from domain.commands.recompute import RecomputeCommands
+from domain.commands.registry import RegistryCommands
 from domain.commands.rows import RowCommands
 
 
-class PerfLedger(RowCommands, RecomputeCommands, ApiKeyCommands):
+class PerfLedger(RowCommands, RecomputeCommands, RegistryCommands, ApiKeyCommands):
     """Every command group over one event store; each group lives in `domain/commands/`."""
 
     name = "perfledger"

@@ -1,0 +1,16 @@
+"""The v3 model-registry dialect, spoken by fiddler-client."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from api.errors import exception_handlers
+from api.v3.envelope import v3_error_body
+from api.v3.projects import ProjectController
+from api.v3.server import ServerController
+
+v3_router = Router(
+    path="/v3",
+    route_handlers=[ServerController, ProjectController],
+    exception_handlers=exception_handlers(v3_error_body),
+)
