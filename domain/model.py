@@ -45,6 +45,8 @@ class Model(Aggregate):
         self.promoted_version_id: str | None = None
         self.entry: dict[str, Any] | None = None  # what the v3 registry says about it
         self.deleted = False
+        self.created_by = actor
+        self.updated_by = actor
 
     def version_of(self, version_id: str) -> Version:
         try:
@@ -128,10 +130,12 @@ class Model(Aggregate):
 
     @event("Onboarded")
     def _onboarded(self, entry: dict[str, Any], actor: str) -> None:
+        self.updated_by = actor
         self.entry = dict(entry)
 
     @event("EntryUpdated")
     def _entry_updated(self, changes: dict[str, Any], actor: str) -> None:
+        self.updated_by = actor
         self.entry = {**(self.entry or {}), **changes}
 
     @event("Deleted")
@@ -142,8 +146,12 @@ class Model(Aggregate):
     def _artifact_recorded(
         self, file_id: str, digest: str, files: list[dict[str, Any]], actor: str
     ) -> None:
-        self.entry = {**(self.entry or {}), "artifact_status": "user_uploaded"}
+        self.updated_by = actor
+        changes = {"artifact_status": "user_uploaded", "artifact_files": files}
+        self.entry = {**(self.entry or {}), **changes}
 
     @event("SurrogateRequested")
     def _surrogate_requested(self, env_id: str | None, params: dict[str, Any], actor: str) -> None:
-        self.entry = {**(self.entry or {}), "artifact_status": "surrogate"}
+        self.updated_by = actor
+        surrogate = {"env_id": env_id, "deployment_params": params}
+        self.entry = {**(self.entry or {}), "artifact_status": "surrogate", "surrogate": surrogate}

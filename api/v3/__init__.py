@@ -6,11 +6,13 @@ from litestar import Router
 
 from api.errors import exception_handlers
 from api.v3.envelope import v3_error_body
+from api.v3.jobs import JobController
+from api.v3.models import ModelController
 from api.v3.projects import ProjectController
 from api.v3.server import ServerController
 
 v3_router = Router(
     path="/v3",
-    route_handlers=[ServerController, ProjectController],
+    route_handlers=[ServerController, ProjectController, ModelController, JobController],
     exception_handlers=exception_handlers(v3_error_body),
 )

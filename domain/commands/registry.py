@@ -50,11 +50,11 @@ class RegistryCommands(ProjectCommands, ModelCommands):
             description=definition.description,
             actor=caller.actor,
         )
-        model.onboard(entry, caller.actor)
         version = str(entry["version"])
         model.create_version(version, "onboarded through the v3 registry", {}, caller.actor)
         for status in (VersionStatus.TRAINING, VersionStatus.TRAINED):
             model.change_version_status(version, status, caller.actor)
+        model.onboard(entry, caller.actor)  # last, so the model's modified_on is the entry's
         claim = self._claim(
             MODEL_NAME,
             caller.organization_id,
