@@ -126,3 +126,22 @@ def test_a_project_holding_models_cannot_be_deleted(
     assert client.delete(f"/v3/projects/{project}", headers=admin).status_code == 409
     client.delete(f"/v3/models/{model['id']}", headers=admin)
     assert client.delete(f"/v3/projects/{project}", headers=admin).status_code == 200
+
+
+def test_columns_are_listed_and_found_by_their_url_safe_id(
+    client: TestClient[Any], admin: dict[str, str], project: str
+) -> None:
+    body = model_body(project)
+    body["schema"]["columns"].append({"name": "plan type", "data_type": "str"})
+    model = create_model(client, admin, body)
+    url = f"/v3/models/{model['id']}/columns"
+    columns = client.get(url, headers=admin).json()["data"]
+    assert [c["name"] for c in columns["items"]][-1] == "plan type" and columns["total"] == 6
+    spaced = next(c for c in columns["items"] if c["name"] == "plan type")
+    assert spaced["id"] == "plan%20type"
+    assert client.get(f"{url}/plan%2520type", headers=admin).json()["data"] == spaced
+    assert client.get(f"{url}/age", headers=admin).json()["data"]["max"] == 90
+    missing = client.get(f"{url}/height", headers=admin)
+    assert missing.status_code == 404 and missing.json()["error"]["errors"][0]["reason"] == (
+        "ObjectNotFound"
+    )
