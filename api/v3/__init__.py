@@ -7,6 +7,7 @@ from litestar import Router
 from api.errors import exception_handlers
 from api.v3.columns import ColumnController
 from api.v3.envelope import v3_error_body
+from api.v3.events import EventsController
 from api.v3.files import FileController
 from api.v3.jobs import JobController
 from api.v3.model_factory import ModelFactoryController
@@ -18,7 +19,7 @@ v3_router = Router(
     path="/v3",
     route_handlers=[
         ServerController, ProjectController, ModelController, ColumnController, JobController,
-        FileController, ModelFactoryController,
+        FileController, ModelFactoryController, EventsController,
     ],
     exception_handlers=exception_handlers(v3_error_body),
 )
