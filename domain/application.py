@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from domain.commands.api_keys import ApiKeyCommands
+from domain.commands.artifacts import ArtifactCommands
 from domain.commands.files import FileCommands
 from domain.commands.publishing import PublishCommands
 from domain.commands.recompute import RecomputeCommands
 
 
 class PerfLedger(
-    PublishCommands, RecomputeCommands, FileCommands, ApiKeyCommands
+    PublishCommands, ArtifactCommands, RecomputeCommands, FileCommands, ApiKeyCommands
 ):
     """Every command group over one event store; each group lives in `domain/commands/`."""
 

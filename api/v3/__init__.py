@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from api.errors import exception_handlers
+from api.v3.artifacts import ArtifactController
 from api.v3.columns import ColumnController
 from api.v3.envelope import v3_error_body
 from api.v3.events import EventsController
@@ -19,7 +20,7 @@ v3_router = Router(
     path="/v3",
     route_handlers=[
         ServerController, ProjectController, ModelController, ColumnController, JobController,
-        FileController, ModelFactoryController, EventsController,
+        FileController, ModelFactoryController, EventsController, ArtifactController,
     ],
     exception_handlers=exception_handlers(v3_error_body),
 )

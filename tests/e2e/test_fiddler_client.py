@@ -165,3 +165,21 @@ def test_a_late_label_update_changes_the_summary(server: LiveServer) -> None:
     labels = later[["id", "churned"]].to_dict(orient="records")
     model.publish(labels, update=True)
     assert_summary_matches(summary(server, model.id, "production"), production)
+
+
+def test_an_artifact_and_a_surrogate_are_recorded_through_the_client(
+    server: LiveServer, tmp_path: Any
+) -> None:
+    model = onboard(fdl.Project.get_or_create(name="churn"))
+    artifact = tmp_path / "artifact"
+    artifact.mkdir()
+    (artifact / "package.py").write_text("class Model: ...\n")
+    (artifact / "weights.bin").write_bytes(b"\x01" * 64)
+    model.add_artifact(model_dir=artifact).wait()
+    recorded = fdl.Model.get(id_=model.id)
+    assert recorded.artifact_status == "user_uploaded"
+    assert sorted(f["name"] for f in recorded.artifact_files) == ["package.py", "weights.bin"]
+    job = model.add_surrogate(dataset_id="00000000-0000-4000-8000-000000000001",
+                              deployment_params=fdl.DeploymentParams(cpu=250))
+    job.wait()
+    assert fdl.Model.get(id_=model.id).artifact_status == "surrogate"
