@@ -67,3 +67,38 @@ def create_model(client: TestClient[Any], headers: dict[str, str], body: dict[st
     answer = client.post("/v3/models", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     return answer.json()["data"]
+
+
+def variant(index: int, project_ids: list[str]) -> dict[str, Any]:
+    """The index-th of many distinct models: two projects, 800 names, versions v1..v7."""
+    body = model_body(
+        project_ids[index % len(project_ids)],
+        name=f"m{(index // 2) % 800:03d}",
+        version=f"v{index // 1600 + 1}",
+        status="INACTIVE" if index % 7 == 0 else "LIVE",
+        input_type="text" if index % 5 == 0 else "structured",
+        description=None if index % 4 == 0 else ("" if index % 4 == 1 else f"churn model {index}"),
+        algorithm="gbm" if index % 3 else "logistic regression",
+    )
+    if index % 3 == 0:
+        body.update(task="regression")
+        body["spec"]["targets"] = ["income"]
+    return body
+
+
+def load_models(ledger: Any, caller: Any, project_ids: list[str], count: int) -> None:
+    """Onboards `count` models through the domain, 250 to a transaction (a bulk loader)."""
+    import uuid
+
+    import msgspec
+
+    from api.v3.model_requests import ModelCreate, entry_of
+
+    for start in range(0, count, 250):
+        aggregates: list[Any] = []
+        for index in range(start, min(count, start + 250)):
+            data = msgspec.convert(variant(index, project_ids), ModelCreate)
+            aggregates += ledger.onboarding(
+                caller, uuid.UUID(data.project_id), data.name, data.task, entry_of(data)
+            )
+        ledger.save(*aggregates)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.claims import NameClaim
 from domain.commands.models import ModelCommands
 from domain.commands.projects import ProjectCommands
 from domain.errors import Conflict, NotFound
@@ -26,6 +27,13 @@ class RegistryCommands(ProjectCommands, ModelCommands):
         self, caller: Caller, project_id: UUID, name: str, task: Task, entry: dict[str, Any]
     ) -> tuple[Model, int]:
         """Registers a model trained elsewhere: one version, named by its label, `trained`."""
+        model, claim = self.onboarding(caller, project_id, name, task, entry)
+        return model, self._save(model, claim)
+
+    def onboarding(
+        self, caller: Caller, project_id: UUID, name: str, task: Task, entry: dict[str, Any]
+    ) -> tuple[Model, NameClaim]:
+        """The model and its name claim, checked but not saved yet (loaders save many at once)."""
         self.get_project(caller, project_id)
         check_entry(task, entry)
         labels = labels_of(task, entry)
@@ -62,7 +70,7 @@ class RegistryCommands(ProjectCommands, ModelCommands):
             model.id,
             f"Model '{name}' version '{version}'",
         )
-        return model, self._save(model, claim)
+        return model, claim
 
     def get_entry(self, caller: Caller, model_id: UUID) -> Model:
         """A model onboarded through v3 (others have no registry entry: 404 here)."""
