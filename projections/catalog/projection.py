@@ -19,6 +19,7 @@ from projections.topics import event_topics
 # Registry-entry fields that have a column of their own (the rest live in `document`).
 ENTRY_COLUMNS = ("version", "status", "input_type", "description", "algorithm", "framework",
                  "artifact_status")
+SEARCHED = ("version", "description", "algorithm", "framework")
 
 
 class CatalogProjection:
@@ -65,9 +66,9 @@ def add_model(tx: Tx, t: Tables, position: int, e: Any) -> None:
     tx.execute(
         f"INSERT INTO {t.catalog_models} (model_id, organization_id, project_id, name, task,"
         " description, created_at, updated_at, created_by, updated_by, created_seq, listed,"
-        " is_latest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+        " is_latest, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
         (str(e.originator_id), e.organization_id, e.project_id, e.name, e.task, e.description,
-         at, at, e.actor, e.actor, position),
+         at, at, e.actor, e.actor, position, e.name.lower()),
     )
 
 
@@ -94,24 +95,33 @@ def remove_model(tx: Tx, t: Tables, position: int, e: Any) -> None:
     family = tx.row(f"SELECT project_id, name FROM {t.catalog_models} WHERE model_id = ?",
                     (model_id,))
     tx.execute(f"DELETE FROM {t.catalog_models} WHERE model_id = ?", (model_id,))
+    tx.execute(f"DELETE FROM {t.catalog_documents} WHERE model_id = ?", (model_id,))
     if family is not None:
         _refresh_family(tx, t, str(family[0]), str(family[1]))
 
 
 def _merge(tx: Tx, t: Tables, e: Any, changes: dict[str, Any]) -> None:
     model_id = str(e.originator_id)
-    document = loads(tx.value(f"SELECT document FROM {t.catalog_models} WHERE model_id = ?",
+    document = loads(tx.value(f"SELECT document FROM {t.catalog_documents} WHERE model_id = ?",
                               (model_id,)))
     _write_entry(tx, t, e, {**(document or {}), **changes}, listed=document is not None)
 
 
 def _write_entry(tx: Tx, t: Tables, e: Any, entry: dict[str, Any], listed: bool) -> None:
+    model_id = str(e.originator_id)
+    name = tx.value(f"SELECT name FROM {t.catalog_models} WHERE model_id = ?", (model_id,))
+    searched = [str(name), *(str(entry.get(key) or "") for key in SEARCHED)]
     assignments = ", ".join(f"{column} = ?" for column in ENTRY_COLUMNS)
     tx.execute(
-        f"UPDATE {t.catalog_models} SET {assignments}, document = ?, listed = ?,"
-        " updated_at = ?, updated_by = ? WHERE model_id = ?",
-        (*(entry.get(column) for column in ENTRY_COLUMNS), dumps(entry), int(listed),
-         format_timestamp(e.timestamp), e.actor, str(e.originator_id)),
+        f"UPDATE {t.catalog_models} SET {assignments}, listed = ?,"
+        " search_text = ?, updated_at = ?, updated_by = ? WHERE model_id = ?",
+        (*(entry.get(column) for column in ENTRY_COLUMNS), int(listed),
+         "\x1f".join(searched).lower(), format_timestamp(e.timestamp), e.actor, model_id),
+    )
+    tx.execute(
+        f"INSERT INTO {t.catalog_documents} (model_id, document) VALUES (?, ?)"
+        " ON CONFLICT (model_id) DO UPDATE SET document = excluded.document",
+        (model_id, dumps(entry)),
     )
 
 
@@ -124,12 +134,16 @@ def _refresh_latest(tx: Tx, t: Tables, model_id: str) -> None:
 
 def _refresh_family(tx: Tx, t: Tables, project_id: str, name: str) -> None:
     """Marks the most recently created listed version of (project, name) as the latest."""
-    tx.execute(
-        f"UPDATE {t.catalog_models} SET is_latest = CASE WHEN model_id = ("
+    latest = tx.value(
         f"SELECT model_id FROM {t.catalog_models} WHERE project_id = ? AND name = ?"
-        " AND listed = 1 ORDER BY created_seq DESC LIMIT 1) THEN 1 ELSE 0 END"
-        " WHERE project_id = ? AND name = ?",
-        (project_id, name, project_id, name),
+        " AND listed = 1 ORDER BY created_seq DESC LIMIT 1",
+        (project_id, name),
+    )
+    # Only rows whose flag changes are written: fewer dead rows for PostgreSQL to vacuum.
+    tx.execute(
+        f"UPDATE {t.catalog_models} SET is_latest = 1 - is_latest WHERE project_id = ?"
+        " AND name = ? AND is_latest = (CASE WHEN model_id = ? THEN 0 ELSE 1 END)",
+        (project_id, name, latest),
     )
 
 

@@ -11,7 +11,6 @@ from projections.catalog.schema import MODEL_FIELDS, PROJECT_FIELDS
 from projections.database import Database
 from projections.json import loads
 
-SEARCHED = ["m.name", "m.version", "m.description", "m.algorithm", "m.framework"]
 DEFAULT_PROJECT_NAME = "default"
 
 
@@ -52,7 +51,11 @@ class ListQuery:
 _PROJECT = "project_id, name, created_at, updated_at, created_by"
 _ENTRY = (
     "m.model_id, m.project_id, COALESCE(p.name, ?), m.name, m.task, m.created_at, m.updated_at,"
-    " m.created_by, m.updated_by, m.document"
+    " m.created_by, m.updated_by, d.document"
+)
+_FROM = (
+    "catalog_models m JOIN catalog_documents d ON d.model_id = m.model_id"
+    " LEFT JOIN catalog_projects p ON p.project_id = m.project_id"
 )
 
 
@@ -98,8 +101,7 @@ def models_in_project(db: Database, project_id: str) -> int:
 def find_entry(db: Database, organization_id: str, model_id: str) -> EntryRow:
     with db.read() as tx:
         row = tx.row(
-            f"SELECT {_ENTRY} FROM catalog_models m LEFT JOIN catalog_projects p"
-            " ON p.project_id = m.project_id"
+            f"SELECT {_ENTRY} FROM {_FROM}"
             " WHERE m.model_id = ? AND m.organization_id = ? AND m.listed = 1",
             (DEFAULT_PROJECT_NAME, model_id, organization_id),
         )
@@ -119,7 +121,7 @@ def list_entries(
     if query.latest_only:
         where.append("m.is_latest = 1")
     if query.search:
-        sql, values = compile_search(query.search, SEARCHED)
+        sql, values = compile_search(query.search, "m.search_text")
         where.append(sql)
         params += values
     if query.filter:
@@ -130,12 +132,18 @@ def list_entries(
     clause = " AND ".join(where)
     with db.read() as tx:
         total = int(tx.value(f"SELECT COUNT(*) FROM catalog_models m WHERE {clause}", params))
+        # The page's ids first, over the narrow table alone; then their whole entries.
+        page = [model_id for (model_id,) in tx.rows(
+            f"SELECT m.model_id FROM catalog_models m WHERE {clause} ORDER BY {order}"
+            " LIMIT ? OFFSET ?",
+            (*params, query.limit, query.offset),
+        )]
         rows = tx.rows(
-            f"SELECT {_ENTRY} FROM catalog_models m LEFT JOIN catalog_projects p"
-            f" ON p.project_id = m.project_id WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            (DEFAULT_PROJECT_NAME, *params, query.limit, query.offset),
-        )
-    return [_entry(row) for row in rows], total
+            f"SELECT {_ENTRY} FROM {_FROM} WHERE m.model_id IN ({', '.join('?' * len(page))})",
+            (DEFAULT_PROJECT_NAME, *page),
+        ) if page else []
+    by_id = {row[0]: _entry(row) for row in rows}
+    return [by_id[model_id] for model_id in page], total
 
 
 def _entry(row: tuple[Any, ...]) -> EntryRow:
