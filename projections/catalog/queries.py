@@ -121,7 +121,7 @@ def list_entries(
     if query.latest_only:
         where.append("m.is_latest = 1")
     if query.search:
-        sql, values = compile_search(query.search, "m.search_text")
+        sql, values = compile_search(query.search, "m.search_text", db.dialect)
         where.append(sql)
         params += values
     if query.filter:
