@@ -27,7 +27,7 @@ class ColumnController(Controller):
          sync_to_thread=True)
     def list_columns(
         self, model_id: str, principal: Principal, container: Container,
-        limit: Limit = 1000, offset: Offset = 0, min_position: MinPosition = None,
+        limit: Limit = 50, offset: Offset = 0, min_position: MinPosition = None,
     ) -> Response[Paginated[Column]]:
         position = read_position(container, ["catalog"], min_position)
         columns = _columns(container, principal, model_id)
