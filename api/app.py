@@ -19,8 +19,10 @@ from api.auth import PUBLIC_PATHS, CredentialMiddleware
 from api.bootstrap import Container
 from api.consistency import follow_published_positions
 from api.dependencies import provide_container, provide_principal
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import exception_handlers, litestar_body
 from api.v1 import v1_router
+from api.v3 import v3_router
+from api.v3.envelope import v3_error_body
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "BearerToken": SecurityScheme(
@@ -49,7 +51,7 @@ async def health() -> dict[str, str]:
 
 def create_app(container: Container) -> Litestar:
     return Litestar(
-        route_handlers=[health, v1_router],
+        route_handlers=[health, v1_router, v3_router],
         state=State(
             {
                 "container": container,
@@ -62,7 +64,7 @@ def create_app(container: Container) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers(litestar_body, {"/v3/": v3_error_body}),
         request_max_body_size=container.settings.max_body_bytes,
         lifespan=[follow_published_positions],
         openapi_config=OpenAPIConfig(

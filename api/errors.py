@@ -70,12 +70,21 @@ def litestar_body(failure: Failure) -> dict[str, Any]:
     return body
 
 
-def exception_handlers(render: BodyRenderer) -> dict[Any, Any]:
-    """Handlers for an app or a dialect's router, answering in that dialect's error body."""
+def exception_handlers(
+    render: BodyRenderer, by_path_prefix: dict[str, BodyRenderer] | None = None
+) -> dict[Any, Any]:
+    """Handlers for an app or a dialect's router, answering in that dialect's error body.
+
+    `by_path_prefix` picks another dialect's body for errors raised before routing (the
+    credential middleware, unknown paths), which a dialect's router never sees.
+    """
+    prefixes = by_path_prefix or {}
 
     def handle(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         failure = failure_of(request, error)
-        return Response(render(failure), status_code=failure.status, headers=failure.headers)
+        path = request.scope.get("path", "")
+        renderer = next((r for prefix, r in prefixes.items() if path.startswith(prefix)), render)
+        return Response(renderer(failure), status_code=failure.status, headers=failure.headers)
 
     return {Exception: handle}
 

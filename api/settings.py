@@ -47,6 +47,7 @@ class Settings:
         """The organization of the admin token printed on first start."""
         path = self.storage.data_dir / "default-organization"
         if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(str(uuid.uuid4()))
         return path.read_text().strip()
 

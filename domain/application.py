@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from domain.commands.api_keys import ApiKeyCommands
+from domain.commands.artifacts import ArtifactCommands
+from domain.commands.files import FileCommands
+from domain.commands.publishing import PublishCommands
 from domain.commands.recompute import RecomputeCommands
-from domain.commands.rows import RowCommands
 
 
-class PerfLedger(RowCommands, RecomputeCommands, ApiKeyCommands):
+class PerfLedger(
+    PublishCommands, ArtifactCommands, RecomputeCommands, FileCommands, ApiKeyCommands
+):
     """Every command group over one event store; each group lives in `domain/commands/`."""
 
     name = "perfledger"

@@ -1,4 +1,4 @@
-"""The Model aggregate: registration, versions, their lifecycle and promotion."""
+"""The Model aggregate: registration, versions, their lifecycle, promotion and registry entry."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ class Model(Aggregate):
         self.description = description
         self.versions: dict[str, Version] = {}
         self.promoted_version_id: str | None = None
+        self.entry: dict[str, Any] | None = None  # what the v3 registry says about it
+        self.deleted = False
+        self.created_by = actor
+        self.updated_by = actor
 
     def version_of(self, version_id: str) -> Version:
         try:
@@ -101,3 +105,53 @@ class Model(Aggregate):
         self, version_id: str, previous_version_id: str | None, reason: str, actor: str
     ) -> None:
         self.promoted_version_id = version_id
+
+    # The registry entry (v3): schema, spec, task parameters, artifacts; and soft deletion.
+
+    def onboard(self, entry: dict[str, Any], actor: str) -> None:
+        self._onboarded(entry, actor)
+
+    def update_entry(self, changes: dict[str, Any], actor: str) -> None:
+        if changes:
+            self._entry_updated(changes, actor)
+
+    def delete(self, actor: str) -> None:
+        if self.deleted:
+            raise NotFound(f"Model '{self.id}' not found")
+        self._deleted(actor)
+
+    def record_artifact(
+        self, file_id: str, digest: str, files: list[dict[str, Any]], actor: str
+    ) -> None:
+        self._artifact_recorded(file_id, digest, files, actor)
+
+    def record_surrogate(self, env_id: str | None, params: dict[str, Any], actor: str) -> None:
+        self._surrogate_requested(env_id, params, actor)
+
+    @event("Onboarded")
+    def _onboarded(self, entry: dict[str, Any], actor: str) -> None:
+        self.updated_by = actor
+        self.entry = dict(entry)
+
+    @event("EntryUpdated")
+    def _entry_updated(self, changes: dict[str, Any], actor: str) -> None:
+        self.updated_by = actor
+        self.entry = {**(self.entry or {}), **changes}
+
+    @event("Deleted")
+    def _deleted(self, actor: str) -> None:
+        self.deleted = True
+
+    @event("ArtifactRecorded")
+    def _artifact_recorded(
+        self, file_id: str, digest: str, files: list[dict[str, Any]], actor: str
+    ) -> None:
+        self.updated_by = actor
+        changes = {"artifact_status": "user_uploaded", "artifact_files": files}
+        self.entry = {**(self.entry or {}), **changes}
+
+    @event("SurrogateRequested")
+    def _surrogate_requested(self, env_id: str | None, params: dict[str, Any], actor: str) -> None:
+        self.updated_by = actor
+        surrogate = {"env_id": env_id, "deployment_params": params}
+        self.entry = {**(self.entry or {}), "artifact_status": "surrogate", "surrogate": surrogate}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.catalog.projection import CatalogProjection
 from projections.history.projection import HistoryProjection
 from projections.performance.projection import PerformanceProjection
 from projections.projection import Projection
@@ -11,4 +12,4 @@ from projections.registry.projection import RegistryProjection
 
 def all_projections() -> list[Projection]:
     return [RegistryProjection(), PerformanceProjection(), HistoryProjection(),
-            RecomputeProjection()]
+            RecomputeProjection(), CatalogProjection()]

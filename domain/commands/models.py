@@ -31,7 +31,7 @@ class ModelCommands(LedgerBase):
 
     def get_model(self, caller: Caller, model_id: UUID) -> Model:
         model = self._get(model_id, Model)
-        if model.organization_id != caller.organization_id:
+        if model.organization_id != caller.organization_id or model.deleted:
             raise NotFound(f"Model '{model_id}' not found")
         return model
 

@@ -21,6 +21,11 @@ _EVENT_TYPES = {
     "Model.VersionCreated": "VersionCreated",
     "Model.VersionStatusChanged": "VersionStatusChanged",
     "Model.VersionPromoted": "VersionPromoted",
+    "Model.Onboarded": "ModelOnboarded",
+    "Model.EntryUpdated": "ModelUpdated",
+    "Model.Deleted": "ModelDeleted",
+    "Model.ArtifactRecorded": "ArtifactRecorded",
+    "Model.SurrogateRequested": "SurrogateRequested",
     "PredictionBatch.Recorded": "PredictionsRecorded",
     "LabelBatch.Recorded": "LabelsRecorded",
 }
@@ -31,7 +36,8 @@ class HistoryProjection:
     tables = ("model_history",)
     topics = (
         *event_topics(
-            Model, "Registered", "VersionCreated", "VersionStatusChanged", "VersionPromoted"
+            Model, "Registered", "VersionCreated", "VersionStatusChanged", "VersionPromoted",
+            "Onboarded", "EntryUpdated", "Deleted", "ArtifactRecorded", "SurrogateRequested",
         ),
         *event_topics(PredictionBatch, "Recorded"),
         *event_topics(LabelBatch, "Recorded"),

@@ -48,3 +48,7 @@ class LabelCodes:
                 f"UPDATE {self._t.perf_series} SET dirty = 1 WHERE model_id = ?", (model_id,)
             )
         return code
+
+    def forget(self, model_id: str) -> None:
+        """Drops the cached codes of a model whose rows were purged."""
+        self._by_model.pop(model_id, None)

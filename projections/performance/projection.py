@@ -23,7 +23,7 @@ class PerformanceProjection:
     name = "performance"
     tables = TABLES
     topics = (
-        *event_topics(Model, "Registered"),
+        *event_topics(Model, "Registered", "Deleted"),
         *event_topics(PredictionBatch, "Recorded"),
         *event_topics(LabelBatch, "Recorded"),
     )
@@ -37,6 +37,8 @@ class PerformanceProjection:
             kind = type(event).__qualname__
             if kind == "Model.Registered":
                 add_model(tx, t, codes, event)
+            elif kind == "Model.Deleted":
+                purge_model(tx, t, codes, str(event.originator_id))
             elif kind == "PredictionBatch.Recorded":
                 add_predictions(tx, t, codes, position, event)
             else:
@@ -78,6 +80,16 @@ def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
         codes.code(model_id, label)
 
 
+def purge_model(tx: Tx, t: Tables, codes: LabelCodes, model_id: str) -> None:
+    """A deleted model's rows, series, summaries and label codes leave the read model."""
+    series = f"SELECT series_id FROM {t.perf_series} WHERE model_id = ?"
+    for table in (t.perf_rows, t.perf_pending_labels, t.perf_summaries):
+        tx.execute(f"DELETE FROM {table} WHERE series_id IN ({series})", (model_id,))
+    for table in (t.perf_series, t.perf_labels, t.perf_models):
+        tx.execute(f"DELETE FROM {table} WHERE model_id = ?", (model_id,))
+    codes.forget(model_id)
+
+
 def series_of(tx: Tx, t: Tables, event: Any) -> int:
     """Finds or creates the series a batch belongs to, and marks it for a refresh."""
     key = (str(event.model_id), event.version_id, event.dataset_split)
@@ -103,12 +115,13 @@ def series_of(tx: Tx, t: Tables, event: Any) -> int:
 
 
 def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int, event: Any) -> None:
-    series_id = series_of(tx, t, event)
     model = tx.row(
         f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
         (str(event.model_id),),
     )
-    assert model is not None, f"batch {event.originator_id} names an unknown model"
+    if model is None:  # its model was deleted (and purged) before this batch was projected
+        return
+    series_id = series_of(tx, t, event)
     default_ts = to_micros(event.timestamp)
     rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
     _merge_pending_labels(tx, t, series_id, rows)
@@ -150,8 +163,10 @@ def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any
 
 
 def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
-    series_id = series_of(tx, t, event)
     model_id = str(event.model_id)
+    if tx.value(f"SELECT 1 FROM {t.perf_models} WHERE model_id = ?", (model_id,)) is None:
+        return  # its model was deleted (and purged) before these labels were projected
+    series_id = series_of(tx, t, event)
     known = {
         row_id
         for (row_id,) in _select_by_row_ids(

@@ -19,7 +19,7 @@ class RegistryProjection:
     name = "registry"
     tables = ("registry_models", "registry_versions")
     topics = event_topics(
-        Model, "Registered", "VersionCreated", "VersionStatusChanged", "VersionPromoted"
+        Model, "Registered", "VersionCreated", "VersionStatusChanged", "VersionPromoted", "Deleted"
     )
 
     def schema(self, database: Database, t: Tables) -> list[str]:
@@ -111,8 +111,15 @@ def promote(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) ->
     )
 
 
+def remove_model(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) -> None:
+    """A deleted model (v3's soft delete) leaves the read model; its events stay."""
+    tx.execute(f"DELETE FROM {t.registry_versions} WHERE model_id = ?", (model_id,))
+    tx.execute(f"DELETE FROM {t.registry_models} WHERE model_id = ?", (model_id,))
+
+
 _HANDLERS = {
     "Registered": add_model,
+    "Deleted": remove_model,
     "VersionCreated": add_version,
     "VersionStatusChanged": change_status,
     "VersionPromoted": promote,

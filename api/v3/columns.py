@@ -1,0 +1,54 @@
+"""v3 model columns: the schema's columns, each addressed by its URL-safe id."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from litestar import Controller, Response, get
+
+from api.auth import Principal, requires
+from api.bootstrap import Container
+from api.consistency import answer, read_position
+from api.v3.envelope import Normal, Paginated, normal, paginated
+from api.v3.ids import parse_id
+from api.v3.projects import Limit, MinPosition, Offset
+from domain.errors import NotFound
+from projections.catalog.queries import find_entry
+
+Column = dict[str, Any]
+
+
+class ColumnController(Controller):
+    path = "/models/{model_id:str}/columns"
+    tags = ["v3 models"]
+
+    @get("/", guards=[requires("model:read")], operation_id="v3ListColumns",
+         sync_to_thread=True)
+    def list_columns(
+        self, model_id: str, principal: Principal, container: Container,
+        limit: Limit = 50, offset: Offset = 0, min_position: MinPosition = None,
+    ) -> Response[Paginated[Column]]:
+        position = read_position(container, ["catalog"], min_position)
+        columns = _columns(container, principal, model_id)
+        page = columns[offset : offset + limit]
+        return answer(paginated(page, len(columns), limit, offset), position)
+
+    @get("/{column_id:str}", guards=[requires("model:read")], operation_id="v3GetColumn",
+         sync_to_thread=True)
+    def get_column(
+        self, model_id: str, column_id: str, principal: Principal, container: Container,
+        min_position: MinPosition = None,
+    ) -> Response[Normal[Column]]:
+        position = read_position(container, ["catalog"], min_position)
+        wanted = {column_id, unquote(column_id)}
+        for column in _columns(container, principal, model_id):
+            if column["id"] in wanted or column["name"] in wanted:
+                return answer(normal(column), position)
+        raise NotFound(f"Column '{column_id}' not found in model '{model_id}'")
+
+
+def _columns(container: Container, principal: Principal, model_id: str) -> list[Column]:
+    model_uuid = str(parse_id(model_id, "Model"))
+    row = find_entry(container.database, principal.organization_id, model_uuid)
+    return list(row.entry["schema"]["columns"])

@@ -1,0 +1,77 @@
+"""v3 file uploads: the bytes stored by content under the data directory, the upload an event."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+import msgspec
+from litestar import Controller, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from api.auth import Principal, requires
+from api.bootstrap import Container
+from api.v3.envelope import Normal, normal
+from api.v3.people import User, user
+from domain.errors import InvalidInput
+from domain.files import BlobStore, StoredFile
+from domain.tables import file_type_of
+from domain.timestamps import format_timestamp
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+class FileOut(msgspec.Struct):
+    id: str
+    filename: str
+    name: str
+    status: str
+    type: str
+    size: int
+    created_at: str
+    updated_at: str
+    created_by: User
+    updated_by: User
+
+
+def file_out(stored: StoredFile) -> FileOut:
+    at = format_timestamp(stored.created_on)
+    who = user(stored.created_by)
+    return FileOut(str(stored.id), stored.filename, stored.filename, "SUCCESSFUL",
+                   stored.file_type, stored.size, at, at, who, who)
+
+
+def blob_store(container: Container) -> BlobStore:
+    return BlobStore(container.settings.storage.data_dir / "files")
+
+
+def store_upload(container: Container, principal: Principal, form: dict[str, Any]) -> StoredFile:
+    """Stores the form's `file` part by content, then records the upload."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput("The multipart body needs a file part named 'file'")
+    content = upload.file.read()
+    if not content:
+        raise InvalidInput(f"'{upload.filename}' is empty")
+    filename = upload.filename or "upload"
+    file_type = file_type_of(filename, content[:1024])
+    digest = blob_store(container).put(content)
+    stored, _ = container.ledger.record_file(
+        principal.caller, filename, file_type, digest, len(content)
+    )
+    return stored
+
+
+class FileController(Controller):
+    path = "/files"
+    tags = ["v3 files"]
+
+    @post("/upload", guards=[requires("dataset:write")], operation_id="v3UploadFile",
+          status_code=200)
+    async def upload_file(
+        self, data: Form, principal: Principal, container: Container
+    ) -> Normal[FileOut]:
+        stored = await anyio.to_thread.run_sync(store_upload, container, principal, data)
+        return normal(file_out(stored))

@@ -1,0 +1,14 @@
+"""Ids in v3 paths and bodies: a malformed one names nothing, so it is a 404."""
+
+from __future__ import annotations
+
+import uuid
+
+from domain.errors import NotFound
+
+
+def parse_id(text: str, kind: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(f"{kind} '{text}' not found") from None

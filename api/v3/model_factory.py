@@ -1,0 +1,50 @@
+"""v3 model factory: a schema inferred from a sample of an uploaded file, and the spec completed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, post
+
+from api.auth import Principal, requires
+from api.bootstrap import Container
+from api.v3.envelope import Normal, normal
+from api.v3.files import blob_store
+from api.v3.ids import parse_id
+from api.v3.model_shapes import Spec, plain
+from domain.inference import complete_spec, infer_schema
+from domain.tables import read_table
+
+SAMPLE_SEED = 0
+
+
+class ModelFactoryRequest(msgspec.Struct, forbid_unknown_fields=True):
+    file_id: str
+    spec: Spec | None = None
+    max_cardinality: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
+    sample_size: Annotated[int, msgspec.Meta(ge=10_000, le=100_000)] = 10_000
+
+
+class GeneratedModel(msgspec.Struct):
+    schema: dict[str, Any]
+    spec: dict[str, Any]
+
+
+class ModelFactoryController(Controller):
+    path = "/model-factory"
+    tags = ["v3 models"]
+
+    @post("/", guards=[requires("model:write")], operation_id="v3GenerateModel",
+          status_code=200, sync_to_thread=True)
+    def generate_model(
+        self, data: ModelFactoryRequest, principal: Principal, container: Container
+    ) -> Normal[GeneratedModel]:
+        stored = container.ledger.get_file(principal.caller, parse_id(data.file_id, "File"))
+        path = blob_store(container).existing(stored.digest)
+        frame = read_table(path, stored.file_type, as_text=True)
+        if len(frame) > data.sample_size:  # a uniform sample, the same one every time
+            frame = frame.sample(n=data.sample_size, random_state=SAMPLE_SEED)
+        schema = infer_schema(frame, data.max_cardinality)
+        spec = complete_spec(plain(data.spec) if data.spec else {}, list(frame.columns))
+        return normal(GeneratedModel(schema, spec))

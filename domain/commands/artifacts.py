@@ -1,0 +1,43 @@
+"""Commands recording a model's artifact and surrogate deployments, each with its finished job."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.commands.registry import RegistryCommands
+from domain.files import StoredFile
+from domain.jobs import BackgroundJob
+from domain.values import Caller
+
+
+class ArtifactCommands(RegistryCommands):
+    def record_artifact(
+        self,
+        caller: Caller,
+        model_id: UUID,
+        archive: StoredFile,
+        files: list[dict[str, Any]],
+        deployment_params: dict[str, Any],
+    ) -> tuple[BackgroundJob, int]:
+        """Records the uploaded archive and its file list; the job has done its work then."""
+        model = self.get_entry(caller, model_id)
+        model.record_artifact(str(archive.id), archive.digest, files, caller.actor)
+        info = {"model_id": str(model_id), "file_id": str(archive.id), "files": len(files),
+                "deployment_params": deployment_params}
+        job = BackgroundJob(caller.organization_id, f"Deploy artifact of {model.name}",
+                            model.id, info, caller.actor)
+        job.succeed({})
+        return job, self._save(model, job)
+
+    def request_surrogate(
+        self, caller: Caller, model_id: UUID, env_id: str | None, params: dict[str, Any]
+    ) -> tuple[BackgroundJob, int]:
+        """Records the deployment request: this service keeps the record, it runs no container."""
+        model = self.get_entry(caller, model_id)
+        model.record_surrogate(env_id, params, caller.actor)
+        info = {"model_id": str(model_id), "env_id": env_id, "deployment_params": params}
+        job = BackgroundJob(caller.organization_id, f"Deploy surrogate of {model.name}",
+                            model.id, info, caller.actor)
+        job.succeed({})
+        return job, self._save(model, job)

@@ -1,0 +1,25 @@
+"""Taking and releasing unique names, shared by the project and registry command groups."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.claims import NameClaim
+from domain.commands.base import LedgerBase
+from domain.errors import NotFound
+
+
+class ClaimCommands(LedgerBase):
+    def _claim(
+        self, kind: str, organization_id: str, name: str, holder: UUID, what: str
+    ) -> NameClaim:
+        """The claim on `name`, taken by `holder`; a Conflict when another holds it."""
+        try:
+            claim = self._get(NameClaim.create_id(kind, organization_id, name), NameClaim)
+        except NotFound:
+            return NameClaim(kind, organization_id, name, holder)
+        claim.take(holder, what)
+        return claim
+
+    def _claim_of(self, kind: str, organization_id: str, name: str) -> NameClaim:
+        return self._get(NameClaim.create_id(kind, organization_id, name), NameClaim)

@@ -1,0 +1,24 @@
+"""Commands on uploaded files: record an upload (its bytes are already stored), find one."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.commands.base import LedgerBase
+from domain.errors import NotFound
+from domain.files import StoredFile
+from domain.values import Caller
+
+
+class FileCommands(LedgerBase):
+    def record_file(
+        self, caller: Caller, filename: str, file_type: str, digest: str, size: int
+    ) -> tuple[StoredFile, int]:
+        stored = StoredFile(caller.organization_id, filename, file_type, digest, size, caller.actor)
+        return stored, self._save(stored)
+
+    def get_file(self, caller: Caller, file_id: UUID) -> StoredFile:
+        stored = self._get(file_id, StoredFile)
+        if stored.organization_id != caller.organization_id:
+            raise NotFound(f"File '{file_id}' not found")
+        return stored

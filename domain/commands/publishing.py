@@ -1,0 +1,97 @@
+"""Commands publishing v3 rows: mapped batches (one event per call or file chunk), and jobs."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from domain.batches import LabelBatch, PredictionBatch
+from domain.commands.registry import RegistryCommands
+from domain.commands.rows import RowCommands, _batch_fields, traits_of
+from domain.errors import InvalidInput, NotFound
+from domain.jobs import BackgroundJob
+from domain.model import Model
+from domain.publishing import MappedRows
+from domain.records import label_columns, prediction_columns
+from domain.values import Caller
+from domain.vocabulary import DatasetSplit
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish recorded: rows, new batches, and the position of the last event."""
+
+    rows: int
+    batches: int
+    position: int | None
+    job: BackgroundJob | None = None
+
+
+class PublishCommands(RowCommands, RegistryCommands):
+    def publishing_model(self, caller: Caller, model_id: UUID) -> tuple[Model, str]:
+        """The model and the version its rows go to: the promoted one, else the latest."""
+        model = self.get_entry(caller, model_id)
+        version = model.promoted_version_id or list(model.versions)[-1]
+        self._model_accepting_rows(caller, model_id, version)
+        return model, version
+
+    def publish(
+        self,
+        caller: Caller,
+        model_id: UUID,
+        split: DatasetSplit,
+        chunks: list[tuple[str, MappedRows]],
+        update: bool = False,
+        job: tuple[str, dict[str, Any]] | None = None,
+    ) -> Published:
+        """Validates every chunk, then saves its batches (and a finished job) atomically.
+
+        New predictions get a batch id from their content, so a resent chunk is a no-op.
+        Updates (labels, corrections) get a fresh one: sending a value again after another
+        correction must win again, as v1's label batches without a batch_id do.
+        """
+        model, version = self.publishing_model(caller, model_id)
+        traits = traits_of(model)
+        where = _batch_fields(caller, model.id, version, split, "")
+        batches: list[PredictionBatch | LabelBatch] = []
+        rows = 0
+        for key, mapped in chunks:
+            rows += len(mapped.event_ids)
+            try:
+                if mapped.predictions:
+                    columns = prediction_columns(traits, mapped.predictions)
+                    batch_id = f"{key}-p-{_digest(mapped.predictions, update)}"
+                    batches.append(PredictionBatch(**{**where, "batch_id": batch_id},
+                                                   **vars(columns)))
+                if mapped.labels:
+                    labels = label_columns(traits, mapped.labels)
+                    batch_id = f"{key}-l-{_digest(mapped.labels, True)}"
+                    batches.append(LabelBatch(**{**where, "batch_id": batch_id}, **vars(labels)))
+            except InvalidInput as error:
+                raise InvalidInput(f"{key}: {error.message}", error.details) from None
+        new = [batch for batch in batches if not self._recorded(batch)]
+        finished = None
+        if job is not None:
+            name, info = job
+            finished = BackgroundJob(caller.organization_id, name, model.id, info, caller.actor)
+            finished.succeed({"rows": rows, "batches": len(batches), "new_batches": len(new)})
+        aggregates = [*new, *([finished] if finished else [])]
+        position = self._save(*aggregates) if aggregates else None
+        return Published(rows, len(new), position, finished)
+
+    def _recorded(self, batch: PredictionBatch | LabelBatch) -> bool:
+        try:
+            self._get(batch.id, type(batch))
+        except NotFound:
+            return False
+        return True
+
+
+def _digest(records: list[Any], fresh: bool) -> str:
+    if fresh:
+        return uuid4().hex
+    return hashlib.sha256(msgspec.json.encode(records)).hexdigest()[:24]

@@ -1,0 +1,1 @@
+"""The v3 registry's read model: projects and registry entries, shaped for listing."""
