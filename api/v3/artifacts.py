@@ -17,6 +17,7 @@ from api.v3.ids import parse_id
 from domain.archives import archive_members
 from domain.errors import InvalidInput
 from domain.files import StoredFile
+from domain.jobs import BackgroundJob
 
 
 class ArtifactDeploy(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,27 +52,31 @@ class ArtifactController(Controller):
         return await _deploy_artifact(model_id, request, principal, container)
 
     @post("/deploy-surrogate", guards=[requires("model:write")],
-          operation_id="v3DeploySurrogate", status_code=202, sync_to_thread=True)
-    def deploy_surrogate(
+          operation_id="v3DeploySurrogate", status_code=202)
+    async def deploy_surrogate(
         self, model_id: str, data: SurrogateDeploy, principal: Principal, container: Container
     ) -> Normal[JobStarted]:
-        return _deploy_surrogate(model_id, data, principal, container)
+        return await _deploy_surrogate(model_id, data, principal, container)
 
     @put("/deploy-surrogate", guards=[requires("model:write")],
-         operation_id="v3UpdateSurrogate", status_code=202, sync_to_thread=True)
-    def update_surrogate(
+         operation_id="v3UpdateSurrogate", status_code=202)
+    async def update_surrogate(
         self, model_id: str, data: SurrogateDeploy, principal: Principal, container: Container
     ) -> Normal[JobStarted]:
-        return _deploy_surrogate(model_id, data, principal, container)
+        return await _deploy_surrogate(model_id, data, principal, container)
 
 
-def _deploy_surrogate(
+async def _deploy_surrogate(
     model_id: str, data: SurrogateDeploy, principal: Principal, container: Container
 ) -> Normal[JobStarted]:
-    job, position = container.ledger.request_surrogate(
-        principal.caller, parse_id(model_id, "Model"), data.env_id, data.deployment_params
+    job, position = await anyio.to_thread.run_sync(
+        container.ledger.request_surrogate,
+        principal.caller,
+        parse_id(model_id, "Model"),
+        data.env_id,
+        data.deployment_params,
     )
-    settle(container, position)
+    await settle(container, position)
     return normal(JobStarted(JobRef(str(job.id), job.name)))
 
 
@@ -93,12 +98,12 @@ async def _deploy_artifact(
         params = body.deployment_params
         archive = container.ledger.get_file(principal.caller, parse_id(body.file_id, "File"))
 
-    def record(stored: StoredFile) -> JobStarted:
+    def record(stored: StoredFile) -> tuple[BackgroundJob, int]:
         files = archive_members(blob_store(container).existing(stored.digest))
-        job, position = container.ledger.record_artifact(
+        return container.ledger.record_artifact(
             principal.caller, model_uuid, stored, files, params
         )
-        settle(container, position)
-        return JobStarted(JobRef(str(job.id), job.name))
 
-    return normal(await anyio.to_thread.run_sync(record, archive))
+    job, position = await anyio.to_thread.run_sync(record, archive)
+    await settle(container, position)
+    return normal(JobStarted(JobRef(str(job.id), job.name)))

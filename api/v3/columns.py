@@ -9,10 +9,10 @@ from litestar import Controller, Response, get
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, reading
 from api.v3.envelope import Normal, Paginated, normal, paginated
 from api.v3.ids import parse_id
-from api.v3.projects import Limit, MinPosition, Offset
+from api.v3.projects import Limit, Offset
 from domain.errors import NotFound
 from projections.catalog.queries import find_entry
 
@@ -24,23 +24,21 @@ class ColumnController(Controller):
     tags = ["v3 models"]
 
     @get("/", guards=[requires("model:read")], operation_id="v3ListColumns",
-         sync_to_thread=True)
+         sync_to_thread=True, dependencies={"position": reading("catalog")})
     def list_columns(
-        self, model_id: str, principal: Principal, container: Container,
-        limit: Limit = 50, offset: Offset = 0, min_position: MinPosition = None,
+        self, model_id: str, principal: Principal, container: Container, position: int,
+        limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Paginated[Column]]:
-        position = read_position(container, ["catalog"], min_position)
         columns = _columns(container, principal, model_id)
         page = columns[offset : offset + limit]
         return answer(paginated(page, len(columns), limit, offset), position)
 
     @get("/{column_id:str}", guards=[requires("model:read")], operation_id="v3GetColumn",
-         sync_to_thread=True)
+         sync_to_thread=True, dependencies={"position": reading("catalog")})
     def get_column(
         self, model_id: str, column_id: str, principal: Principal, container: Container,
-        min_position: MinPosition = None,
+        position: int,
     ) -> Response[Normal[Column]]:
-        position = read_position(container, ["catalog"], min_position)
         wanted = {column_id, unquote(column_id)}
         for column in _columns(container, principal, model_id):
             if column["id"] in wanted or column["name"] in wanted:

@@ -5,24 +5,26 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
+import anyio.to_thread
+
 from api.bootstrap import Container
-from api.consistency import read_position
+from api.consistency import published_at_least
 from api.errors import NotReady
 
 CATALOG = ("catalog",)
 
 
-def settle(
+async def settle(
     container: Container, position: int | None, projections: Sequence[str] = CATALOG
 ) -> None:
-    """Wakes the catch-up and waits (bounded) until `projections` show `position`.
+    """Wakes the catch-up and waits (bounded, holding no thread) until `projections` show it.
 
     fiddler-client reads right after it writes (create, then look up by name) without a
     position to wait for; waiting here makes those reads see the write. A slow catch-up only
     delays the answer: the command itself has been recorded either way.
     """
-    container.wake_catch_up()
+    await anyio.to_thread.run_sync(container.wake_catch_up)
     if position is None:
         return
     with contextlib.suppress(NotReady):
-        read_position(container, projections, position)
+        await published_at_least(container, projections, position)

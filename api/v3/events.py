@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, patch, post
 
@@ -57,24 +58,33 @@ class EventsController(Controller):
     tags = ["v3 events"]
 
     @post("/", guards=[requires("dataset:write")], operation_id="v3PublishEvents",
-          status_code=202, sync_to_thread=True)
-    def publish_events(
+          status_code=202)
+    async def publish_events(
         self, data: PublishRequest, principal: Principal, container: Container
     ) -> Normal[EventIds | PublishJob]:
-        return normal(publish(container, principal, data, update=False))
+        return normal(await publish_settled(container, principal, data, update=False))
 
     @patch("/", guards=[requires("dataset:write")], operation_id="v3UpdateEvents",
-           status_code=202, sync_to_thread=True)
-    def update_events(
+           status_code=202)
+    async def update_events(
         self, data: PublishRequest, principal: Principal, container: Container
     ) -> Normal[EventIds | PublishJob]:
         """Late labels (rows with the target alone) and corrected outputs, by event id."""
-        return normal(publish(container, principal, data, update=True))
+        return normal(await publish_settled(container, principal, data, update=True))
+
+
+async def publish_settled(
+    container: Container, principal: Principal, data: PublishRequest, update: bool
+) -> EventIds | PublishJob:
+    """Publishes, then waits (bounded) until the v1 summaries count the rows."""
+    answer, position = await anyio.to_thread.run_sync(publish, container, principal, data, update)
+    await settle(container, position, ("performance",))
+    return answer
 
 
 def publish(
     container: Container, principal: Principal, data: PublishRequest, update: bool
-) -> EventIds | PublishJob:
+) -> tuple[EventIds | PublishJob, int | None]:
     caller, ledger = principal.caller, container.ledger
     model_id = parse_id(data.model_id, "Model")
     split = split_of(data)
@@ -83,8 +93,7 @@ def publish(
     if isinstance(data.source, EventsSource):
         mapped = mapper.map(data.source.events, update)
         published = ledger.publish(caller, model_id, split, [("events", mapped)], update)
-        settle(container, published.position, ("performance",))
-        return EventIds(mapped.event_ids)
+        return EventIds(mapped.event_ids), published.position
     stored = ledger.get_file(caller, parse_id(data.source.file_id, "File"))
     frame = read_table(blob_store(container).existing(stored.digest), stored.file_type, False)
     rows = records_of(frame)
@@ -99,9 +108,8 @@ def publish(
     published = ledger.publish(
         caller, model_id, split, chunks, update, (f"{verb} {stored.filename} to {split}", info)
     )
-    settle(container, published.position, ("performance",))
     assert published.job is not None
-    return PublishJob(JobRef(str(published.job.id), published.job.name))
+    return PublishJob(JobRef(str(published.job.id), published.job.name)), published.position
 
 
 def split_of(data: PublishRequest) -> DatasetSplit:

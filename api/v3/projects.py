@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import answer, read_position
+from api.consistency import answer, published_at_least, reading
 from api.v3.consistency import settle
 from api.v3.envelope import Normal, Paginated, normal, paginated
 from api.v3.ids import parse_id
@@ -26,7 +27,6 @@ from projections.catalog.queries import (
 
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
 Offset = Annotated[int, Parameter(ge=0)]
-MinPosition = Annotated[int | None, Parameter(ge=0)]
 
 
 class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -52,60 +52,66 @@ class ProjectController(Controller):
     tags = ["v3 projects"]
 
     @post("/", guards=[requires("model:write")], operation_id="v3CreateProject",
-          status_code=200, sync_to_thread=True)
-    def create_project(
+          status_code=200)
+    async def create_project(
         self, data: ProjectCreate, principal: Principal, container: Container
     ) -> Normal[ProjectOut]:
-        project, position = container.ledger.create_project(principal.caller, data.name)
-        settle(container, position)
+        project, position = await anyio.to_thread.run_sync(
+            container.ledger.create_project, principal.caller, data.name
+        )
+        await settle(container, position)
         at = format_timestamp(project.created_on)
         return normal(
             ProjectOut(str(project.id), project.name, organization_of(principal), at, at)
         )
 
     @get("/", guards=[requires("model:read")], operation_id="v3ListProjects",
-         sync_to_thread=True)
+         sync_to_thread=True, dependencies={"position": reading("catalog")})
     def list_projects(
         self,
         principal: Principal,
         container: Container,
+        position: int,
         filter: str | None = None,
         ordering: str | None = None,
         limit: Limit = 50,
         offset: Offset = 0,
-        min_position: MinPosition = None,
     ) -> Response[Paginated[ProjectOut]]:
-        position = read_position(container, ["catalog"], min_position)
         query = ListQuery(limit, offset, filter=filter, ordering=ordering)
         rows, total = list_projects(container.database, principal.organization_id, query)
         items = [project_out(row, principal) for row in rows]
         return answer(paginated(items, total, limit, offset), position)
 
     @get("/{project_id:str}", guards=[requires("model:read")], operation_id="v3GetProject",
-         sync_to_thread=True)
+         sync_to_thread=True, dependencies={"position": reading("catalog")})
     def get_project(
-        self,
-        project_id: str,
-        principal: Principal,
-        container: Container,
-        min_position: MinPosition = None,
+        self, project_id: str, principal: Principal, container: Container, position: int
     ) -> Response[Normal[ProjectOut]]:
-        position = read_position(container, ["catalog"], min_position)
         row = find_project(
             container.database, principal.organization_id, str(parse_id(project_id, "Project"))
         )
         return answer(normal(project_out(row, principal)), position)
 
     @delete("/{project_id:str}", guards=[requires("model:write")],
-            operation_id="v3DeleteProject", status_code=200, sync_to_thread=True)
-    def delete_project(
+            operation_id="v3DeleteProject", status_code=200)
+    async def delete_project(
         self, project_id: str, principal: Principal, container: Container
     ) -> Normal[dict[str, str]]:
         project_uuid = parse_id(project_id, "Project")
-        project = container.ledger.get_project(principal.caller, project_uuid)
-        container.wake_catch_up()
-        read_position(container, ["catalog", "registry"], container.engine.log.head())
-        models = models_in_project(container.database, str(project.id))
-        position = container.ledger.delete_project(principal.caller, project_uuid, models)
-        settle(container, position)
+
+        def head_after_waking() -> int:
+            container.ledger.get_project(principal.caller, project_uuid)
+            container.wake_catch_up()
+            return container.engine.log.head()
+
+        # The models it holds are counted once everything recorded so far is projected.
+        head = await anyio.to_thread.run_sync(head_after_waking)
+        await published_at_least(container, ["catalog", "registry"], head)
+
+        def delete_if_empty() -> int:
+            models = models_in_project(container.database, str(project_uuid))
+            return container.ledger.delete_project(principal.caller, project_uuid, models)
+
+        position = await anyio.to_thread.run_sync(delete_if_empty)
+        await settle(container, position)
         return normal({"id": str(project_uuid)})
