@@ -7,9 +7,11 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from domain.application import PerfLedger
+from domain.recompute import PERFORMANCE, Scope
 from domain.timestamps import format_timestamp
 from projections.engine import Engine
 from projections.performance.recompute import recompute_cached
@@ -35,7 +37,7 @@ def catch_up(context: JobContext) -> int:
 
 
 def process_recompute_requests(context: JobContext) -> int:
-    """Runs queued (and abandoned) recompute requests; returns how many it finished."""
+    """Runs queued (and abandoned) recompute requests of every target; returns how many."""
     engine, ledger = context.engine, context.ledger
     engine.catch_up("recompute", CATCH_UP_BUDGET_SECONDS)
     stuck_before = format_timestamp(datetime.now(UTC) - STUCK_AFTER)
@@ -44,10 +46,8 @@ def process_recompute_requests(context: JobContext) -> int:
         request = ledger.start_recompute(UUID(request_id), context.worker_name)
         if request is None:
             continue
-        engine.catch_up("performance", 30.0)  # compare against everything recorded so far
         try:
-            outcome = recompute_cached(engine, str(request.model_id), request.version_id,
-                                       request.dataset_split)
+            outcome = recompute(engine, request.target, request.scope)
         except Exception as error:
             log.exception("recompute request %s failed", request_id)
             ledger.finish_recompute(request.id, None, failure=f"{type(error).__name__}: {error}")
@@ -55,6 +55,15 @@ def process_recompute_requests(context: JobContext) -> int:
             ledger.finish_recompute(request.id, outcome)
         finished += 1
     return finished
+
+
+def recompute(engine: Engine, target: str, scope: Scope) -> dict[str, Any]:
+    """Computes a request's outcome from everything recorded so far, by its target."""
+    if target == PERFORMANCE:
+        engine.catch_up("performance", 30.0)
+        return recompute_cached(engine, str(scope["model_id"]), scope["version_id"],
+                                scope["dataset_split"])
+    raise ValueError(f"unknown recompute target '{target}'")
 
 
 def maintenance(context: JobContext) -> dict[str, list[str]]:
