@@ -20,6 +20,7 @@ from api.bootstrap import Container
 from api.dependencies import provide_container, provide_principal
 from api.errors import EXCEPTION_HANDLERS
 from api.v1 import v1_router
+from api.v2 import v2_events_router, v2_router
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "BearerToken": SecurityScheme(
@@ -48,7 +49,7 @@ async def health() -> dict[str, str]:
 
 def create_app(container: Container) -> Litestar:
     return Litestar(
-        route_handlers=[health, v1_router],
+        route_handlers=[health, v1_router, v2_router, v2_events_router],
         state=State(
             {
                 "container": container,

@@ -10,6 +10,7 @@ from litestar.exceptions import ValidationException
 
 from api.bootstrap import Container
 from api.errors import NotReady
+from domain.values import BatchReceipt
 
 POSITION_HEADER = "X-Projection-Position"
 
@@ -27,6 +28,15 @@ def read_position(
     if published < min_position:
         raise NotReady(min_position, published)
     return published
+
+
+def position_of(container: Container, receipt: BatchReceipt) -> int:
+    """A resent batch answers with the position its first sending got."""
+    if receipt.position is not None:
+        return receipt.position
+    original = container.engine.log.position_of_first_event(receipt.batch_key)
+    assert original is not None, f"batch {receipt.batch_key} was recorded but has no position"
+    return original
 
 
 def answer(content: Any, position: int, status_code: int = 200) -> Response[Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from domain.commands.api_keys import ApiKeyCommands
+from domain.commands.jobs import JobCommands
 from domain.commands.recompute import RecomputeCommands
 from domain.commands.rows import RowCommands
 
 
-class PerfLedger(RowCommands, RecomputeCommands, ApiKeyCommands):
+class PerfLedger(RowCommands, JobCommands, RecomputeCommands, ApiKeyCommands):
     """Every command group over one event store; each group lives in `domain/commands/`."""
 
     name = "perfledger"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.history.projection import HistoryProjection
+from projections.jobs.projection import JobsProjection
 from projections.performance.projection import PerformanceProjection
 from projections.projection import Projection
 from projections.recompute.projection import RecomputeProjection
@@ -11,4 +12,4 @@ from projections.registry.projection import RegistryProjection
 
 def all_projections() -> list[Projection]:
     return [RegistryProjection(), PerformanceProjection(), HistoryProjection(),
-            RecomputeProjection()]
+            RecomputeProjection(), JobsProjection()]

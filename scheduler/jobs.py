@@ -11,9 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from domain.application import PerfLedger
-from domain.recompute import PERFORMANCE, Scope
+from domain.recompute import JOB_MODEL, PERFORMANCE, Scope
 from domain.timestamps import format_timestamp
 from projections.engine import Engine
+from projections.jobs.recompute import recompute_job_model
 from projections.performance.recompute import recompute_cached
 from projections.recompute.queries import due_requests
 
@@ -43,18 +44,24 @@ def process_recompute_requests(context: JobContext) -> int:
     stuck_before = format_timestamp(datetime.now(UTC) - STUCK_AFTER)
     finished = 0
     for request_id in due_requests(engine.database, stuck_before):
-        request = ledger.start_recompute(UUID(request_id), context.worker_name)
-        if request is None:
-            continue
-        try:
-            outcome = recompute(engine, request.target, request.scope)
-        except Exception as error:
-            log.exception("recompute request %s failed", request_id)
-            ledger.finish_recompute(request.id, None, failure=f"{type(error).__name__}: {error}")
-        else:
-            ledger.finish_recompute(request.id, outcome)
-        finished += 1
+        finished += run_recompute_request(engine, ledger, UUID(request_id), context.worker_name)
     return finished
+
+
+def run_recompute_request(engine: Engine, ledger: PerfLedger, request_id: UUID,
+                          worker: str) -> bool:
+    """Takes one request up and appends its outcome; False when another worker had it."""
+    request = ledger.start_recompute(request_id, worker)
+    if request is None:
+        return False
+    try:
+        outcome = recompute(engine, request.target, request.scope)
+    except Exception as error:
+        log.exception("recompute request %s failed", request_id)
+        ledger.finish_recompute(request.id, None, failure=f"{type(error).__name__}: {error}")
+    else:
+        ledger.finish_recompute(request.id, outcome)
+    return True
 
 
 def recompute(engine: Engine, target: str, scope: Scope) -> dict[str, Any]:
@@ -63,6 +70,9 @@ def recompute(engine: Engine, target: str, scope: Scope) -> dict[str, Any]:
         engine.catch_up("performance", 30.0)
         return recompute_cached(engine, str(scope["model_id"]), scope["version_id"],
                                 scope["dataset_split"])
+    if target == JOB_MODEL:
+        engine.catch_up("jobs", 30.0)
+        return recompute_job_model(engine.database, scope)
     raise ValueError(f"unknown recompute target '{target}'")
 
 

@@ -9,11 +9,10 @@ from litestar import Controller, post
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import read_position
+from api.consistency import position_of, read_position
 from api.dependencies import parse_model_id
 from api.errors import NotReady
 from domain.records import LabelRecord, PredictionRecord
-from domain.values import BatchReceipt
 from domain.vocabulary import DatasetSplit
 from projections.performance.queries import pending_row_ids
 
@@ -102,15 +101,6 @@ class RowsController(Controller):
             unknown_rows(container, str(model_uuid), version_id, data, position),
             position,
         )
-
-
-def position_of(container: Container, receipt: BatchReceipt) -> int:
-    """A resent batch answers with the position its first sending got."""
-    if receipt.position is not None:
-        return receipt.position
-    original = container.engine.log.position_of_first_event(receipt.batch_key)
-    assert original is not None, f"batch {receipt.batch_key} was recorded but has no position"
-    return original
 
 
 def unknown_rows(

@@ -1,0 +1,131 @@
+"""How each job event changes the read model: rows, consensus, knowledge bases, counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from domain.timestamps import format_timestamp
+from projections.database import Tx
+from projections.jobs.schema import HOUR_MICROS, NO_CONSENSUS
+from projections.json import dumps, loads
+from projections.projection import Tables
+
+CountKey = tuple[int, str, int, int]  # hour, model id ('' for none), decision, consensus
+EVENT_COLUMNS = ("job_key", "event_id", "ts", "decision", "confidence", "model_id", "bucket_id",
+                 "fields", "consensus", "consensus_at", "position")
+
+
+def add_job(tx: Tx, t: Tables, event: Any) -> None:
+    tx.execute(
+        f"INSERT INTO {t.job_jobs} (job_key, organization_id, job_id, title, decisions,"
+        " minutes_per_event, active_model_id, model_ids, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, NULL, '[]', ?)",
+        (str(event.originator_id), event.organization_id, event.job_id, event.title,
+         dumps(event.decisions), event.minutes_per_event, format_timestamp(event.timestamp)))
+
+
+def add_model(tx: Tx, t: Tables, event: Any) -> None:
+    job_key = str(event.originator_id)
+    model_ids = loads(tx.value(f"SELECT model_ids FROM {t.job_jobs} WHERE job_key = ?",
+                               (job_key,)))
+    tx.execute(f"UPDATE {t.job_jobs} SET active_model_id = ?, model_ids = ? WHERE job_key = ?",
+               (event.model_id, dumps([*model_ids, event.model_id]), job_key))
+
+
+def decision_codes(tx: Tx, t: Tables, job_key: str) -> dict[str, int]:
+    decisions = loads(tx.value(f"SELECT decisions FROM {t.job_jobs} WHERE job_key = ?",
+                               (job_key,)))
+    return {label: code for code, label in enumerate(decisions)}
+
+
+def capture_kb(tx: Tx, t: Tables, event: Any) -> None:
+    job_key = str(event.job_key)
+    codes = decision_codes(tx, t, job_key)
+    rows = [(job_key, event.model_id, event_id, codes[label])
+            for event_id, label in zip(event.event_ids, event.labels, strict=True)]
+    if rows:
+        tx.upsert(t.job_kb, ("job_key", "model_id", "event_id", "label"), rows,
+                  "ON CONFLICT (job_key, model_id, event_id) DO NOTHING")
+
+
+def add_events(tx: Tx, t: Tables, position: int, event: Any) -> None:
+    """Upserts the batch's rows; a resent event id replaces its row but keeps its consensus."""
+    job_key = str(event.job_key)
+    codes = decision_codes(tx, t, job_key)
+    existing = _existing(tx, t, job_key, event.event_ids)
+    deltas: Counter[CountKey] = Counter()
+    for ts, model_id, decision, consensus, _ in existing.values():
+        deltas[_count_key(ts, model_id, decision, consensus)] -= 1
+    rows = []
+    for event_id, ts, label, confidence, model_id, bucket_id, fields in zip(
+            event.event_ids, event.timestamps, event.decisions, event.confidences,
+            event.model_ids, event.bucket_ids, event.fields, strict=True):
+        consensus, consensus_at = existing.get(event_id, (None, None, None, None, None))[3:]
+        decision = codes[label]
+        deltas[_count_key(ts, model_id, decision, consensus)] += 1
+        rows.append((job_key, event_id, ts, decision, confidence, model_id, bucket_id,
+                     dumps(fields), consensus, consensus_at, position))
+    tx.upsert(t.job_events, EVENT_COLUMNS, rows,
+              "ON CONFLICT (job_key, event_id) DO UPDATE SET ts = excluded.ts,"
+              " decision = excluded.decision, confidence = excluded.confidence,"
+              " model_id = excluded.model_id, bucket_id = excluded.bucket_id,"
+              " fields = excluded.fields, position = excluded.position")
+    _apply_count_deltas(tx, t, job_key, deltas)
+
+
+def add_feedback(tx: Tx, t: Tables, position: int, event: Any) -> None:
+    """Records the user's latest label, then moves the event to its new consensus."""
+    job_key, event_id = str(event.job_key), event.event_id
+    label = decision_codes(tx, t, job_key)[event.label]
+    tx.execute(
+        f"INSERT INTO {t.job_feedback} (job_key, event_id, user_name, label, position)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_key, event_id, user_name)"
+        " DO UPDATE SET label = excluded.label, position = excluded.position",
+        (job_key, event_id, event.user, label, position))
+    row = tx.row(f"SELECT ts, model_id, decision, consensus FROM {t.job_events}"
+                 " WHERE job_key = ? AND event_id = ?", (job_key, event_id))
+    if row is None:
+        return
+    # The most frequent latest label; a tie goes to the label given most recently.
+    winner = int(tx.value(
+        f"SELECT label FROM {t.job_feedback} WHERE job_key = ? AND event_id = ?"
+        " GROUP BY label ORDER BY COUNT(*) DESC, MAX(position) DESC LIMIT 1",
+        (job_key, event_id)))
+    ts, model_id, decision, consensus = row
+    if winner == consensus:
+        return
+    tx.execute(f"UPDATE {t.job_events} SET consensus = ?, consensus_at = ?"
+               " WHERE job_key = ? AND event_id = ?", (winner, position, job_key, event_id))
+    deltas: Counter[CountKey] = Counter()
+    deltas[_count_key(ts, model_id, decision, consensus)] -= 1
+    deltas[_count_key(ts, model_id, decision, winner)] += 1
+    _apply_count_deltas(tx, t, job_key, deltas)
+
+
+def _count_key(ts: int, model_id: str | None, decision: int, consensus: int | None) -> CountKey:
+    return (ts // HOUR_MICROS, model_id or "", decision,
+            NO_CONSENSUS if consensus is None else consensus)
+
+
+def _apply_count_deltas(tx: Tx, t: Tables, job_key: str, deltas: Counter[CountKey]) -> None:
+    rows = [(job_key, *key, n) for key, n in sorted(deltas.items()) if n]
+    tx.executemany(
+        f"INSERT INTO {t.job_counts} (job_key, hour, model_id, decision, consensus, n)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_key, hour, model_id, decision, consensus)"
+        f" DO UPDATE SET n = {t.job_counts}.n + excluded.n", rows)
+
+
+def _existing(tx: Tx, t: Tables, job_key: str, event_ids: list[str]
+              ) -> dict[str, tuple[Any, ...]]:
+    """Rows already recorded for these ids: ts, model, decision, consensus, consensus_at."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for event_id, *values in tx.rows(
+                f"SELECT event_id, ts, model_id, decision, consensus, consensus_at"
+                f" FROM {t.job_events} WHERE job_key = ? AND event_id IN ({marks})",
+                (job_key, *chunk)):
+            found[event_id] = tuple(values)
+    return found
