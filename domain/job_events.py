@@ -72,10 +72,13 @@ def _micros(index: int, text: str | None, now: datetime, problems: Problems) -> 
     if text is None:
         return to_micros(now)
     try:
-        return to_micros(parse_timestamp(text))
+        micros = to_micros(parse_timestamp(text))
     except ValueError as error:
         problems.add(index, "timestamp", str(error))
         return 0
+    if micros < 0:
+        problems.add(index, "timestamp", f"'{text}' is before 1970-01-01")
+    return micros
 
 
 def content_key(records: Sequence[JobEventRecord]) -> str:

@@ -16,6 +16,11 @@ from projections.jobs.scores import Cell, decision_scores
 TOP_CHANGED = 10
 KB_JOIN = ("LEFT JOIN job_kb k ON k.job_key = e.job_key AND k.model_id = ?"
            " AND k.event_id = e.event_id")
+# The active knowledge base's changed events, from a partial index over those alone; CROSS JOIN
+# keeps SQLite's loop over them rather than over every event in the range.
+CHANGED_KB_EVENTS = (
+    "FROM job_kb k CROSS JOIN job_events e WHERE k.job_key = ? AND k.model_id = ?"
+    " AND k.changed_at IS NOT NULL AND e.job_key = k.job_key AND e.event_id = k.event_id")
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ def job_metrics(db: Database, job: JobRow, window: TimeRange, filters: Sequence[
             cells, in_kb, first, last = _filtered_counts(tx, job, scope)
         else:
             cells = _bucket_counts(tx, job.job_key, window)
-            in_kb = _knowledge_base_count(tx, job, scope)
+            in_kb = _knowledge_base_count(tx, job, window)
             first, last = _bounds(tx, scope)
         changed = _changed_consensus(tx, job, scope)
     scores = decision_scores(job.decisions, cells)
@@ -81,37 +86,54 @@ def _filtered_counts(tx: Tx, job: JobRow, scope: Sql
             max(lasts, default=None))
 
 
+@dataclass(frozen=True)
+class HourSplit:
+    """A range as whole hours `[first_hour, end_hour)` and the partial hours at its ends."""
+
+    first_hour: int
+    end_hour: int
+    edges: list[tuple[int, int]]
+
+
+def split_hours(window: TimeRange) -> HourSplit:
+    start, end = window.start, window.end
+    if start is not None and end is not None and -(-start // HOUR_MICROS) >= end // HOUR_MICROS:
+        return HourSplit(0, 0, [(start, end)])  # no whole hour inside
+    first_hour, end_hour, edges = -(2**62), 2**62, []
+    if start is not None:
+        first_hour = -(-start // HOUR_MICROS)
+        edges.append((start, first_hour * HOUR_MICROS))
+    if end is not None:
+        end_hour = end // HOUR_MICROS
+        edges.append((end_hour * HOUR_MICROS, end))
+    return HourSplit(first_hour, end_hour, edges)
+
+
 def _bucket_counts(tx: Tx, job_key: str, window: TimeRange) -> list[Cell]:
     """Whole hours inside the range from `job_counts`; the partial hours at its ends from rows."""
-    first_hour = None if window.start is None else -(-window.start // HOUR_MICROS)
-    end_hour = None if window.end is None else window.end // HOUR_MICROS
-    if first_hour is not None and end_hour is not None and first_hour >= end_hour:
-        return _row_counts(tx, job_key, window.start, window.end)
-    sql = ("SELECT decision, consensus, SUM(n) FROM job_counts WHERE job_key = ?"
-           " AND hour >= ? AND hour < ? GROUP BY decision, consensus")
-    low = -(2**62) if first_hour is None else first_hour
-    high = 2**62 if end_hour is None else end_hour
-    cells = [(int(d), int(c), int(n)) for d, c, n in tx.rows(sql, (job_key, low, high))]
-    if first_hour is not None:
-        cells += _row_counts(tx, job_key, window.start, first_hour * HOUR_MICROS)
-    if end_hour is not None:
-        cells += _row_counts(tx, job_key, end_hour * HOUR_MICROS, window.end)
-    return cells
-
-
-def _row_counts(tx: Tx, job_key: str, start: int | None, end: int | None) -> list[Cell]:
-    rows = tx.rows(
-        "SELECT decision, COALESCE(consensus, -1), COUNT(*) FROM job_events"
-        " WHERE job_key = ? AND ts >= ? AND ts < ? GROUP BY decision, COALESCE(consensus, -1)",
-        (job_key, start, end))
+    split = split_hours(window)
+    rows = tx.rows("SELECT decision, consensus, SUM(n) FROM job_counts WHERE job_key = ?"
+                   " AND hour >= ? AND hour < ? GROUP BY decision, consensus",
+                   (job_key, split.first_hour, split.end_hour))
+    for start, end in split.edges:
+        rows += tx.rows(
+            "SELECT decision, COALESCE(consensus, -1), COUNT(*) FROM job_events"
+            " WHERE job_key = ? AND ts >= ? AND ts < ? GROUP BY decision, COALESCE(consensus, -1)",
+            (job_key, start, end))
     return [(int(d), int(c), int(n)) for d, c, n in rows]
 
 
-def _knowledge_base_count(tx: Tx, job: JobRow, scope: Sql) -> int:
-    return int(tx.value(
-        "SELECT COUNT(*) FROM job_kb k JOIN job_events e ON e.job_key = k.job_key"
-        f" AND e.event_id = k.event_id WHERE k.job_key = ? AND k.model_id = ? AND {scope.where}",
-        (job.job_key, job.active_model_id, *scope.params)))
+def _knowledge_base_count(tx: Tx, job: JobRow, window: TimeRange) -> int:
+    """The active knowledge base's events in the range, from its hourly counts and edges."""
+    split = split_hours(window)
+    key = (job.job_key, job.active_model_id)
+    total = tx.value("SELECT SUM(n) FROM job_kb_counts WHERE job_key = ? AND model_id = ?"
+                     " AND hour >= ? AND hour < ?", (*key, split.first_hour, split.end_hour))
+    for start, end in split.edges:
+        total = (total or 0) + tx.value(
+            "SELECT COUNT(*) FROM job_kb WHERE job_key = ? AND model_id = ? AND ts >= ?"
+            " AND ts < ?", (*key, start, end))
+    return int(total or 0)
 
 
 def _bounds(tx: Tx, scope: Sql) -> tuple[int | None, int | None]:
@@ -123,14 +145,13 @@ def _bounds(tx: Tx, scope: Sql) -> tuple[int | None, int | None]:
 
 def _changed_consensus(tx: Tx, job: JobRow, scope: Sql) -> dict[str, Any]:
     """Knowledge-base events whose consensus moved since the training, latest change first."""
-    changed = (f"FROM job_events e {KB_JOIN.replace('LEFT ', '')} WHERE {scope.where}"
-               " AND e.consensus <> k.label")
-    params = (job.active_model_id, *scope.params)
+    changed = f"{CHANGED_KB_EVENTS} AND {scope.where}"
+    params = (job.job_key, job.active_model_id, *scope.params)
     total = int(tx.value(f"SELECT COUNT(*) {changed}", params))
-    events = tx.rows(f"SELECT e.event_id {changed} ORDER BY e.consensus_at DESC, e.event_id"
+    events = tx.rows(f"SELECT e.event_id {changed} ORDER BY k.changed_at DESC, e.event_id"
                      f" LIMIT {TOP_CHANGED}", params)
-    buckets = tx.rows(f"SELECT e.bucket_id, MAX(e.consensus_at) AS latest {changed}"
-                      " AND e.bucket_id IS NOT NULL GROUP BY e.bucket_id"
-                      f" ORDER BY latest DESC, e.bucket_id LIMIT {TOP_CHANGED}", params)
+    buckets = tx.rows(f"SELECT k.bucket_id, MAX(k.changed_at) AS latest {changed}"
+                      " AND k.bucket_id IS NOT NULL GROUP BY k.bucket_id"
+                      f" ORDER BY latest DESC, k.bucket_id LIMIT {TOP_CHANGED}", params)
     return {"total_events": total, "top_events_ids": [str(row[0]) for row in events],
             "top_buckets_ids": [str(row[0]) for row in buckets]}

@@ -9,7 +9,13 @@ from projections.comparison import compare_tables
 from projections.database import Database, Tx
 from projections.event_log import Positioned
 from projections.jobs.schema import TABLES, jobs_schema
-from projections.jobs.writes import add_events, add_feedback, add_job, add_model, capture_kb
+from projections.jobs.writes import (
+    add_events,
+    add_feedback,
+    add_job,
+    add_knowledge_base,
+    add_model,
+)
 from projections.projection import Tables
 from projections.topics import event_topics
 
@@ -39,7 +45,7 @@ class JobsProjection:
             elif kind == "Job.Trained":
                 add_model(tx, t, event)
             else:
-                capture_kb(tx, t, event)
+                add_knowledge_base(tx, t, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         """Counts and consensus are kept current page by page; nothing is left to derive."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from projections.database import Database
 from projections.projection import Tables
 
-TABLES = ("job_jobs", "job_events", "job_feedback", "job_kb", "job_counts")
+TABLES = ("job_jobs", "job_events", "job_feedback", "job_kb", "job_counts", "job_kb_counts")
 HOUR_MICROS = 3_600_000_000
 NO_CONSENSUS = -1  # job_counts keys need a value where an event has no consensus
 
@@ -32,13 +32,24 @@ def jobs_schema(database: Database, t: Tables) -> list[str]:
         " job_key TEXT NOT NULL, event_id TEXT NOT NULL, user_name TEXT NOT NULL,"
         " label INTEGER NOT NULL, position BIGINT NOT NULL,"
         " PRIMARY KEY (job_key, event_id, user_name))",
+        # A knowledge base's events, with their time and bucket copied from job_events and
+        # `changed_at` (the position of the change) while their consensus differs from `label`.
         f"CREATE TABLE {t.job_kb} ("
         " job_key TEXT NOT NULL, model_id TEXT NOT NULL, event_id TEXT NOT NULL,"
-        " label INTEGER NOT NULL, PRIMARY KEY (job_key, model_id, event_id))",
+        " label INTEGER NOT NULL, ts BIGINT NOT NULL, bucket_id TEXT, changed_at BIGINT,"
+        " PRIMARY KEY (job_key, model_id, event_id))",
+        f"CREATE INDEX {t.job_kb}_by_event ON {t.job_kb} (job_key, event_id)",
+        f"CREATE INDEX {t.job_kb}_by_time ON {t.job_kb} (job_key, model_id, ts)",
+        f"CREATE INDEX {t.job_kb}_changed ON {t.job_kb} (job_key, model_id, changed_at)"
+        " WHERE changed_at IS NOT NULL",
         # Pre-aggregated counts per hour: unfiltered metrics read these, not the events.
         f"CREATE TABLE {t.job_counts} ("
         " job_key TEXT NOT NULL, hour BIGINT NOT NULL, model_id TEXT NOT NULL,"
         " decision INTEGER NOT NULL, consensus INTEGER NOT NULL, n BIGINT NOT NULL,"
         " PRIMARY KEY (job_key, hour, model_id, decision, consensus))",
         f"CREATE INDEX {t.job_counts}_by_model ON {t.job_counts} (job_key, model_id)",
+        # Each knowledge base's events per hour, for its unfiltered count.
+        f"CREATE TABLE {t.job_kb_counts} ("
+        " job_key TEXT NOT NULL, model_id TEXT NOT NULL, hour BIGINT NOT NULL,"
+        " n BIGINT NOT NULL, PRIMARY KEY (job_key, model_id, hour))",
     ]

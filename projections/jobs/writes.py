@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.timestamps import format_timestamp
 from projections.database import Tx
+from projections.jobs.knowledge import capture_kb, follow_replaced_events, mark_changed
 from projections.jobs.schema import HOUR_MICROS, NO_CONSENSUS
 from projections.json import dumps, loads
 from projections.projection import Tables
@@ -39,39 +40,41 @@ def decision_codes(tx: Tx, t: Tables, job_key: str) -> dict[str, int]:
     return {label: code for code, label in enumerate(decisions)}
 
 
-def capture_kb(tx: Tx, t: Tables, event: Any) -> None:
-    job_key = str(event.job_key)
-    codes = decision_codes(tx, t, job_key)
-    rows = [(job_key, event.model_id, event_id, codes[label])
-            for event_id, label in zip(event.event_ids, event.labels, strict=True)]
-    if rows:
-        tx.upsert(t.job_kb, ("job_key", "model_id", "event_id", "label"), rows,
-                  "ON CONFLICT (job_key, model_id, event_id) DO NOTHING")
+def add_knowledge_base(tx: Tx, t: Tables, event: Any) -> None:
+    capture_kb(tx, t, event, decision_codes(tx, t, str(event.job_key)))
 
 
 def add_events(tx: Tx, t: Tables, position: int, event: Any) -> None:
-    """Upserts the batch's rows; a resent event id replaces its row but keeps its consensus."""
+    """Inserts the batch's rows; a resent event id replaces its row but keeps its consensus."""
     job_key = str(event.job_key)
     codes = decision_codes(tx, t, job_key)
-    existing = _existing(tx, t, job_key, event.event_ids)
+    columns = zip(event.event_ids, event.timestamps, event.decisions, event.confidences,
+                  event.model_ids, event.bucket_ids, event.fields, strict=True)
+    rows = [[job_key, event_id, ts, codes[label], confidence, model_id, bucket_id,
+             dumps(fields), None, None, position]
+            for event_id, ts, label, confidence, model_id, bucket_id, fields in columns]
     deltas: Counter[CountKey] = Counter()
+    if not tx.insert_new(t.job_events, EVENT_COLUMNS, rows):
+        _replace_events(tx, t, job_key, rows, deltas)
+    for row in rows:
+        deltas[_count_key(row[2], row[5], row[3], row[8])] += 1
+    _apply_count_deltas(tx, t, job_key, deltas)
+
+
+def _replace_events(tx: Tx, t: Tables, job_key: str, rows: list[list[Any]],
+                    deltas: Counter[CountKey]) -> None:
+    """Some ids were seen before: take their old rows out of the counts, keep their consensus."""
+    existing = _existing(tx, t, job_key, [row[1] for row in rows])
     for ts, model_id, decision, consensus, _ in existing.values():
         deltas[_count_key(ts, model_id, decision, consensus)] -= 1
-    rows = []
-    for event_id, ts, label, confidence, model_id, bucket_id, fields in zip(
-            event.event_ids, event.timestamps, event.decisions, event.confidences,
-            event.model_ids, event.bucket_ids, event.fields, strict=True):
-        consensus, consensus_at = existing.get(event_id, (None, None, None, None, None))[3:]
-        decision = codes[label]
-        deltas[_count_key(ts, model_id, decision, consensus)] += 1
-        rows.append((job_key, event_id, ts, decision, confidence, model_id, bucket_id,
-                     dumps(fields), consensus, consensus_at, position))
+    for row in rows:
+        row[8:10] = existing.get(row[1], (None,) * 5)[3:]
+    follow_replaced_events(tx, t, job_key, [row for row in rows if row[1] in existing])
     tx.upsert(t.job_events, EVENT_COLUMNS, rows,
               "ON CONFLICT (job_key, event_id) DO UPDATE SET ts = excluded.ts,"
               " decision = excluded.decision, confidence = excluded.confidence,"
               " model_id = excluded.model_id, bucket_id = excluded.bucket_id,"
               " fields = excluded.fields, position = excluded.position")
-    _apply_count_deltas(tx, t, job_key, deltas)
 
 
 def add_feedback(tx: Tx, t: Tables, position: int, event: Any) -> None:
@@ -97,6 +100,7 @@ def add_feedback(tx: Tx, t: Tables, position: int, event: Any) -> None:
         return
     tx.execute(f"UPDATE {t.job_events} SET consensus = ?, consensus_at = ?"
                " WHERE job_key = ? AND event_id = ?", (winner, position, job_key, event_id))
+    mark_changed(tx, t, job_key, event_id, winner, position)
     deltas: Counter[CountKey] = Counter()
     deltas[_count_key(ts, model_id, decision, consensus)] -= 1
     deltas[_count_key(ts, model_id, decision, winner)] += 1

@@ -162,3 +162,17 @@ def test_combined_filters_on_dotted_paths_and_a_range_match_sklearn(job: JobScen
     check(job, [{"field": "source.ip", "operator": "contains", "value": "0.2"},
                 {"field": "arcanna.consensus", "operator": "exists"},
                 {"field": "port", "operator": "is not", "value": 22}])
+
+
+def test_resent_knowledge_base_events_move_to_their_new_time_and_bucket(job: JobScenario
+                                                                         ) -> None:
+    moved = [{"event_id": event_id, "decision": "Drop", "timestamp": "2025-01-03T22:10:00Z",
+              "bucket_id": "b-moved", "fields": {"port": 1}}
+             for event_id in ("ev-0003", "ev-0006", "ev-0120")]
+    job.send_events(moved, batch_id="moved")
+    job.feedback("ev-0006", "Drop", "late")
+    check(job)
+    check(job, start="2025-01-03T22:00:00Z")
+    check(job, start="2025-01-01T00:30:00Z", end="2025-01-03T21:00:00Z")
+    changed = job.metrics(start="2025-01-03T22:00:00Z")["changed_consensus_after_training"]
+    assert "b-moved" in changed["top_buckets_ids"]
