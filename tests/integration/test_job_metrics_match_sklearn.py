@@ -176,3 +176,15 @@ def test_resent_knowledge_base_events_move_to_their_new_time_and_bucket(job: Job
     check(job, start="2025-01-01T00:30:00Z", end="2025-01-03T21:00:00Z")
     changed = job.metrics(start="2025-01-03T22:00:00Z")["changed_consensus_after_training"]
     assert "b-moved" in changed["top_buckets_ids"]
+
+
+def test_a_rebuild_of_the_jobs_projection_matches_the_live_one(job: JobScenario) -> None:
+    engine = job.container.engine
+    before = job.metrics()
+    assert engine.check_drift("jobs") == []
+    generation = engine.rebuild("jobs")
+    assert job.metrics() == before
+    check(job, [{"field": "arcanna.knowledge_base_state", "operator": "is", "value": "in_kb"}])
+    with job.container.database.transaction() as tx:
+        tx.execute(f"UPDATE job_kb_counts_g{generation} SET n = n + 1")
+    assert any(line.startswith("job_kb_counts") for line in engine.check_drift("jobs"))
