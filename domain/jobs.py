@@ -13,6 +13,14 @@ JOB_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/jobs")
 MIN_DECISIONS, MAX_DECISIONS = 2, 50
 
 
+def job_number(reference: str) -> int | None:
+    """A job reference is its integer id when it is all ASCII digits (else it is a title)."""
+    text = reference.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 class JobDirectory(Aggregate):
     """An organization's job titles, so that titles stay unique and job ids count up."""
 

@@ -17,6 +17,7 @@ from domain.jobs import (
     JobDirectory,
     JobEventBatch,
     KnowledgeBase,
+    job_number,
 )
 from domain.recompute import JOB_MODEL, RecomputeRequest, Scope
 from domain.values import BatchReceipt, Caller
@@ -28,10 +29,9 @@ class JobCommands(RecomputeCommands):
         check_job_definition(title, decisions, minutes_per_event)
         try:
             return self._create_job(caller, title, list(decisions), minutes_per_event)
-        except Conflict as conflict:
-            if "already exists" in conflict.message:
-                raise
-            # Another job was created meanwhile and took the id: count again once.
+        except Conflict:
+            # Another job was created meanwhile and took the id: count again (a taken title
+            # fails again, with its own message).
             return self._create_job(caller, title, list(decisions), minutes_per_event)
 
     def _create_job(self, caller: Caller, title: str, decisions: list[str],
@@ -52,7 +52,7 @@ class JobCommands(RecomputeCommands):
     def get_job(self, caller: Caller, reference: str | int) -> Job:
         """Finds a job by its integer id or by its title."""
         text = str(reference).strip()
-        job_id: int | None = int(text) if text.isdigit() else None
+        job_id = job_number(text)
         if job_id is None:
             directory = self._directory(caller.organization_id)
             job_id = None if directory is None else directory.job_ids.get(text)

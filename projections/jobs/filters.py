@@ -88,12 +88,14 @@ def _check_value(item: Filter, name: str) -> None:
         if not isinstance(value, list) or not all(_is_scalar(v) for v in value):
             raise InvalidInput(f"The value of {name} must be a list of strings or numbers")
     elif not _is_scalar(value):
-        raise InvalidInput(f"The value of {name} must be a single string, number or boolean; "
-                           "a list needs 'is one of' or 'is not one of'")
+        raise InvalidInput(f"The value of {name} must be a single string, number (below 2^63) "
+                           "or boolean; a list needs 'is one of' or 'is not one of'")
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool) and value is not None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) < 2**63  # beyond, no engine stores it as a number
+    return isinstance(value, str | float | bool)
 
 
 def as_text(value: Any) -> str:
@@ -152,7 +154,7 @@ def _text(expr: str, params: list[Any], json: tuple[str, list[Any], str] | None,
         return f"{find}({expr}, ?) > 0", [*params, as_text(value)]
     symbol = ORDER_OPERATORS[op]
     if json is not None and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{json[0]} {symbol} ?", [*json[1], value]
+        return f"{json[0]} {symbol} ?", [*json[1], float(value)]
     collate = ' COLLATE "C"' if dialect == "postgresql" else ""
     return f"{expr}{collate} {symbol} ?", [*params, as_text(value)]
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import NotFound
+from domain.jobs import job_number
 from domain.timestamps import from_micros
 from projections.database import Database
 from projections.json import loads
@@ -38,19 +39,16 @@ def _job(row: Any) -> JobRow:
                   loads(model_ids), str(created_at))
 
 
-def job_not_found(reference: str | int) -> NotFound:
-    return NotFound("Job not found", {"details": f"Job '{reference}' not found"})
-
-
 def find_job(db: Database, organization_id: str, reference: str | int) -> JobRow:
     """By the integer id, else by the title."""
     text = str(reference).strip()
-    column, value = ("job_id", int(text)) if text.isdigit() else ("title", text)
+    number = job_number(text)
+    column, value = ("title", text) if number is None else ("job_id", number)
     with db.read() as tx:
         row = tx.row(f"SELECT {JOB_COLUMNS} FROM job_jobs WHERE organization_id = ?"
                      f" AND {column} = ?", (organization_id, value))
     if row is None:
-        raise job_not_found(text)
+        raise NotFound("Job not found", {"details": f"Job '{text}' not found"})
     return _job(row)
 
 

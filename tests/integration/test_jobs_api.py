@@ -194,6 +194,15 @@ def test_scopes_are_listed_expanded_and_enforced(job: JobScenario, org: str) -> 
     assert health.json() == {"status": "OK", "reason": "", "reason_details": ""}
 
 
+@pytest.mark.parametrize("reference", ["99999999999999999999999", "\u00b2", "No such title"])
+def test_an_odd_job_reference_is_simply_not_found(job: JobScenario, reference: str) -> None:
+    answer = job.client.post("/api/v2/metrics/job", params={"job_id": reference}, json={},
+                             headers=job.headers)
+    assert answer.status_code == 404 and answer.json()["error"] == "Job not found"
+    assert job.client.post(f"/api/v2/jobs/{reference}/train",
+                           headers=job.headers).status_code == 404
+
+
 def test_another_organizations_job_is_not_found(job: JobScenario) -> None:
     stranger = bearer(str(uuid.uuid4()))
     assert job.client.get("/api/v2/jobs/1", headers=stranger).status_code == 404
@@ -211,6 +220,7 @@ def test_another_organizations_job_is_not_found(job: JobScenario) -> None:
     ({"filters": [{"field": "timestamp", "operator": "gt", "value": "soon"}]}, "'soon'"),
     ({"filters": [{"field": "a..b", "operator": "is", "value": "x"}]}, "dotted path"),
     ({"filters": "all"}, "filters"),
+    ({"filters": [{"field": "port", "operator": "lt", "value": 10**30}]}, "below 2^63"),
 ])
 def test_bad_filters_are_a_400_naming_the_filter(job: JobScenario, body: dict[str, Any],
                                                  fragment: str) -> None:
