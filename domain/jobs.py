@@ -7,7 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, NotFound
 
 JOB_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/jobs")
 MIN_DECISIONS, MAX_DECISIONS = 2, 50
@@ -19,6 +19,12 @@ def job_number(reference: str) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= 18:
         return int(text)
     return None
+
+
+def check_model_of_job(job_id: int, model_ids: list[str], model_id: str) -> None:
+    if model_id not in model_ids:
+        raise NotFound("Model not found",
+                       {"details": f"Model '{model_id}' not found for job '{job_id}'"})
 
 
 class JobDirectory(Aggregate):

@@ -130,6 +130,16 @@ class Tx:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(self.execute(sql, params).fetchall())
 
+    def rows_in(self, select: str, params: Sequence[Any], column: str, keys: Sequence[Any],
+                chunk: int = 500) -> list[Row]:
+        """`select` (which ends in a WHERE clause) `AND column IN keys`, a chunk of keys a time."""
+        found: list[Row] = []
+        for start in range(0, len(keys), chunk):
+            part = keys[start:start + chunk]
+            found += self.rows(f"{select} AND {column} IN ({','.join('?' * len(part))})",
+                               (*params, *part))
+        return found
+
     def row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = self.execute(sql, params).fetchone()
         return row

@@ -11,7 +11,7 @@ from litestar import Controller, get, post, put
 
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, position_of
+from api.consistency import answer, position_of, read_position
 from api.v2.errors import ParameterInvalid
 from api.v2.jobs import caught_up_job
 from api.v2.params import required
@@ -42,13 +42,12 @@ class FeedbackAccepted(msgspec.Struct):
 
 def record_of(job: Job, raw_body: dict[str, Any]) -> JobEventRecord:
     """Reads the decision from `raw_body.arcanna`; the rest of the body is the event's fields."""
-    arcanna = raw_body.get("arcanna")
-    label = arcanna.get("result_label") if isinstance(arcanna, dict) else None
+    found = raw_body.get("arcanna")
+    arcanna: dict[str, Any] = found if isinstance(found, dict) else {}
+    label, confidence = arcanna.get("result_label"), arcanna.get("confidence")
     if not isinstance(label, str):
         raise InvalidInput("raw_body.arcanna.result_label (the decision) is required")
-    confidence = arcanna.get("confidence") if isinstance(arcanna, dict) else None
-    model_id = arcanna.get("model_id") if isinstance(arcanna, dict) else None
-    bucket_id = arcanna.get("bucket_id") if isinstance(arcanna, dict) else None
+    model_id, bucket_id = arcanna.get("model_id"), arcanna.get("bucket_id")
     return JobEventRecord(
         decision=label, event_id=str(uuid.uuid4()),
         timestamp=format_instant(datetime.now(UTC)),
@@ -57,6 +56,14 @@ def record_of(job: Job, raw_body: dict[str, Any]) -> JobEventRecord:
         model_id=model_id if model_id in job.model_ids else None,
         bucket_id=str(bucket_id) if bucket_id is not None else None,
         fields={key: value for key, value in raw_body.items() if key != "arcanna"})
+
+
+def recorded_event(container: Container, job_key: str, event_id: str) -> bool:
+    """Most feedback names an event projected long ago; wait for the log's head only if not."""
+    if event_exists(container.database, job_key, event_id):
+        return True
+    read_position(container, ["jobs"], container.engine.log.head())
+    return event_exists(container.database, job_key, event_id)
 
 
 class SingleEventController(Controller):
@@ -102,8 +109,7 @@ class FeedbackController(Controller):
         if label not in job.decisions:
             raise ParameterInvalid("query", "feedback_label",
                                    f"'{label}' is not one of the job's decisions {job.decisions}")
-        row = caught_up_job(container, principal, str(job.job_id))
-        if not event_exists(container.database, row, event_id):
+        if not recorded_event(container, str(job.id), event_id):
             raise NotFound("Event not found", {
                 "details": f"Event '{event_id}' not found in job '{job.job_id}'"})
         position = container.ledger.give_feedback(

@@ -14,7 +14,7 @@ from api.bootstrap import Container
 from api.consistency import answer, read_position
 from api.v2.params import positive_seconds, required, time_range
 from domain.commands.jobs import job_model_scope
-from domain.errors import NotFound
+from domain.jobs import check_model_of_job
 from domain.recompute import JOB_MODEL, scope_key
 from projections.jobs.filters import MISSING, Filter
 from projections.jobs.metrics import job_metrics
@@ -54,9 +54,8 @@ def filters_of(data: JobMetricsAsk | None) -> list[Filter]:
 def model_metrics(container: Container, organization_id: str, job: JobRow,
                   model_id: str | None) -> dict[str, Any]:
     """The model's metrics as of its last completed recompute (null before the first)."""
-    if model_id is not None and model_id not in job.model_ids:
-        raise NotFound("Model not found",
-                       {"details": f"Model '{model_id}' not found for job '{job.job_id}'"})
+    if model_id is not None:
+        check_model_of_job(job.job_id, job.model_ids, model_id)
     body: dict[str, Any] = {"model_id": model_id, "is_recomputing_metrics": False,
                             "last_recomputed_timestamp": None,
                             **dict.fromkeys(METRIC_FIELDS), "metrics_per_decision": {}}

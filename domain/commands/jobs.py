@@ -17,6 +17,7 @@ from domain.jobs import (
     JobDirectory,
     JobEventBatch,
     KnowledgeBase,
+    check_model_of_job,
     job_number,
 )
 from domain.recompute import JOB_MODEL, RecomputeRequest, Scope
@@ -100,9 +101,7 @@ class JobCommands(RecomputeCommands):
 
     def request_job_model_recompute(self, caller: Caller, job: Job, model_id: str
                                     ) -> tuple[RecomputeRequest, int | None]:
-        if model_id not in job.model_ids:
-            raise NotFound("Model not found", {
-                "details": f"Model '{model_id}' not found for job '{job.job_id}'"})
+        check_model_of_job(job.job_id, job.model_ids, model_id)
         return self.queue_recompute(caller, JOB_MODEL, job_model_scope(str(job.id), model_id))
 
 

@@ -43,19 +43,15 @@ def mark_changed(tx: Tx, t: Tables, job_key: str, event_id: str, consensus: int,
 def follow_replaced_events(tx: Tx, t: Tables, job_key: str, rows: list[list[Any]]) -> None:
     """Resent events may have a new time or bucket: knowledge bases and their counts follow."""
     new = {row[1]: (row[2], row[6]) for row in rows}
-    ids = list(new)
     deltas: Counter[tuple[str, int]] = Counter()
     updates = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for model_id, event_id, ts in tx.rows(
-                f"SELECT model_id, event_id, ts FROM {t.job_kb}"
-                f" WHERE job_key = ? AND event_id IN ({marks})", (job_key, *chunk)):
-            new_ts, bucket_id = new[event_id]
-            deltas[(model_id, int(ts) // HOUR_MICROS)] -= 1
-            deltas[(model_id, new_ts // HOUR_MICROS)] += 1
-            updates.append((new_ts, bucket_id, job_key, model_id, event_id))
+    for model_id, event_id, ts in tx.rows_in(
+            f"SELECT model_id, event_id, ts FROM {t.job_kb} WHERE job_key = ?", (job_key,),
+            "event_id", list(new)):
+        new_ts, bucket_id = new[event_id]
+        deltas[(model_id, int(ts) // HOUR_MICROS)] -= 1
+        deltas[(model_id, new_ts // HOUR_MICROS)] += 1
+        updates.append((new_ts, bucket_id, job_key, model_id, event_id))
     tx.executemany(f"UPDATE {t.job_kb} SET ts = ?, bucket_id = ?"
                    " WHERE job_key = ? AND model_id = ? AND event_id = ?", updates)
     tx.executemany(

@@ -18,6 +18,8 @@ KB_JOIN = ("LEFT JOIN job_kb k ON k.job_key = e.job_key AND k.model_id = ?"
            " AND k.event_id = e.event_id")
 # The active knowledge base's changed events, from a partial index over those alone; CROSS JOIN
 # keeps SQLite's loop over them rather than over every event in the range.
+CHANGED_KB = ("FROM job_kb k WHERE k.job_key = ? AND k.model_id = ?"
+              " AND k.changed_at IS NOT NULL")
 CHANGED_KB_EVENTS = (
     "FROM job_kb k CROSS JOIN job_events e WHERE k.job_key = ? AND k.model_id = ?"
     " AND k.changed_at IS NOT NULL AND e.job_key = k.job_key AND e.event_id = k.event_id")
@@ -42,7 +44,7 @@ def job_metrics(db: Database, job: JobRow, window: TimeRange, filters: Sequence[
             cells = _bucket_counts(tx, job.job_key, window)
             in_kb = _knowledge_base_count(tx, job, window)
             first, last = _bounds(tx, scope)
-        changed = _changed_consensus(tx, job, scope)
+        changed = _changed_consensus(tx, job, window, scope if filters else None)
     scores = decision_scores(job.decisions, cells)
     start = window.start if window.start is not None else first
     end = window.end if window.end is not None else last
@@ -143,12 +145,25 @@ def _bounds(tx: Tx, scope: Sql) -> tuple[int | None, int | None]:
     return (None if first is None else int(first), None if last is None else int(last))
 
 
-def _changed_consensus(tx: Tx, job: JobRow, scope: Sql) -> dict[str, Any]:
-    """Knowledge-base events whose consensus moved since the training, latest change first."""
-    changed = f"{CHANGED_KB_EVENTS} AND {scope.where}"
-    params = (job.job_key, job.active_model_id, *scope.params)
+def _changed_consensus(tx: Tx, job: JobRow, window: TimeRange, scope: Sql | None
+                       ) -> dict[str, Any]:
+    """Knowledge-base events whose consensus moved since the training, latest change first.
+
+    Unfiltered, the knowledge base's own copy of each event's time answers alone; filters
+    need the events themselves.
+    """
+    if scope is None:
+        changed = CHANGED_KB
+        params: list[Any] = [job.job_key, job.active_model_id]
+        for bound, condition in ((window.start, "k.ts >= ?"), (window.end, "k.ts < ?")):
+            if bound is not None:
+                changed += f" AND {condition}"
+                params.append(bound)
+    else:
+        changed = f"{CHANGED_KB_EVENTS} AND {scope.where}"
+        params = [job.job_key, job.active_model_id, *scope.params]
     total = int(tx.value(f"SELECT COUNT(*) {changed}", params))
-    events = tx.rows(f"SELECT e.event_id {changed} ORDER BY k.changed_at DESC, e.event_id"
+    events = tx.rows(f"SELECT k.event_id {changed} ORDER BY k.changed_at DESC, k.event_id"
                      f" LIMIT {TOP_CHANGED}", params)
     buckets = tx.rows(f"SELECT k.bucket_id, MAX(k.changed_at) AS latest {changed}"
                       " AND k.bucket_id IS NOT NULL GROUP BY k.bucket_id"

@@ -59,10 +59,10 @@ def list_jobs(db: Database, organization_id: str) -> list[JobRow]:
     return [_job(row) for row in rows]
 
 
-def event_exists(db: Database, job: JobRow, event_id: str) -> bool:
+def event_exists(db: Database, job_key: str, event_id: str) -> bool:
     with db.read() as tx:
         return tx.value("SELECT 1 FROM job_events WHERE job_key = ? AND event_id = ?",
-                        (job.job_key, event_id)) is not None
+                        (job_key, event_id)) is not None
 
 
 def export_event(db: Database, job: JobRow, event_id: str) -> dict[str, Any]:

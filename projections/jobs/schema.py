@@ -27,6 +27,9 @@ def jobs_schema(database: Database, t: Tables) -> list[str]:
         f" fields {fields} NOT NULL, consensus INTEGER, consensus_at BIGINT,"
         " position BIGINT NOT NULL, PRIMARY KEY (job_key, event_id))",
         f"CREATE INDEX {t.job_events}_by_time ON {t.job_events} (job_key, ts)",
+        # A training reads the events with a consensus, a small part of them.
+        f"CREATE INDEX {t.job_events}_with_consensus ON {t.job_events} (job_key, event_id)"
+        " WHERE consensus IS NOT NULL",
         # Each user's latest label per event; the consensus is derived from these.
         f"CREATE TABLE {t.job_feedback} ("
         " job_key TEXT NOT NULL, event_id TEXT NOT NULL, user_name TEXT NOT NULL,"

@@ -123,13 +123,7 @@ def _apply_count_deltas(tx: Tx, t: Tables, job_key: str, deltas: Counter[CountKe
 def _existing(tx: Tx, t: Tables, job_key: str, event_ids: list[str]
               ) -> dict[str, tuple[Any, ...]]:
     """Rows already recorded for these ids: ts, model, decision, consensus, consensus_at."""
-    found: dict[str, tuple[Any, ...]] = {}
-    for start in range(0, len(event_ids), 500):
-        chunk = event_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for event_id, *values in tx.rows(
-                f"SELECT event_id, ts, model_id, decision, consensus, consensus_at"
-                f" FROM {t.job_events} WHERE job_key = ? AND event_id IN ({marks})",
-                (job_key, *chunk)):
-            found[event_id] = tuple(values)
-    return found
+    rows = tx.rows_in(f"SELECT event_id, ts, model_id, decision, consensus, consensus_at"
+                      f" FROM {t.job_events} WHERE job_key = ?", (job_key,), "event_id",
+                      event_ids)
+    return {event_id: tuple(values) for event_id, *values in rows}
