@@ -125,10 +125,11 @@ class MetricsController(Controller):
         timeout = positive_seconds(timeout_s, "timeout_s", 120.0)
         window = time_range(start_datetime, end_datetime)
         job = find_job(container.database, principal.organization_id, reference)
+        # The job metrics first: bad filters are refused before a recompute is queued.
+        body = job_metrics(container.database, job, window, filters_of(data))
         if job.active_model_id is not None:
             recompute_now(container, principal, job, job.active_model_id, timeout)
         position = read_position(container, ["jobs", "recompute"], None)
-        body = job_metrics(container.database, job, window, filters_of(data))
         body["active_model_metrics"] = model_metrics(
             container, principal.organization_id, job, job.active_model_id)
         return answer(body, position)

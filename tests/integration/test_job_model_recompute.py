@@ -158,3 +158,14 @@ def test_job_and_latest_model_recomputes_the_active_model_synchronously(
     assert active["is_recomputing_metrics"] is False and active["last_recomputed_timestamp"]
     assert {k: active[k] for k in METRIC_FIELDS} == expected_model_metrics(trained)
     assert model_metrics(trained) == active
+
+
+def test_job_and_latest_model_refuses_bad_filters_before_queueing_anything(
+        trained: JobScenario) -> None:
+    head = trained.head()
+    answer = trained.client.post(
+        f"/api/v2/metrics/job_and_latest_model?job_id={trained.job_id}",
+        json={"filters": [{"field": "port", "operator": "near", "value": 1}]},
+        headers=trained.headers)
+    assert answer.status_code == 400 and "Unknown operator" in answer.json()["error"]
+    assert trained.head() == head
