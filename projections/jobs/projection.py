@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from domain.jobs import EventFeedback, Job, JobEventBatch, KnowledgeBase
@@ -10,11 +11,13 @@ from projections.database import Database, Tx
 from projections.event_log import Positioned
 from projections.jobs.schema import TABLES, jobs_schema
 from projections.jobs.writes import (
+    Counts,
     add_events,
     add_feedback,
     add_job,
     add_knowledge_base,
     add_model,
+    write_counts,
 )
 from projections.projection import Tables
 from projections.topics import event_topics
@@ -34,18 +37,20 @@ class JobsProjection:
         return jobs_schema(database, t)
 
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
+        counts: Counts = Counter()
         for position, event in events:
             kind = type(event).__qualname__
             if kind == "JobEventBatch.Recorded":
-                add_events(tx, t, position, event)
+                add_events(tx, t, position, event, counts)
             elif kind == "EventFeedback.Given":
-                add_feedback(tx, t, position, event)
+                add_feedback(tx, t, position, event, counts)
             elif kind == "Job.Created":
                 add_job(tx, t, event)
             elif kind == "Job.Trained":
                 add_model(tx, t, event)
             else:
                 add_knowledge_base(tx, t, event)
+        write_counts(tx, t, counts)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         """Counts and consensus are kept current page by page; statistics may lag behind."""

@@ -12,7 +12,11 @@ from projections.jobs.schema import HOUR_MICROS, NO_CONSENSUS
 from projections.json import dumps, loads
 from projections.projection import Tables
 
-CountKey = tuple[int, str, int, int]  # hour, model id ('' for none), decision, consensus
+# job key, hour, model id ('' for none), decision, consensus
+CountKey = tuple[str, int, str, int, int]
+# A page's changes to job_counts, summed and written once per page: a row updated for every
+# batch would leave PostgreSQL a dead version per batch until a VACUUM.
+Counts = Counter[CountKey]
 EVENT_COLUMNS = ("job_key", "event_id", "ts", "decision", "confidence", "model_id", "bucket_id",
                  "fields", "consensus", "consensus_at", "position")
 
@@ -44,7 +48,7 @@ def add_knowledge_base(tx: Tx, t: Tables, event: Any) -> None:
     capture_kb(tx, t, event, decision_codes(tx, t, str(event.job_key)))
 
 
-def add_events(tx: Tx, t: Tables, position: int, event: Any) -> None:
+def add_events(tx: Tx, t: Tables, position: int, event: Any, counts: Counts) -> None:
     """Inserts the batch's rows; a resent event id replaces its row but keeps its consensus."""
     job_key = str(event.job_key)
     codes = decision_codes(tx, t, job_key)
@@ -53,20 +57,18 @@ def add_events(tx: Tx, t: Tables, position: int, event: Any) -> None:
     rows = [[job_key, event_id, ts, codes[label], confidence, model_id, bucket_id,
              dumps(fields), None, None, position]
             for event_id, ts, label, confidence, model_id, bucket_id, fields in columns]
-    deltas: Counter[CountKey] = Counter()
     if not tx.insert_new(t.job_events, EVENT_COLUMNS, rows):
-        _replace_events(tx, t, job_key, rows, deltas)
+        _replace_events(tx, t, job_key, rows, counts)
     for row in rows:
-        deltas[_count_key(row[2], row[5], row[3], row[8])] += 1
-    _apply_count_deltas(tx, t, job_key, deltas)
+        counts[_count_key(job_key, row[2], row[5], row[3], row[8])] += 1
 
 
 def _replace_events(tx: Tx, t: Tables, job_key: str, rows: list[list[Any]],
-                    deltas: Counter[CountKey]) -> None:
+                    counts: Counts) -> None:
     """Some ids were seen before: take their old rows out of the counts, keep their consensus."""
     existing = _existing(tx, t, job_key, [row[1] for row in rows])
     for ts, model_id, decision, consensus, _ in existing.values():
-        deltas[_count_key(ts, model_id, decision, consensus)] -= 1
+        counts[_count_key(job_key, ts, model_id, decision, consensus)] -= 1
     for row in rows:
         row[8:10] = existing.get(row[1], (None,) * 5)[3:]
     follow_replaced_events(tx, t, job_key, [row for row in rows if row[1] in existing])
@@ -77,7 +79,7 @@ def _replace_events(tx: Tx, t: Tables, job_key: str, rows: list[list[Any]],
               " fields = excluded.fields, position = excluded.position")
 
 
-def add_feedback(tx: Tx, t: Tables, position: int, event: Any) -> None:
+def add_feedback(tx: Tx, t: Tables, position: int, event: Any, counts: Counts) -> None:
     """Records the user's latest label, then moves the event to its new consensus."""
     job_key, event_id = str(event.job_key), event.event_id
     label = decision_codes(tx, t, job_key)[event.label]
@@ -101,23 +103,27 @@ def add_feedback(tx: Tx, t: Tables, position: int, event: Any) -> None:
     tx.execute(f"UPDATE {t.job_events} SET consensus = ?, consensus_at = ?"
                " WHERE job_key = ? AND event_id = ?", (winner, position, job_key, event_id))
     mark_changed(tx, t, job_key, event_id, winner, position)
-    deltas: Counter[CountKey] = Counter()
-    deltas[_count_key(ts, model_id, decision, consensus)] -= 1
-    deltas[_count_key(ts, model_id, decision, winner)] += 1
-    _apply_count_deltas(tx, t, job_key, deltas)
+    counts[_count_key(job_key, ts, model_id, decision, consensus)] -= 1
+    counts[_count_key(job_key, ts, model_id, decision, winner)] += 1
 
 
-def _count_key(ts: int, model_id: str | None, decision: int, consensus: int | None) -> CountKey:
-    return (ts // HOUR_MICROS, model_id or "", decision,
+def _count_key(job_key: str, ts: int, model_id: str | None, decision: int,
+               consensus: int | None) -> CountKey:
+    return (job_key, ts // HOUR_MICROS, model_id or "", decision,
             NO_CONSENSUS if consensus is None else consensus)
 
 
-def _apply_count_deltas(tx: Tx, t: Tables, job_key: str, deltas: Counter[CountKey]) -> None:
-    rows = [(job_key, *key, n) for key, n in sorted(deltas.items()) if n]
+def write_counts(tx: Tx, t: Tables, counts: Counts) -> None:
     tx.executemany(
         f"INSERT INTO {t.job_counts} (job_key, hour, model_id, decision, consensus, n)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_key, hour, model_id, decision, consensus)"
-        f" DO UPDATE SET n = {t.job_counts}.n + excluded.n", rows)
+        f" DO UPDATE SET n = {t.job_counts}.n + excluded.n",
+        [(*key, n) for key, n in sorted(counts.items()) if n])
+    # Emptied rows go, so that the table does not depend on where pages began and ended.
+    tx.executemany(
+        f"DELETE FROM {t.job_counts} WHERE job_key = ? AND hour = ? AND model_id = ?"
+        " AND decision = ? AND consensus = ? AND n = 0",
+        [key for key, n in sorted(counts.items()) if n < 0])
 
 
 def _existing(tx: Tx, t: Tables, job_key: str, event_ids: list[str]
