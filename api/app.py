@@ -21,6 +21,8 @@ from api.consistency import follow_published_positions
 from api.dependencies import provide_container, provide_principal
 from api.errors import exception_handlers, litestar_body
 from api.v1 import v1_router
+from api.v2 import v2_events_router, v2_router
+from api.v2.errors import v2_body
 from api.v3 import v3_router
 from api.v3.envelope import v3_error_body
 
@@ -51,7 +53,7 @@ async def health() -> dict[str, str]:
 
 def create_app(container: Container) -> Litestar:
     return Litestar(
-        route_handlers=[health, v1_router, v3_router],
+        route_handlers=[health, v1_router, v2_router, v2_events_router, v3_router],
         state=State(
             {
                 "container": container,
@@ -64,7 +66,10 @@ def create_app(container: Container) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS)],
-        exception_handlers=exception_handlers(litestar_body, {"/v3/": v3_error_body}),
+        exception_handlers=exception_handlers(
+            litestar_body,
+            {"/v3/": v3_error_body, "/api/v2/": v2_body, "/api/v1/events/": v2_body},
+        ),
         request_max_body_size=container.settings.max_body_bytes,
         lifespan=[follow_published_positions],
         openapi_config=OpenAPIConfig(

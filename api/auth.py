@@ -24,6 +24,14 @@ from domain.values import Caller
 
 ADMIN = "organization:admin"
 VIEWER = "organization:viewer"
+# Every scope a credential can hold; `organization:admin` implies all, `organization:viewer`
+# every read scope. The jobs dialect's client offers its tools by these names.
+KNOWN_SCOPES = (
+    "model:read", "model:write", "dataset:read", "dataset:write",
+    "read:job_metrics", "read:event_export", "write:jobs", "write:events",
+    "write:event_feedback", "execute:job_operations", "execute:recompute_model_metrics",
+    VIEWER, ADMIN,
+)
 PUBLIC_PATHS = [
     "^/health$",
     "^/api/v2/health/?$",
@@ -45,6 +53,10 @@ class Principal:
             return True
         is_read = scope.endswith(":read") or scope.startswith("read:")
         return is_read and VIEWER in self.scopes
+
+    def expanded_scopes(self) -> list[str]:
+        """The scopes held, with what admin and viewer imply spelled out."""
+        return sorted({*self.scopes, *(scope for scope in KNOWN_SCOPES if self.has(scope))})
 
     @property
     def caller(self) -> Caller:

@@ -26,6 +26,7 @@ class Container:
     engine: Engine
     responses: ResponseCache
     wake_catch_up: Callable[[], None] = field(default=_no_wake)
+    wake_recompute: Callable[[], None] = field(default=_no_wake)
 
     def close(self) -> None:
         self.ledger.close()

@@ -75,6 +75,7 @@ def wake_after_commands(container: Container, worker: Worker | None) -> None:
         announce()
 
     container.wake_catch_up = wake_everyone
+    container.wake_recompute = worker.wake_recompute
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -182,21 +183,24 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> None:
 
 def demo(args: argparse.Namespace, settings: Settings) -> None:
     from api.demo import load_demo
+    from api.demo_job import load_demo_job
 
     container = build_container(settings)
     organization = args.org or settings.default_organization_id
     try:
         with Progress(*PROGRESS_COLUMNS) as progress:
             model_ids = load_demo(container, organization, progress)
+            job_id = load_demo_job(container, organization, progress)
         with Progress(*PROGRESS_COLUMNS) as progress:
             task = progress.add_task("projecting", total=None)
             container.engine.catch_up_all(budget_seconds=600)
             progress.update(task, total=1, completed=1)
     finally:
         container.close()
-    print(f"Loaded 3 models into organization {organization}:")
+    print(f"Loaded 3 models and a job into organization {organization}:")
     for model_id in model_ids:
         print(f"  /api/v1/models/{model_id}/performance/summary")
+    print(f"  POST /api/v2/metrics/job?job_id={job_id}")
     print(
         f"Read them with a token for that organization (`perfledger token --org {organization}`)."
     )

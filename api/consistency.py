@@ -16,6 +16,7 @@ from litestar.params import Parameter
 
 from api.bootstrap import Container
 from api.errors import NotReady
+from domain.values import BatchReceipt
 
 log = logging.getLogger("perfledger.api")
 
@@ -76,6 +77,15 @@ async def follow_published_positions(app: Litestar) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def position_of(container: Container, receipt: BatchReceipt) -> int:
+    """A resent batch answers with the position its first sending got."""
+    if receipt.position is not None:
+        return receipt.position
+    original = container.engine.log.position_of_first_event(receipt.batch_key)
+    assert original is not None, f"batch {receipt.batch_key} was recorded but has no position"
+    return original
 
 
 def answer(content: Any, position: int, status_code: int = 200) -> Response[Any]:

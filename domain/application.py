@@ -5,12 +5,18 @@ from __future__ import annotations
 from domain.commands.api_keys import ApiKeyCommands
 from domain.commands.artifacts import ArtifactCommands
 from domain.commands.files import FileCommands
+from domain.commands.jobs import JobCommands
 from domain.commands.publishing import PublishCommands
 from domain.commands.recompute import RecomputeCommands
 
 
 class PerfLedger(
-    PublishCommands, ArtifactCommands, RecomputeCommands, FileCommands, ApiKeyCommands
+    PublishCommands,
+    ArtifactCommands,
+    JobCommands,
+    RecomputeCommands,
+    FileCommands,
+    ApiKeyCommands,
 ):
     """Every command group over one event store; each group lives in `domain/commands/`."""
 

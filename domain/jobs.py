@@ -1,53 +1,127 @@
-"""Background operations (`/v3/jobs/{id}`): a delete, an upload, a publish, a deployment."""
+"""Jobs: a stream of decisions by a job's models, with analyst feedback and trainings."""
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+import re
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import Conflict, InvalidInput, NotFound
 
-class BackgroundJob(Aggregate):
-    """What one background operation did; small ones finish before the request answers.
+JOB_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/jobs")
+MIN_DECISIONS, MAX_DECISIONS = 2, 50
 
-    A job that `awaits_projection` is saved together with the events whose projection is its
-    work (a delete's purge of read models): it has succeeded once every projection has passed
-    its own first event, which needs no further event and stays true after any rebuild.
-    """
 
-    @event("Started")
-    def __init__(
-        self,
-        organization_id: str,
-        name: str,
-        subject_id: UUID | None,
-        info: dict[str, Any],
-        actor: str,
-        awaits_projection: bool = False,
-    ) -> None:
+def job_number(reference: str) -> int | None:
+    """A job reference is its integer id when it is all ASCII digits (else it is a title)."""
+    text = reference.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
+def check_model_of_job(job_id: int, model_ids: list[str], model_id: str) -> None:
+    if model_id not in model_ids:
+        raise NotFound("Model not found",
+                       {"details": f"Model '{model_id}' not found for job '{job_id}'"})
+
+
+class JobDirectory(Aggregate):
+    """An organization's job titles, so that titles stay unique and job ids count up."""
+
+    @staticmethod
+    def create_id(organization_id: str) -> UUID:
+        return uuid5(JOB_NAMESPACE, f"directory/{organization_id}")
+
+    @event("Opened")
+    def __init__(self, organization_id: str) -> None:
+        self.job_ids: dict[str, int] = {}
+
+    @property
+    def next_job_id(self) -> int:
+        return len(self.job_ids) + 1
+
+    def add_job(self, job_id: int, title: str) -> None:
+        if title in self.job_ids:
+            raise Conflict(f"A job titled '{title}' already exists (job_id {self.job_ids[title]})")
+        self._job_added(job_id, title)
+
+    @event("JobAdded")
+    def _job_added(self, job_id: int, title: str) -> None:
+        self.job_ids[title] = job_id
+
+
+class Job(Aggregate):
+    """One job: its ordered decisions and the models that trainings made for it."""
+
+    @staticmethod
+    def create_id(organization_id: str, job_id: int) -> UUID:
+        return uuid5(JOB_NAMESPACE, f"job/{organization_id}/{job_id}")
+
+    @event("Created")
+    def __init__(self, organization_id: str, job_id: int, title: str, decisions: list[str],
+                 minutes_per_event: float, actor: str) -> None:
         self.organization_id = organization_id
-        self.name = name
-        self.subject_id = subject_id
-        self.info = dict(info)
-        self.awaits_projection = awaits_projection
-        self.status = "STARTED"
-        self.error_message: str | None = None
-        self.error_reason: str | None = None
+        self.job_id = job_id
+        self.title = title
+        self.decisions = decisions
+        self.minutes_per_event = minutes_per_event
+        self.model_ids: list[str] = []
+        self.active_model_id: str | None = None
 
-    def succeed(self, info: dict[str, Any]) -> None:
-        self._succeeded(info)
+    def check_decision(self, label: str) -> None:
+        if label not in self.decisions:
+            raise InvalidInput(
+                f"'{label}' is not one of job {self.job_id}'s decisions {self.decisions}")
 
-    def fail(self, reason: str, message: str) -> None:
-        self._failed(reason, message)
+    def next_model_id(self, unix_seconds: int) -> str:
+        """`<title-slug>-<job_id>-model-<unix_seconds>`; a later second if that one is taken."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "job"
+        while (model_id := f"{slug}-{self.job_id}-model-{unix_seconds}") in self.model_ids:
+            unix_seconds += 1
+        return model_id
 
-    @event("Succeeded")
-    def _succeeded(self, info: dict[str, Any]) -> None:
-        self.info.update(info)
-        self.status = "SUCCESS"
+    @event("Trained")
+    def train(self, model_id: str, knowledge_base_size: int, actor: str) -> None:
+        self.model_ids.append(model_id)
+        self.active_model_id = model_id
 
-    @event("Failed")
-    def _failed(self, reason: str, message: str) -> None:
-        self.status = "FAILURE"
-        self.error_reason = reason
-        self.error_message = message
+
+class KnowledgeBase(Aggregate):
+    """The events (with their consensus) a training captured: one event, never changed."""
+
+    @staticmethod
+    def create_id(job_key: UUID, model_id: str) -> UUID:
+        return uuid5(JOB_NAMESPACE, f"knowledge-base/{job_key}/{model_id}")
+
+    @event("Captured")
+    def __init__(self, organization_id: str, job_key: UUID, model_id: str,
+                 event_ids: list[str], labels: list[str]) -> None:
+        self.size = len(event_ids)
+
+
+class JobEventBatch(Aggregate):
+    """Decisions on a batch of incoming events, stored column by column: one domain event."""
+
+    @staticmethod
+    def create_id(job_key: UUID, batch_key: str) -> UUID:
+        return uuid5(JOB_NAMESPACE, f"events/{job_key}/{batch_key}")
+
+    @event("Recorded")
+    def __init__(self, organization_id: str, job_key: UUID, batch_key: str,
+                 event_ids: list[str], timestamps: list[int], decisions: list[str],
+                 confidences: list[float | None], model_ids: list[str | None],
+                 bucket_ids: list[str | None], fields: list[dict[str, object]],
+                 actor: str) -> None:
+        self.event_ids = event_ids
+        self.timestamps = timestamps
+
+
+class EventFeedback(Aggregate):
+    """One analyst's label for one event; the projection derives the consensus."""
+
+    @event("Given")
+    def __init__(self, organization_id: str, job_key: UUID, event_id: str, user: str,
+                 label: str, actor: str) -> None:
+        self.label = label

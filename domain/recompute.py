@@ -11,24 +11,37 @@ from domain.errors import Conflict
 
 SLOT_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/recompute-slots")
 PENDING = ("queued", "in_progress")
+# What a request recomputes: a v1 model's cached summaries, or a v2 job model's metrics.
+PERFORMANCE = "performance"
+JOB_MODEL = "job_model"
+
+Scope = dict[str, str | None]
+
+
+def scope_key(target: str, scope: Scope) -> str:
+    """One canonical string per scope: `target:name=value;...` ('*' for any)."""
+    parts = ";".join(f"{name}={scope[name] or '*'}" for name in sorted(scope))
+    return f"{target}:{parts}"
 
 
 class RecomputeRequest(Aggregate):
-    """A request to recompute cached metrics and compare them with the cached ones."""
+    """A request to recompute cached metrics of one scope of one target."""
 
     @event("Requested")
-    def __init__(self, organization_id: str, model_id: UUID, version_id: str | None,
-                 dataset_split: str | None, actor: str) -> None:
+    def __init__(self, organization_id: str, target: str, scope: Scope, actor: str) -> None:
         self.organization_id = organization_id
-        self.model_id = model_id
-        self.version_id = version_id
-        self.dataset_split = dataset_split
+        self.target = target
+        self.scope = scope
         self.status = "queued"
         self.attempts = 0
 
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING
+
+    @property
+    def slot_id(self) -> UUID:
+        return RecomputeSlot.create_id(scope_key(self.target, self.scope))
 
     def start(self, worker: str) -> None:
         if not self.is_pending:
@@ -53,12 +66,11 @@ class RecomputeSlot(Aggregate):
     """Holds the pending request of one scope, so that duplicates find it instead."""
 
     @staticmethod
-    def create_id(model_id: UUID, version_id: str | None, dataset_split: str | None) -> UUID:
-        return uuid5(SLOT_NAMESPACE, f"{model_id}/{version_id or '*'}/{dataset_split or '*'}")
+    def create_id(key: str) -> UUID:
+        return uuid5(SLOT_NAMESPACE, key)
 
     @event("Opened")
-    def __init__(self, model_id: UUID, version_id: str | None, dataset_split: str | None
-                 ) -> None:
+    def __init__(self, key: str) -> None:
         self.pending: UUID | None = None
 
     @event("Taken")

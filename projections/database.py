@@ -79,6 +79,33 @@ class Tx:
             )
             cursor.execute(f"TRUNCATE {staging}")
 
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+                   ) -> bool:
+        """Inserts rows whose keys are all new (COPY on PostgreSQL), in a savepoint.
+
+        False, with nothing inserted, when a key exists: the caller then takes a slower path
+        that reads what it replaces. New keys are the usual case, and skip that read.
+        """
+        names = ", ".join(columns)
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(columns))
+            self._connection.execute("SAVEPOINT insert_new")
+            try:
+                self._connection.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            except sqlite3.IntegrityError:
+                self._connection.execute("ROLLBACK TO insert_new")
+                return False
+            finally:
+                self._connection.execute("RELEASE insert_new")
+            return True
+        try:
+            with self._connection.transaction(), self._connection.cursor() as cursor:
+                self._copy(cursor, table, names, rows)
+        except psycopg.errors.UniqueViolation:
+            return False
+        return True
+
     @staticmethod
     def _copy(cursor: Any, table: str, names: str, rows: Sequence[Sequence[Any]]) -> None:
         with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -102,6 +129,16 @@ class Tx:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(self.execute(sql, params).fetchall())
+
+    def rows_in(self, select: str, params: Sequence[Any], column: str, keys: Sequence[Any],
+                chunk: int = 500) -> list[Row]:
+        """`select` (which ends in a WHERE clause) `AND column IN keys`, a chunk of keys a time."""
+        found: list[Row] = []
+        for start in range(0, len(keys), chunk):
+            part = keys[start:start + chunk]
+            found += self.rows(f"{select} AND {column} IN ({','.join('?' * len(part))})",
+                               (*params, *part))
+        return found
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = self.execute(sql, params).fetchone()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from projections.database import Database, Tx
-from projections.event_log import EventLog
+from projections.event_log import EventLog, Positioned
 from projections.generations import create_generation, drop_generation, publish_views
 from projections.positions import PublishedPositions
 from projections.projection import Projection, Tables
@@ -168,9 +168,16 @@ class Engine:
         applied = 0
         head = self.log.head()
         while True:
+            gen, position = self._read_position(name, generation)
+            # Read the page before taking the write transaction: holding SQLite's write lock
+            # while waiting for an event-store connection deadlocks with a command that holds
+            # the store's writer and waits for that lock (both time out, the command with 500).
+            events = self._read_page(projection, position, head)
             with self.database.transaction() as tx:
                 gen = generation or self.live_generation(tx, name)
-                count, position = self._apply_pages(tx, projection, gen, self.page_size, head)
+                if self._position(tx, name, gen) != position:
+                    continue  # another runner applied this page meanwhile: read on from there
+                count, position = self._apply_page(tx, projection, gen, position, head, events)
             applied += count
             if progress is not None:
                 progress(position, head)
@@ -195,6 +202,40 @@ class Engine:
             if finished - started > SLOW_SETTLE_SECONDS:
                 self._next_settle[name] = finished + SETTLE_BACKOFF * (finished - started)
         return CatchUpResult(applied, position)
+
+    def _read_position(self, name: str, generation: int | None) -> tuple[int, int]:
+        with self.database.read() as tx:
+            gen = generation or self.live_generation(tx, name)
+            position = tx.value(
+                "SELECT position FROM projection_state WHERE name = ? AND generation = ?",
+                (name, gen),
+            )
+        return gen, int(position)
+
+    def _read_page(self, projection: Projection, position: int, head: int) -> list[Positioned]:
+        if position >= head:
+            return []
+        return self.log.read(position, head, self.page_size, projection.topics)
+
+    def _apply_page(
+        self,
+        tx: Tx,
+        projection: Projection,
+        generation: int,
+        position: int,
+        head: int,
+        events: list[Positioned],
+    ) -> tuple[int, int]:
+        """Applies one page read after `position`, and records how far it reached."""
+        if events:
+            projection.apply(tx, Tables(projection.tables, generation), events)
+        if position < head:
+            position = events[-1][0] if len(events) == self.page_size else head
+        tx.execute(
+            "UPDATE projection_state SET position = ? WHERE name = ? AND generation = ?",
+            (position, projection.name, generation),
+        )
+        return len(events), position
 
     def _apply_pages(
         self,

@@ -7,11 +7,14 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from domain.application import PerfLedger
+from domain.recompute import JOB_MODEL, PERFORMANCE, Scope
 from domain.timestamps import format_timestamp
 from projections.engine import Engine
+from projections.jobs.recompute import recompute_job_model
 from projections.performance.recompute import recompute_cached
 from projections.recompute.queries import due_requests
 
@@ -35,26 +38,42 @@ def catch_up(context: JobContext) -> int:
 
 
 def process_recompute_requests(context: JobContext) -> int:
-    """Runs queued (and abandoned) recompute requests; returns how many it finished."""
+    """Runs queued (and abandoned) recompute requests of every target; returns how many."""
     engine, ledger = context.engine, context.ledger
     engine.catch_up("recompute", CATCH_UP_BUDGET_SECONDS)
     stuck_before = format_timestamp(datetime.now(UTC) - STUCK_AFTER)
     finished = 0
     for request_id in due_requests(engine.database, stuck_before):
-        request = ledger.start_recompute(UUID(request_id), context.worker_name)
-        if request is None:
-            continue
-        engine.catch_up("performance", 30.0)  # compare against everything recorded so far
-        try:
-            outcome = recompute_cached(engine, str(request.model_id), request.version_id,
-                                       request.dataset_split)
-        except Exception as error:
-            log.exception("recompute request %s failed", request_id)
-            ledger.finish_recompute(request.id, None, failure=f"{type(error).__name__}: {error}")
-        else:
-            ledger.finish_recompute(request.id, outcome)
-        finished += 1
+        finished += run_recompute_request(engine, ledger, UUID(request_id), context.worker_name)
     return finished
+
+
+def run_recompute_request(engine: Engine, ledger: PerfLedger, request_id: UUID,
+                          worker: str) -> bool:
+    """Takes one request up and appends its outcome; False when another worker had it."""
+    request = ledger.start_recompute(request_id, worker)
+    if request is None:
+        return False
+    try:
+        outcome = recompute(engine, request.target, request.scope)
+    except Exception as error:
+        log.exception("recompute request %s failed", request_id)
+        ledger.finish_recompute(request.id, None, failure=f"{type(error).__name__}: {error}")
+    else:
+        ledger.finish_recompute(request.id, outcome)
+    return True
+
+
+def recompute(engine: Engine, target: str, scope: Scope) -> dict[str, Any]:
+    """Computes a request's outcome from everything recorded so far, by its target."""
+    if target == PERFORMANCE:
+        engine.catch_up("performance", 30.0)
+        return recompute_cached(engine, str(scope["model_id"]), scope["version_id"],
+                                scope["dataset_split"])
+    if target == JOB_MODEL:
+        engine.catch_up("jobs", 30.0)
+        return recompute_job_model(engine.database, scope)
+    raise ValueError(f"unknown recompute target '{target}'")
 
 
 def maintenance(context: JobContext) -> dict[str, list[str]]:

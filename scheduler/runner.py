@@ -71,12 +71,19 @@ class Worker:
 
     def wake_catch_up(self) -> None:
         """Runs catch-up now rather than at its next tick (after a command, say)."""
+        self._wake("catch_up")
+
+    def wake_recompute(self) -> None:
+        """Takes queued recompute requests up now rather than at the next tick."""
+        self._wake("process_recompute_requests")
+
+    def _wake(self, job_id: str) -> None:
         scheduler = self._scheduler
         if scheduler is not None:
             try:
-                scheduler.modify_job("catch_up", next_run_time=datetime.now().astimezone())
-            except Exception:  # the scheduler may be stopping; the next tick catches up
-                log.debug("could not wake catch_up", exc_info=True)
+                scheduler.modify_job(job_id, next_run_time=datetime.now().astimezone())
+            except Exception:  # the scheduler may be stopping; the next tick runs it
+                log.debug("could not wake %s", job_id, exc_info=True)
 
     def _start_scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(timezone="UTC")

@@ -17,6 +17,7 @@ from api.auth import ADMIN, mint_token
 from api.bootstrap import Container, build_container
 from api.settings import Settings
 from projections.storage import StorageConfig
+from scheduler.jobs import JobContext, process_recompute_requests
 
 ADMIN_URL = os.environ.get(
     "PERFLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -71,9 +72,12 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    """The service's parts; commands catch projections up at once, as the scheduler would."""
+    """The service's parts; commands catch projections up (and run recomputes) at once, as the
+    scheduler would."""
     container = build_container(settings)
     container.wake_catch_up = lambda: container.engine.catch_up_all(budget_seconds=60)
+    context = JobContext(container.engine, container.ledger)
+    container.wake_recompute = lambda: process_recompute_requests(context)
     yield container
     container.close()
 

@@ -13,6 +13,7 @@ from api.bootstrap import Container
 from api.consistency import answer, reading
 from api.dependencies import parse_model_id
 from domain.errors import NotFound
+from domain.recompute import PERFORMANCE
 from domain.timestamps import format_timestamp
 from domain.vocabulary import DatasetSplit
 from projections.recompute.queries import find_request
@@ -71,4 +72,10 @@ class RecomputeController(Controller):
         except ValueError:
             raise NotFound(f"Recompute request '{request_id}' not found") from None
         row = find_request(container.database, principal.organization_id, request_uuid)
-        return answer(RecomputeStatus(**vars(row)), position)
+        if row.target != PERFORMANCE:
+            raise NotFound(f"Recompute request '{request_id}' not found")
+        status = RecomputeStatus(
+            row.request_id, str(row.scope["model_id"]), row.scope["version_id"],
+            row.scope["dataset_split"], row.status, row.attempts, row.requested_at,
+            row.started_at, row.finished_at, row.outcome, row.error)
+        return answer(status, position)

@@ -10,11 +10,10 @@ from litestar import Controller, post
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import published_at_least
+from api.consistency import position_of, published_at_least
 from api.dependencies import parse_model_id
 from api.errors import NotReady
 from domain.records import LabelRecord, PredictionRecord
-from domain.values import BatchReceipt
 from domain.vocabulary import DatasetSplit
 from projections.performance.queries import pending_row_ids
 
@@ -104,15 +103,6 @@ class RowsController(Controller):
         accepted, position = await anyio.to_thread.run_sync(record)
         unknown = await unknown_rows(container, str(model_uuid), version_id, data, position)
         return LabelsAccepted(accepted, unknown, position)
-
-
-def position_of(container: Container, receipt: BatchReceipt) -> int:
-    """A resent batch answers with the position its first sending got."""
-    if receipt.position is not None:
-        return receipt.position
-    original = container.engine.log.position_of_first_event(receipt.batch_key)
-    assert original is not None, f"batch {receipt.batch_key} was recorded but has no position"
-    return original
 
 
 async def unknown_rows(

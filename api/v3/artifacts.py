@@ -15,9 +15,9 @@ from api.v3.envelope import JobRef, JobStarted, Normal, normal
 from api.v3.files import blob_store, store_upload
 from api.v3.ids import parse_id
 from domain.archives import archive_members
+from domain.background_jobs import BackgroundJob
 from domain.errors import InvalidInput
 from domain.files import StoredFile
-from domain.jobs import BackgroundJob
 
 
 class ArtifactDeploy(msgspec.Struct, forbid_unknown_fields=True):

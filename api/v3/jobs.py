@@ -11,7 +11,7 @@ from api.auth import Principal, requires
 from api.bootstrap import Container
 from api.v3.envelope import Normal, normal
 from api.v3.ids import parse_id
-from domain.jobs import BackgroundJob
+from domain.background_jobs import BackgroundJob
 
 
 class JobOut(msgspec.Struct):
@@ -33,7 +33,7 @@ class JobController(Controller):
     def get_job(
         self, job_id: str, principal: Principal, container: Container, verbose: bool = False
     ) -> Normal[JobOut]:
-        job = container.ledger.get_job(principal.caller, parse_id(job_id, "Job"))
+        job = container.ledger.get_background_job(principal.caller, parse_id(job_id, "Job"))
         status = _status(container, job)
         progress = 100.0 if status in ("SUCCESS", "FAILURE") else 0.0
         return normal(

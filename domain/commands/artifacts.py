@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.background_jobs import BackgroundJob
 from domain.commands.registry import RegistryCommands
 from domain.files import StoredFile
-from domain.jobs import BackgroundJob
 from domain.values import Caller
 
 

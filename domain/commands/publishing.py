@@ -9,11 +9,11 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from domain.background_jobs import BackgroundJob
 from domain.batches import LabelBatch, PredictionBatch
 from domain.commands.registry import RegistryCommands
 from domain.commands.rows import RowCommands, _batch_fields, traits_of
 from domain.errors import InvalidInput, NotFound
-from domain.jobs import BackgroundJob
 from domain.model import Model
 from domain.publishing import MappedRows
 from domain.records import label_columns, prediction_columns

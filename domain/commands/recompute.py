@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain.commands.models import ModelCommands
 from domain.errors import Conflict, NotFound
-from domain.recompute import RecomputeRequest, RecomputeSlot
+from domain.recompute import PERFORMANCE, RecomputeRequest, RecomputeSlot, Scope, scope_key
 from domain.values import Caller
 
 
@@ -15,30 +15,36 @@ class RecomputeCommands(ModelCommands):
     def request_recompute(
         self, caller: Caller, model_id: UUID, version_id: str | None, split: str | None
     ) -> tuple[RecomputeRequest, int | None]:
-        """Queues a request, or answers the scope's pending one (position None then)."""
+        """Queues a request for a v1 model's cached summaries (or answers the pending one)."""
         model = self.get_model(caller, model_id)
         if version_id is not None:
             model.version_of(version_id)
+        scope: Scope = {"model_id": str(model_id), "version_id": version_id,
+                        "dataset_split": split}
+        return self.queue_recompute(caller, PERFORMANCE, scope)
+
+    def queue_recompute(
+        self, caller: Caller, target: str, scope: Scope
+    ) -> tuple[RecomputeRequest, int | None]:
+        """Queues a request, or answers the scope's pending one (position None then)."""
         try:
-            return self._queue_recompute(caller, model_id, version_id, split)
+            return self._queue_recompute(caller, target, scope)
         except Conflict:  # a concurrent request for the same scope won the slot
-            return self._queue_recompute(caller, model_id, version_id, split)
+            return self._queue_recompute(caller, target, scope)
 
     def _queue_recompute(
-        self, caller: Caller, model_id: UUID, version_id: str | None, split: str | None
+        self, caller: Caller, target: str, scope: Scope
     ) -> tuple[RecomputeRequest, int | None]:
-        slot_id = RecomputeSlot.create_id(model_id, version_id, split)
+        key = scope_key(target, scope)
         try:
-            slot = self._get(slot_id, RecomputeSlot)
+            slot = self._get(RecomputeSlot.create_id(key), RecomputeSlot)
         except NotFound:
-            slot = RecomputeSlot(model_id, version_id, split)
+            slot = RecomputeSlot(key)
         if slot.pending is not None:
             pending = self._get(slot.pending, RecomputeRequest)
             if pending.is_pending:
                 return pending, None
-        request = RecomputeRequest(
-            caller.organization_id, model_id, version_id, split, caller.actor
-        )
+        request = RecomputeRequest(caller.organization_id, target, scope, caller.actor)
         slot.take(request.id)
         return request, self._save(slot, request)
 
@@ -59,10 +65,7 @@ class RecomputeCommands(ModelCommands):
         self, request_id: UUID, outcome: dict[str, Any] | None, failure: str | None = None
     ) -> int:
         request = self._get(request_id, RecomputeRequest)
-        slot = self._get(
-            RecomputeSlot.create_id(request.model_id, request.version_id, request.dataset_split),
-            RecomputeSlot,
-        )
+        slot = self._get(request.slot_id, RecomputeSlot)
         if failure is not None:
             request.fail(failure)
         else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.background_jobs import BackgroundJob
 from domain.claims import NameClaim
 from domain.commands.models import ModelCommands
 from domain.commands.projects import ProjectCommands
 from domain.errors import Conflict, NotFound
-from domain.jobs import BackgroundJob
 from domain.model import Model
 from domain.registry_entry import check_entry, labels_of
 from domain.values import Caller, ModelDefinition, check_model_definition
@@ -138,7 +138,7 @@ class RegistryCommands(ProjectCommands, ModelCommands):
         )
         return job, self._save(model, claim, job)
 
-    def get_job(self, caller: Caller, job_id: UUID) -> BackgroundJob:
+    def get_background_job(self, caller: Caller, job_id: UUID) -> BackgroundJob:
         job = self._get(job_id, BackgroundJob)
         if job.organization_id != caller.organization_id:
             raise NotFound(f"Job '{job_id}' not found")

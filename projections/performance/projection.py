@@ -146,10 +146,10 @@ def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any
     ):
         return
     by_row = {row[1]: row for row in rows}
-    pending = _select_by_row_ids(
-        tx,
-        f"SELECT row_id, true_code, target FROM {t.perf_pending_labels}",
-        series_id,
+    pending = tx.rows_in(
+        f"SELECT row_id, true_code, target FROM {t.perf_pending_labels} WHERE series_id = ?",
+        (series_id,),
+        "row_id",
         list(by_row),
     )
     for row_id, true_code, target in pending:
@@ -169,8 +169,11 @@ def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
     series_id = series_of(tx, t, event)
     known = {
         row_id
-        for (row_id,) in _select_by_row_ids(
-            tx, f"SELECT row_id FROM {t.perf_rows}", series_id, event.row_ids
+        for (row_id,) in tx.rows_in(
+            f"SELECT row_id FROM {t.perf_rows} WHERE series_id = ?",
+            (series_id,),
+            "row_id",
+            event.row_ids,
         )
     }
     updates: list[tuple[Any, ...]] = []
@@ -188,14 +191,3 @@ def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
         " SET true_code = excluded.true_code, target = excluded.target",
         pending,
     )
-
-
-def _select_by_row_ids(tx: Tx, select: str, series_id: int, row_ids: list[str]) -> list[Any]:
-    found: list[Any] = []
-    for start in range(0, len(row_ids), 500):
-        chunk = row_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found += tx.rows(
-            f"{select} WHERE series_id = ? AND row_id IN ({marks})", (series_id, *chunk)
-        )
-    return found

@@ -72,16 +72,11 @@ def pending_row_ids(
         )
         if series_id is None:
             return list(row_ids)
-        pending: set[str] = set()
-        for start in range(0, len(row_ids), 500):
-            chunk = row_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            pending.update(
-                row_id
-                for (row_id,) in tx.rows(
-                    f"SELECT row_id FROM perf_pending_labels WHERE series_id = ?"
-                    f" AND row_id IN ({marks})",
-                    (series_id, *chunk),
-                )
+        pending = {
+            row_id
+            for (row_id,) in tx.rows_in(
+                "SELECT row_id FROM perf_pending_labels WHERE series_id = ?",
+                (series_id,), "row_id", row_ids,
             )
+        }
     return [row_id for row_id in row_ids if row_id in pending]

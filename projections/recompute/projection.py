@@ -1,11 +1,11 @@
-"""Projects recompute request events into one row per request."""
+"""Projects recompute request events into one row per request, whatever its target."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from domain.recompute import RecomputeRequest
+from domain.recompute import RecomputeRequest, scope_key
 from domain.timestamps import format_timestamp
 from projections.comparison import compare_tables
 from projections.database import Database, Tx
@@ -24,11 +24,14 @@ class RecomputeProjection:
         return [
             f"CREATE TABLE {t.recompute_requests} ("
             " request_id TEXT PRIMARY KEY, organization_id TEXT NOT NULL,"
-            " model_id TEXT NOT NULL, version_id TEXT, dataset_split TEXT,"
+            " target TEXT NOT NULL, scope_key TEXT NOT NULL, scope TEXT NOT NULL,"
             " status TEXT NOT NULL, attempts INTEGER NOT NULL, requested_at TEXT NOT NULL,"
             " started_at TEXT, finished_at TEXT, outcome TEXT, error TEXT, position BIGINT)",
             f"CREATE INDEX {t.recompute_requests}_by_status ON {t.recompute_requests}"
             " (status, started_at)",
+            # The v2 model metrics read a scope's latest completed request and pending ones.
+            f"CREATE INDEX {t.recompute_requests}_by_scope ON {t.recompute_requests}"
+            " (scope_key, status, finished_at)",
         ]
 
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
@@ -38,11 +41,11 @@ class RecomputeProjection:
             request_id = str(event.originator_id)
             if kind == "Requested":
                 tx.execute(
-                    f"INSERT INTO {t.recompute_requests} (request_id, organization_id, model_id,"
-                    " version_id, dataset_split, status, attempts, requested_at, position)"
+                    f"INSERT INTO {t.recompute_requests} (request_id, organization_id, target,"
+                    " scope_key, scope, status, attempts, requested_at, position)"
                     " VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-                    (request_id, event.organization_id, str(event.model_id), event.version_id,
-                     event.dataset_split, at, position))
+                    (request_id, event.organization_id, event.target,
+                     scope_key(event.target, event.scope), dumps(event.scope), at, position))
             else:
                 _update(tx, t, kind, request_id, at, position, event)
 

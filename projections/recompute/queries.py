@@ -1,4 +1,4 @@
-"""Reads of recompute requests: one by id, and the ones a worker should take up."""
+"""Reads of recompute requests: by id, a scope's latest outcome, and the ones a worker takes up."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import NotFound
+from domain.recompute import PENDING
 from projections.database import Database
 from projections.json import loads
+
+COLUMNS = ("request_id, target, scope, status, attempts, requested_at, started_at, finished_at,"
+           " outcome, error")
 
 
 @dataclass(frozen=True)
 class RecomputeRow:
     request_id: str
-    model_id: str
-    version_id: str | None
-    dataset_split: str | None
+    target: str
+    scope: dict[str, str | None]
     status: str
     attempts: int
     requested_at: str
@@ -25,17 +28,39 @@ class RecomputeRow:
     error: str | None
 
 
+def _row(values: Any) -> RecomputeRow:
+    values = list(values)
+    values[2], values[8] = loads(values[2]), loads(values[8])
+    return RecomputeRow(*values)
+
+
 def find_request(db: Database, organization_id: str, request_id: str) -> RecomputeRow:
     with db.read() as tx:
-        row = tx.row(
-            "SELECT request_id, model_id, version_id, dataset_split, status, attempts,"
-            " requested_at, started_at, finished_at, outcome, error FROM recompute_requests"
-            " WHERE request_id = ? AND organization_id = ?", (request_id, organization_id))
+        row = tx.row(f"SELECT {COLUMNS} FROM recompute_requests"
+                     " WHERE request_id = ? AND organization_id = ?", (request_id, organization_id))
     if row is None:
         raise NotFound(f"Recompute request '{request_id}' not found")
-    values = list(row)
-    values[9] = loads(values[9])
-    return RecomputeRow(*values)
+    return _row(row)
+
+
+@dataclass(frozen=True)
+class ScopeState:
+    """A scope's latest completed request (if any) and whether one is pending."""
+
+    latest_completed: RecomputeRow | None
+    pending: bool
+
+
+def scope_state(db: Database, organization_id: str, key: str) -> ScopeState:
+    with db.read() as tx:
+        latest = tx.row(f"SELECT {COLUMNS} FROM recompute_requests WHERE scope_key = ?"
+                        " AND organization_id = ? AND status = 'completed'"
+                        " ORDER BY finished_at DESC, position DESC LIMIT 1",
+                        (key, organization_id))
+        pending = tx.value("SELECT 1 FROM recompute_requests WHERE scope_key = ?"
+                           " AND organization_id = ? AND status IN (?, ?) LIMIT 1",
+                           (key, organization_id, *PENDING))
+    return ScopeState(None if latest is None else _row(latest), pending is not None)
 
 
 def due_requests(db: Database, stuck_before: str, limit: int = 20) -> list[str]:

@@ -1,4 +1,4 @@
-"""`perfledger demo` leaves a new user three models with summaries to look at."""
+"""`perfledger demo` leaves a new user three models and a job with metrics to look at."""
 
 from __future__ import annotations
 
@@ -30,3 +30,9 @@ def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
         assert answer.json()["labeled_count"] >= 2000
         assert 0.5 < (answer.json()["metrics"].get("accuracy") or
                       answer.json()["metrics"]["r_squared"]) < 1.0
+    job_path = next(line.split()[1] for line in done.stdout.splitlines()
+                    if line.strip().startswith("POST /api/v2/metrics/job"))
+    job = client.post(job_path, json={}, headers=bearer(ORG)).json()
+    assert job["total_events"] == 6000 and len(job["all_model_ids"]) == 2
+    assert job["total_events_with_consensus"] == 1200
+    assert 0.5 < job["overall_accuracy"] < 1.0

@@ -1,0 +1,24 @@
+"""The v2 jobs dialect: jobs, decided events, feedback, training and metrics."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from api.errors import exception_handlers
+from api.v2.errors import v2_body
+from api.v2.events import FeedbackController, SingleEventController
+from api.v2.jobs import JobController
+from api.v2.metrics import MetricsController
+from api.v2.service import health, token_scopes
+
+V2_ERRORS = exception_handlers(v2_body)
+
+v2_router = Router(
+    path="/api/v2",
+    route_handlers=[health, token_scopes, JobController, FeedbackController, MetricsController],
+    exception_handlers=V2_ERRORS,
+)
+# Single ingestion and export keep the /api/v1/events paths the dialect's clients call.
+v2_events_router = Router(
+    path="/api/v1/events", route_handlers=[SingleEventController], exception_handlers=V2_ERRORS
+)

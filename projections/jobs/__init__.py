@@ -1,0 +1,1 @@
+"""The v2 jobs read model: jobs, their events with consensus, knowledge bases and counts."""
