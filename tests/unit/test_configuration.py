@@ -55,3 +55,12 @@ def test_the_cli_explains_bad_configuration_without_a_traceback(
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_revoking_an_unknown_api_key_says_so_without_a_traceback(tmp_path: Path) -> None:
+    env = {"PERFLEDGER_DATA_DIR": str(tmp_path), "PATH": ""}
+    unknown = "6a7b3c1e-0000-4000-8000-000000000000"
+    done = subprocess.run([sys.executable, "-m", "api.cli", "api-key", "revoke", unknown],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert f"ApiKey '{unknown}' not found" in done.stderr and "Traceback" not in done.stderr

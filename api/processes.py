@@ -1,0 +1,102 @@
+"""Running the service and the worker: the API, the scheduler and their wake-ups, composed."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from api.auth import ADMIN, mint_token
+from api.bootstrap import Container, build_container
+from api.settings import Settings
+from scheduler.jobs import JobContext
+from scheduler.leader import FileLeadership, Leadership, PostgresLeadership
+from scheduler.runner import Worker
+from scheduler.wakeups import EventListener
+
+FIRST_TOKEN_TTL = 30 * 24 * 3600
+
+
+def leadership_for(settings: Settings) -> Leadership:
+    if settings.storage.database_url is not None:
+        return PostgresLeadership(settings.storage.database_url)
+    return FileLeadership(settings.storage.data_dir / "scheduler.lock")
+
+
+def start_worker(container: Container) -> Worker:
+    """Campaigns for the scheduler jobs in this process; PostgreSQL NOTIFY also wakes them."""
+    context = JobContext(container.engine, container.ledger)
+    worker = Worker(context, leadership_for(container.settings))
+    url = container.settings.storage.database_url
+    if url is not None:
+        EventListener(url, worker.wake_catch_up).start()
+    worker.start()
+    return worker
+
+
+def wake_after_commands(container: Container, worker: Worker | None) -> None:
+    """After each command: run catch-up here if we lead, and tell other processes."""
+    announce = container.database.announce_new_events
+    if worker is None:
+        container.wake_catch_up = announce
+        return
+    local = worker.wake_catch_up
+
+    def wake_everyone() -> None:
+        local()
+        announce()
+
+    container.wake_catch_up = wake_everyone
+    container.wake_recompute = worker.wake_recompute
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    container = build_container(settings)
+    if settings.secret_was_generated:
+        print_first_token(settings)
+    worker = None if args.no_scheduler else start_worker(container)
+    wake_after_commands(container, worker)
+    try:
+        uvicorn.run(
+            create_app(container),
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+        container.close()
+
+
+def print_first_token(settings: Settings) -> None:
+    token = mint_token(
+        settings.jwt_secret,
+        settings.default_organization_id,
+        [ADMIN],
+        subject="admin",
+        ttl_seconds=FIRST_TOKEN_TTL,
+    )
+    print("First start: generated a signing secret in", settings.storage.data_dir)
+    print(
+        "An admin token for your organization (valid 30 days; mint more with `perfledger token`):"
+    )
+    print(token, flush=True)
+
+
+def work(args: argparse.Namespace, settings: Settings) -> None:
+    container = build_container(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    worker = start_worker(container)
+    logging.getLogger("perfledger").info("worker started; campaigning for leadership")
+    stop.wait()
+    worker.stop()
+    container.close()
