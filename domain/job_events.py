@@ -82,5 +82,19 @@ def _micros(index: int, text: str | None, now: datetime, problems: Problems) -> 
 
 
 def content_key(records: Sequence[JobEventRecord]) -> str:
-    """A batch's key when the sender gives none: resending the same body is a no-op."""
+    """A digest of the events as sent: what a batch key stands for."""
     return "sha256-" + hashlib.sha256(msgspec.json.encode(records)).hexdigest()[:32]
+
+
+def batch_key_of(records: Sequence[JobEventRecord], batch_id: str | None) -> str:
+    """The key that makes a resent batch a no-op.
+
+    The sender's `batch_id` when given; else, when every event names its `event_id`, the
+    content (the same events sent again are the same events). Events without ids and without
+    a `batch_id` are new events each time they are sent: their ids default to new UUIDs.
+    """
+    if batch_id is not None:
+        return batch_id
+    if all(record.event_id is not None for record in records):
+        return content_key(records)
+    return f"unkeyed-{uuid.uuid4()}"

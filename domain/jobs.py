@@ -109,11 +109,12 @@ class JobEventBatch(Aggregate):
         return uuid5(JOB_NAMESPACE, f"events/{job_key}/{batch_key}")
 
     @event("Recorded")
-    def __init__(self, organization_id: str, job_key: UUID, batch_key: str,
+    def __init__(self, organization_id: str, job_key: UUID, batch_key: str, content: str,
                  event_ids: list[str], timestamps: list[int], decisions: list[str],
                  confidences: list[float | None], model_ids: list[str | None],
                  bucket_ids: list[str | None], fields: list[dict[str, object]],
                  actor: str) -> None:
+        self.content = content
         self.event_ids = event_ids
         self.timestamps = timestamps
 

@@ -79,7 +79,7 @@ class SingleEventController(Controller):
         job = container.ledger.get_job(principal.caller, data.job_id)
         record = record_of(job, data.raw_body)
         event_ids, receipt = container.ledger.record_job_events(
-            principal.caller, job, [record], batch_key=f"single/{record.event_id}")
+            principal.caller, job, [record], batch_id=f"single/{record.event_id}")
         container.wake_catch_up()
         position = position_of(container, receipt)
         return SingleEventAccepted(event_ids[0], job.job_id, str(record.timestamp), "OK",

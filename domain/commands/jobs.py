@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from domain.commands.recompute import RecomputeCommands
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.job_events import JobEventRecord, content_key, job_event_columns
+from domain.job_events import JobEventRecord, batch_key_of, content_key, job_event_columns
 from domain.jobs import (
     MAX_DECISIONS,
     MIN_DECISIONS,
@@ -65,19 +65,26 @@ class JobCommands(RecomputeCommands):
         raise NotFound("Job not found", {"details": f"Job '{text}' not found"})
 
     def record_job_events(self, caller: Caller, job: Job, records: Sequence[JobEventRecord],
-                          batch_key: str | None = None) -> tuple[list[str], BatchReceipt]:
+                          batch_id: str | None = None) -> tuple[list[str], BatchReceipt]:
         """Appends one event for the whole batch; resending a batch is a no-op.
 
-        Answers the recorded event ids (the first sending's, for a resent batch).
+        Answers the recorded event ids (the first sending's, for a resent batch). A
+        `batch_id` sent again with other events is a conflict.
         """
         columns = job_event_columns(job, records, datetime.now(UTC))
-        key = batch_key or content_key(records)
-        batch = JobEventBatch(caller.organization_id, job.id, key, actor=caller.actor,
-                              **vars(columns))
+        key = batch_key_of(records, batch_id)
+        content = content_key(records)
+        batch = JobEventBatch(caller.organization_id, job.id, key, content,
+                              actor=caller.actor, **vars(columns))
         try:
             position = self._save(batch)
         except Conflict:
             recorded = self._get(batch.id, JobEventBatch)
+            if recorded.content != content:
+                raise Conflict(
+                    f"batch_id '{key}' was already used for other events; send them with a "
+                    "new batch_id", {"details": f"batch '{key}' differs from its first sending"}
+                ) from None
             return recorded.event_ids, BatchReceipt(key, batch.id, len(recorded.event_ids), None)
         return columns.event_ids, BatchReceipt(key, batch.id, len(columns.event_ids), position)
 

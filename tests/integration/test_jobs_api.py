@@ -57,14 +57,43 @@ def test_an_invalid_or_duplicate_job_is_refused_naming_why(job: JobScenario,
 
 def test_a_batch_is_one_domain_event_and_resending_it_is_a_no_op(job: JobScenario) -> None:
     head = job.head()
-    batch = [{"decision": "Drop", "fields": {"n": i}} for i in range(100)]
+    batch = [event(f"e{i}", fields={"n": i}) for i in range(100)]
     first = job.send_events(batch)
     assert job.head() == head + 1 and first["accepted"] == 100
-    assert len(set(first["event_ids"])) == 100
-    assert all(uuid.UUID(event_id) for event_id in first["event_ids"])
+    assert first["event_ids"] == [f"e{i}" for i in range(100)]
     again = job.send_events(batch)
     assert again == first and job.head() == head + 1
     assert job.metrics()["total_events"] == 100
+
+
+def test_a_batch_id_makes_a_batch_of_new_events_safe_to_resend(job: JobScenario) -> None:
+    head = job.head()
+    batch = [{"decision": "Drop", "fields": {"n": i}} for i in range(10)]
+    first = job.send_events(batch, batch_id="alerts-0001")
+    assert len(set(first["event_ids"])) == 10
+    assert all(uuid.UUID(event_id) for event_id in first["event_ids"])
+    assert job.send_events(batch, batch_id="alerts-0001") == first
+    assert job.head() == head + 1 and job.metrics()["total_events"] == 10
+
+
+def test_identical_events_without_ids_or_batch_id_are_new_events_each_time(
+        job: JobScenario) -> None:
+    alert = [{"decision": "Drop", "fields": {"rule": "same alert"}}]
+    first = job.send_events(alert)
+    second = job.send_events(alert)
+    assert first["event_ids"] != second["event_ids"]
+    assert job.metrics()["total_events"] == 2
+
+
+def test_a_batch_id_used_again_for_other_events_is_409_and_appends_nothing(
+        job: JobScenario) -> None:
+    job.send_events([event("e1", "Drop")], batch_id="nightly")
+    head = job.head()
+    answer = job.client.post(f"/api/v2/jobs/{job.job_id}/events",
+                             json={"events": [event("e2", "Drop")], "batch_id": "nightly"},
+                             headers=job.headers)
+    assert answer.status_code == 409 and "nightly" in answer.json()["error"]
+    assert job.head() == head
 
 
 def test_a_resent_event_id_replaces_its_decision_and_keeps_its_feedback(job: JobScenario
