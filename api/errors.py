@@ -71,17 +71,22 @@ def litestar_body(failure: Failure) -> dict[str, Any]:
 
 
 def exception_handlers(
-    render: BodyRenderer, by_path_prefix: dict[str, BodyRenderer] | None = None
+    render: BodyRenderer,
+    by_path_prefix: dict[str, BodyRenderer] | None = None,
+    restate: Callable[[Failure], Failure] | None = None,
 ) -> dict[Any, Any]:
     """Handlers for an app or a dialect's router, answering in that dialect's error body.
 
     `by_path_prefix` picks another dialect's body for errors raised before routing (the
-    credential middleware, unknown paths), which a dialect's router never sees.
+    credential middleware, unknown paths), which a dialect's router never sees. `restate`
+    lets a dialect give a failure the status its clients expect.
     """
     prefixes = by_path_prefix or {}
 
     def handle(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         failure = failure_of(request, error)
+        if restate is not None:
+            failure = restate(failure)
         path = request.scope.get("path", "")
         renderer = next((r for prefix, r in prefixes.items() if path.startswith(prefix)), render)
         return Response(renderer(failure), status_code=failure.status, headers=failure.headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar.exceptions import HTTPException
@@ -17,6 +18,19 @@ class ParameterInvalid(HTTPException):
     def __init__(self, location: str, name: str, message: str) -> None:
         super().__init__(detail=message, extra=[
             {"loc": [location, name], "msg": message, "type": "value_error"}])
+
+
+def parameter_errors_as_422(failure: Failure) -> Failure:
+    """Malformed query or path parameters are 422s with the seed's `detail` list here."""
+    extra = failure.extra
+    if failure.status != 400 or not isinstance(extra, list) or not extra:
+        return failure
+    if not all(isinstance(item, dict) and item.get("source") in ("query", "path")
+               for item in extra):
+        return failure
+    detail = [{"loc": [item["source"], item.get("key", "")], "msg": item.get("message", ""),
+               "type": "value_error"} for item in extra]
+    return replace(failure, status=422, extra=detail)
 
 
 def v2_body(failure: Failure) -> dict[str, Any]:

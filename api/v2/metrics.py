@@ -14,7 +14,7 @@ from litestar import Controller, Response, get, post
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import answer, published_at_least, reading
+from api.consistency import MinPosition, answer, published_at_least, reading
 from api.errors import NotReady
 from api.v2.params import positive_seconds, required, time_range
 from domain.commands.jobs import job_model_scope
@@ -122,11 +122,13 @@ class MetricsController(Controller):
                                    job_id: str | None = None, timeout_s: str | None = None,
                                    start_datetime: str | None = None,
                                    end_datetime: str | None = None,
+                                   min_position: MinPosition = None,
                                    data: JobMetricsAsk | None = None) -> Response[Any]:
         """Job metrics, and the active model's recomputed now (within `timeout_s`)."""
         reference = required(job_id, "job_id", "Job ID")
         timeout = positive_seconds(timeout_s, "timeout_s", 120.0)
         window = time_range(start_datetime, end_datetime)
+        await published_at_least(container, ["jobs"], min_position)
         job = await in_thread(find_job, container.database, principal.organization_id, reference)
         # The job metrics first: bad filters are refused before a recompute is queued.
         body = await in_thread(job_metrics, container.database, job, window, filters_of(data))

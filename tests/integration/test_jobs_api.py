@@ -277,3 +277,29 @@ def test_an_offset_whose_plus_arrived_as_a_space_still_parses(job: JobScenario) 
         headers=job.headers)
     assert answer.status_code == 200 and answer.json()["start_time"] == "2025-01-01T09:00:00Z"
     assert answer.json()["total_events"] == 1
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v2/jobs?min_position=soon",
+    "/api/v2/metrics/model?job_id=1&min_position=-1",
+])
+def test_a_malformed_min_position_is_a_422_with_the_seeds_detail_list(
+        job: JobScenario, path: str) -> None:
+    answer = job.client.get(path, headers=job.headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == ["query", "min_position"]
+
+
+def test_job_and_latest_model_waits_for_min_position(job: JobScenario) -> None:
+    job.container.wake_catch_up = lambda: None  # nothing catches up on its own here
+    sent = job.send_events([event("e1", "Drop")])
+    job.container.settings = job.container.settings.__class__(
+        **{**vars(job.container.settings), "consistency_timeout": 0.2})
+    url = f"/api/v2/metrics/job_and_latest_model?job_id={job.job_id}"
+
+    late = job.client.post(f"{url}&min_position={sent['position']}", headers=job.headers)
+    assert late.status_code == 503
+
+    job.container.engine.catch_up_all(60)
+    fresh = job.client.post(f"{url}&min_position={sent['position']}", headers=job.headers)
+    assert fresh.status_code == 200 and fresh.json()["total_events"] == 1
