@@ -53,10 +53,15 @@ def load(settings: Settings, count: int) -> tuple[str, list[str]]:
     started = time.perf_counter()
     for start in range(0, count, 500):
         aggregates: list[Any] = []
+        added: dict[str, list[uuid.UUID]] = {project: [] for project in projects}
         for index in range(start, min(start + 500, count)):
             data = msgspec.convert(body(index, projects), ModelCreate)
-            aggregates += ledger.onboarding(caller, uuid.UUID(data.project_id), data.name,
-                                            data.task, entry_of(data))
+            model, claim = ledger.onboarding(caller, uuid.UUID(data.project_id), data.name,
+                                             data.task, entry_of(data))
+            aggregates += [model, claim]
+            added[data.project_id].append(model.id)
+        for project, model_ids in added.items():
+            aggregates += ledger.models_added(caller, uuid.UUID(project), model_ids)
         ledger.save(*aggregates)
     print(f"  recorded {count} models in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()

@@ -20,43 +20,51 @@ TIMESTAMP_HINT = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
 def infer_schema(frame: pd.DataFrame, max_cardinality: int) -> dict[str, Any]:
     """One column per frame column; its values are read as text, as fiddler-client sends them."""
     columns = [infer_column(str(name), frame[name], max_cardinality) for name in frame.columns]
-    return {"schema_version": 1, "columns": normalized_columns(columns)}
+    # Nothing is inferred to stand for null: the list is there, and empty.
+    return {"schema_version": 1,
+            "columns": [{**column, "replace_with_nulls": []}
+                        for column in normalized_columns(columns)]}
 
 
 def infer_column(name: str, values: pd.Series, max_cardinality: int) -> dict[str, Any]:
+    """The column's type and range; its distinct values as `categories` when there are at
+    most `max_cardinality` of them, whatever the type (text with more is `str`)."""
     text = pd.Series(
         [str(v).strip() for v in values if v is not None and str(v).strip().lower() not in MISSING],
         dtype=object,
     )
     if text.empty:
         return {"name": name, "data_type": "str"}
+    column, distinct = _typed(name, text)
+    if len(distinct) <= max_cardinality:
+        return {**column, "categories": distinct}
+    return {"name": name, "data_type": "str"} if column["data_type"] == "category" else column
+
+
+def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
+    """The column read as the narrowest type all its values fit, and its distinct values,
+    sorted (timestamps keep their spelling, in time order)."""
     lowered = text.str.lower()
     if lowered.isin(list(BOOLEAN)).all():
-        flags = sorted({BOOLEAN[value] for value in lowered})
-        return {"name": name, "data_type": "bool", "categories": flags}
+        return {"name": name, "data_type": "bool"}, sorted({BOOLEAN[v] for v in lowered})
     if text.map(lambda v: bool(INTEGER.match(v))).all():
         integers = text.map(int)
         column = {"name": name, "data_type": "int", "min": int(integers.min()),
                   "max": int(integers.max())}
-        return _with_categories(column, integers, max_cardinality)
+        return column, sorted(set(integers))
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.notna().all() and np.isfinite(numbers.astype(float)).all():
-        return {"name": name, "data_type": "float", "min": float(numbers.min()),
-                "max": float(numbers.max())}
+        floats = numbers.astype(float)
+        column = {"name": name, "data_type": "float", "min": float(floats.min()),
+                  "max": float(floats.max())}
+        return column, sorted({float(value) for value in floats})
     if text.map(lambda v: bool(TIMESTAMP_HINT.search(v))).all():
         moments = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
         if moments.notna().all():
-            return {"name": name, "data_type": "timestamp"}
-    distinct = text.nunique()
-    if distinct <= max_cardinality:
-        return {"name": name, "data_type": "category", "categories": sorted(text.unique())}
-    return {"name": name, "data_type": "str"}
-
-
-def _with_categories(column: dict[str, Any], values: pd.Series, limit: int) -> dict[str, Any]:
-    """Whole numbers with few distinct values keep them as categories (labels like 0 and 1)."""
-    distinct = sorted(int(value) for value in values.unique())
-    return {**column, "categories": distinct} if len(distinct) <= limit else column
+            spelled = pd.DataFrame({"text": text, "moment": moments}).drop_duplicates("text")
+            return ({"name": name, "data_type": "timestamp"},
+                    list(spelled.sort_values(["moment", "text"])["text"]))
+    return {"name": name, "data_type": "category"}, sorted(text.unique())
 
 
 def complete_spec(spec: dict[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from projections.database import Database
+from projections.database import Database, Tx
 
 Positioned = tuple[int, Any]
 
@@ -29,6 +29,21 @@ class EventLog:
             start=after, stop=stop, limit=limit, topics=topics, inclusive_of_start=False
         )
         return [(n.id, self._mapper.to_domain_event(n)) for n in notifications]
+
+    def recorded_any(
+        self, tx: Tx, originator_ids: Sequence[UUID], topics: Sequence[str]
+    ) -> set[UUID]:
+        """Which of the aggregates have recorded an event of one of `topics`: probes of the
+        events' primary key, nothing decoded, inside the caller's read transaction."""
+        if not originator_ids or not topics:
+            return set()
+        table = self._recorder.events_table_name
+        hexed = self._database.dialect == "sqlite"
+        keys = [i.hex if hexed else str(i) for i in originator_ids]
+        marks = ",".join("?" * len(topics))
+        sql = f"SELECT DISTINCT originator_id FROM {table} WHERE topic IN ({marks})"
+        rows = tx.rows_in(sql, tuple(topics), "originator_id", keys)
+        return {UUID(str(value)) for (value,) in rows}
 
     def position_of_first_event(self, originator_id: UUID) -> int | None:
         """The position at which an aggregate was created, e.g. a resent batch's original."""

@@ -96,9 +96,14 @@ def load_models(ledger: Any, caller: Any, project_ids: list[str], count: int) ->
 
     for start in range(0, count, 250):
         aggregates: list[Any] = []
+        added: dict[str, list[uuid.UUID]] = {project: [] for project in project_ids}
         for index in range(start, min(count, start + 250)):
             data = msgspec.convert(variant(index, project_ids), ModelCreate)
-            aggregates += ledger.onboarding(
+            model, claim = ledger.onboarding(
                 caller, uuid.UUID(data.project_id), data.name, data.task, entry_of(data)
             )
+            aggregates += [model, claim]
+            added[data.project_id].append(model.id)
+        for project, model_ids in added.items():
+            aggregates += ledger.models_added(caller, uuid.UUID(project), model_ids)
         ledger.save(*aggregates)

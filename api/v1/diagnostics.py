@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
 from api.consistency import answer, reading
-from api.dependencies import parse_model_id
+from api.ids import parse_id
 from domain.errors import InvalidInput, Unprocessable
 from domain.vocabulary import DatasetSplit
 from projections.performance.gates import check_gate_metrics, evaluate_gate
@@ -93,7 +93,7 @@ class DiagnosticsController(Controller):
         minimum, maximum = _thresholds(request)
         check_gate_metrics(minimum, maximum)
         model = find_model(container.database, principal.organization_id,
-                           str(parse_model_id(model_id)))
+                           str(parse_id(model_id, "Model")))
         version = resolve_version(container.database, model.model_id, version_id)
         summary = find_summary(container.database, model.model_id, version, str(dataset_split))
         result = evaluate_gate(summary, minimum, maximum)
@@ -106,7 +106,7 @@ class DiagnosticsController(Controller):
 def _classifier_version(container: Container, principal: Principal, model_id: str,
                         version_id: str | None) -> tuple[ModelRow, str]:
     model = find_model(container.database, principal.organization_id,
-                       str(parse_model_id(model_id)))
+                       str(parse_id(model_id, "Model")))
     if model.task not in ("binary_classification", "multiclass_classification"):
         raise Unprocessable(f"Model '{model.model_id}' is a {model.task} model; "
                             "misclassification errors are for classification")

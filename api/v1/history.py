@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from api.auth import Principal, requires_any
 from api.bootstrap import Container
 from api.consistency import answer, reading
-from api.dependencies import parse_model_id
+from api.ids import parse_id
 from projections.history.queries import model_history
 from projections.registry.queries import find_model
 
@@ -43,7 +43,7 @@ class HistoryController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
     ) -> Response[list[HistoryEntry]]:
         model = find_model(
-            container.database, principal.organization_id, str(parse_model_id(model_id))
+            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
         entries = model_history(container.database, model.model_id, after, limit)
         return answer([HistoryEntry(**entry) for entry in entries], position)

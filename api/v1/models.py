@@ -10,7 +10,7 @@ from litestar import Controller, Response, get, post
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
 from api.consistency import answer, reading
-from api.dependencies import parse_model_id
+from api.ids import parse_id
 from domain.records import Label
 from domain.timestamps import format_timestamp
 from domain.values import ModelDefinition
@@ -113,6 +113,6 @@ class ModelController(Controller):
         container: Container,
     ) -> Response[ModelOut]:
         row = find_model(
-            container.database, principal.organization_id, str(parse_model_id(model_id))
+            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
         return answer(model_out(row), position)

@@ -17,7 +17,7 @@ from litestar.params import Parameter
 from api.auth import Principal, check_scopes
 from api.bootstrap import Container
 from api.consistency import POSITION_HEADER, MinPosition, answer, published_at_least
-from api.dependencies import parse_model_id
+from api.ids import parse_id
 from domain.errors import Unprocessable
 from domain.timestamps import parse_timestamp
 from domain.vocabulary import DatasetSplit
@@ -149,7 +149,7 @@ async def _answer(
     build: Callable[[Found], Answer],
 ) -> Response[Any]:
     """The cached performance shaped by `build`; served from encoded answers when unchanged."""
-    model_id = str(parse_model_id(query.model_id))
+    model_id = str(parse_id(query.model_id, "Model"))
     await published_at_least(container, READ_PROJECTIONS, query.min_position)
     if as_of is not None:
         moment = _parse_as_of(as_of)

@@ -11,7 +11,7 @@ from litestar import Controller, Response, get, post
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
 from api.consistency import answer, reading
-from api.dependencies import parse_model_id
+from api.ids import parse_id
 from domain.errors import NotFound
 from domain.recompute import PERFORMANCE
 from domain.timestamps import format_timestamp
@@ -56,7 +56,7 @@ class RecomputeController(Controller):
         ask = data or RecomputeAsk()
         split = None if ask.dataset_split is None else str(ask.dataset_split)
         request, position = container.ledger.request_recompute(
-            principal.caller, parse_model_id(model_id), ask.version_id, split)
+            principal.caller, parse_id(model_id, "Model"), ask.version_id, split)
         container.wake_catch_up()
         return RecomputeQueued(str(request.id), request.status,
                                format_timestamp(request.created_on), position)

@@ -11,8 +11,8 @@ from litestar import Controller, post
 from api.auth import Principal, requires
 from api.bootstrap import Container
 from api.consistency import position_of, published_at_least
-from api.dependencies import parse_model_id
 from api.errors import NotReady
+from api.ids import parse_id
 from domain.records import LabelRecord, PredictionRecord
 from domain.vocabulary import DatasetSplit
 from projections.performance.queries import pending_row_ids
@@ -65,7 +65,7 @@ class RowsController(Controller):
     ) -> PredictionsAccepted:
         receipt = container.ledger.record_predictions(
             principal.caller,
-            parse_model_id(model_id),
+            parse_id(model_id, "Model"),
             version_id,
             data.dataset_split,
             data.records,
@@ -90,7 +90,7 @@ class RowsController(Controller):
         principal: Principal,
         container: Container,
     ) -> LabelsAccepted:
-        model_uuid = parse_model_id(model_id)
+        model_uuid = parse_id(model_id, "Model")
 
         def record() -> tuple[int, int]:
             receipt = container.ledger.record_labels(

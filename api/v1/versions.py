@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
 from api.consistency import answer, published_at_least, reading
-from api.dependencies import parse_model_id
+from api.ids import parse_id
 from domain.errors import Conflict
 from domain.vocabulary import DatasetSplit, VersionStatus
 from projections.performance.gates import check_gate_metrics, evaluate_gate
@@ -106,7 +106,7 @@ class VersionController(Controller):
     ) -> VersionCreated:
         version_id, position = container.ledger.create_version(
             principal.caller,
-            parse_model_id(model_id),
+            parse_id(model_id, "Model"),
             data.version_id,
             data.description,
             data.params,
@@ -127,7 +127,7 @@ class VersionController(Controller):
         container: Container,
     ) -> Response[list[VersionOut]]:
         model = find_model(
-            container.database, principal.organization_id, str(parse_model_id(model_id))
+            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
         rows = list_versions(container.database, model.model_id)
         return answer([version_out(row) for row in rows], position)
@@ -148,7 +148,7 @@ class VersionController(Controller):
         container: Container,
     ) -> Response[VersionOut]:
         model = find_model(
-            container.database, principal.organization_id, str(parse_model_id(model_id))
+            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
         return answer(
             version_out(find_version(container.database, model.model_id, version_id)), position
@@ -169,7 +169,7 @@ class VersionController(Controller):
         container: Container,
     ) -> VersionStatusChanged:
         position = container.ledger.change_version_status(
-            principal.caller, parse_model_id(model_id), version_id, data.status
+            principal.caller, parse_id(model_id, "Model"), version_id, data.status
         )
         container.wake_catch_up()
         return VersionStatusChanged(version_id, str(data.status), position)
@@ -189,7 +189,7 @@ class VersionController(Controller):
         data: Promotion | None = None,
     ) -> Promoted:
         promotion = data or Promotion()
-        uuid = parse_model_id(model_id)
+        uuid = parse_id(model_id, "Model")
         if promotion.gate is not None:
             await check_gate(container, principal, str(uuid), version_id, promotion.gate)
 
@@ -211,7 +211,7 @@ async def check_gate(
     check_gate_metrics(gate.min, gate.max)
 
     def version_exists_and_head() -> int:
-        model = container.ledger.get_model(principal.caller, parse_model_id(model_id))
+        model = container.ledger.get_model(principal.caller, parse_id(model_id, "Model"))
         model.version_of(version_id)
         return container.engine.log.head()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from uuid import UUID
 
 import anyio.to_thread
 import msgspec
@@ -10,14 +12,13 @@ from litestar import Controller, Request, post, put
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
+from api.ids import parse_id
 from api.v3.consistency import settle
 from api.v3.envelope import JobRef, JobStarted, Normal, normal
-from api.v3.files import blob_store, store_upload
-from api.v3.ids import parse_id
+from api.v3.files import Upload, blob_store, upload_in
 from domain.archives import archive_members
 from domain.background_jobs import BackgroundJob
 from domain.errors import InvalidInput
-from domain.files import StoredFile
 
 
 class ArtifactDeploy(msgspec.Struct, forbid_unknown_fields=True):
@@ -83,11 +84,15 @@ async def _deploy_surrogate(
 async def _deploy_artifact(
     model_id: str, request: Request[Any, Any, Any], principal: Principal, container: Container
 ) -> Normal[JobStarted]:
+    """Checks the model and reads the archive before anything is stored, then records the
+    upload (when the archive came in this request), the artifact and its job in one save."""
     model_uuid = parse_id(model_id, "Model")
+    caller, ledger = principal.caller, container.ledger
     params: dict[str, Any] = {}
+    upload: Upload | None = None
+    file_uuid: UUID | None = None
     if request.headers.get("content-type", "").startswith("multipart/"):
-        form = dict(await request.form())
-        archive = await anyio.to_thread.run_sync(store_upload, container, principal, form)
+        upload = upload_in(dict(await request.form()))
     else:
         try:
             body = msgspec.json.decode(await request.body(), type=ArtifactDeploy)
@@ -95,15 +100,26 @@ async def _deploy_artifact(
             raise InvalidInput(
                 f"Send the archive as a multipart 'file', or {{file_id}}: {error}"
             ) from None
-        params = body.deployment_params
-        archive = container.ledger.get_file(principal.caller, parse_id(body.file_id, "File"))
+        params, file_uuid = body.deployment_params, parse_id(body.file_id, "File")
 
-    def record(stored: StoredFile) -> tuple[BackgroundJob, int]:
-        files = archive_members(blob_store(container).existing(stored.digest))
-        return container.ledger.record_artifact(
-            principal.caller, model_uuid, stored, files, params
-        )
+    def record() -> tuple[BackgroundJob, int]:
+        ledger.get_entry(caller, model_uuid)
+        store = blob_store(container)
+        if upload is not None:
+            files = archive_members(io.BytesIO(upload.content))
+            # The bytes go to disk before the event that names them; if the save then fails,
+            # an unreferenced blob stays behind, never an event without its bytes.
+            digest = store.put(upload.content)
+            archive = ledger.new_file(
+                caller, upload.filename, upload.file_type, digest, len(upload.content)
+            )
+        else:
+            assert file_uuid is not None
+            archive = ledger.get_file(caller, file_uuid)
+            with store.existing(archive.digest).open("rb") as content:
+                files = archive_members(content)
+        return ledger.record_artifact(caller, model_uuid, archive, files, params)
 
-    job, position = await anyio.to_thread.run_sync(record, archive)
+    job, position = await anyio.to_thread.run_sync(record)
     await settle(container, position)
     return normal(JobStarted(JobRef(str(job.id), job.name)))

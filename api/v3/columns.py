@@ -10,8 +10,8 @@ from litestar import Controller, Response, get
 from api.auth import Principal, requires
 from api.bootstrap import Container
 from api.consistency import answer, reading
+from api.ids import parse_id
 from api.v3.envelope import Normal, Paginated, normal, paginated
-from api.v3.ids import parse_id
 from api.v3.projects import Limit, Offset
 from domain.errors import NotFound
 from projections.catalog.queries import find_entry
@@ -48,5 +48,7 @@ class ColumnController(Controller):
 
 def _columns(container: Container, principal: Principal, model_id: str) -> list[Column]:
     model_uuid = str(parse_id(model_id, "Model"))
-    row = find_entry(container.database, principal.organization_id, model_uuid)
+    row = find_entry(
+        container.database, container.engine.log, principal.organization_id, model_uuid
+    )
     return list(row.entry["schema"]["columns"])

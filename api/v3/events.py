@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
+from uuid import UUID
 
 import anyio.to_thread
 import msgspec
@@ -11,17 +13,21 @@ from litestar import Controller, patch, post
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
+from api.consistency import published_at_least
+from api.ids import parse_id
 from api.v3.consistency import settle
 from api.v3.envelope import JobRef, Normal, normal
 from api.v3.files import blob_store
-from api.v3.ids import parse_id
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.publishing import MappedRows, RowMapper
 from domain.tables import read_table, records_of
 from domain.validation import MAX_RECORDS_PER_BATCH
 from domain.vocabulary import DatasetSplit
+from projections.performance.queries import missing_row_ids
 
 MAX_EVENTS_PER_CALL = 1000
+SHOWN_IDS = 20
+MAX_LISTED_IDS = 1000
 PRE_PRODUCTION_SPLITS = ("train", "validation", "test")
 
 
@@ -73,27 +79,47 @@ class EventsController(Controller):
         return normal(await publish_settled(container, principal, data, update=True))
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A publish checked and mapped, not recorded yet."""
+
+    model_id: UUID
+    version_id: str
+    split: DatasetSplit
+    chunks: list[tuple[str, MappedRows]]
+    job: tuple[str, dict[str, Any]] | None
+
+
 async def publish_settled(
     container: Container, principal: Principal, data: PublishRequest, update: bool
 ) -> EventIds | PublishJob:
     """Publishes, then waits (bounded) until the v1 summaries count the rows."""
-    answer, position = await anyio.to_thread.run_sync(publish, container, principal, data, update)
-    await settle(container, position, ("performance",))
-    return answer
+    prepared = await anyio.to_thread.run_sync(prepare, container, principal, data, update)
+    if update:
+        await check_rows_exist(container, prepared)
+    published = await anyio.to_thread.run_sync(
+        lambda: container.ledger.publish(
+            principal.caller, prepared.model_id, prepared.split, prepared.chunks, update,
+            prepared.job, prepared.version_id,
+        )
+    )
+    await settle(container, published.position, ("performance",))
+    if published.job is None:
+        return EventIds([row_id for _, mapped in prepared.chunks for row_id in mapped.event_ids])
+    return PublishJob(JobRef(str(published.job.id), published.job.name))
 
 
-def publish(
+def prepare(
     container: Container, principal: Principal, data: PublishRequest, update: bool
-) -> tuple[EventIds | PublishJob, int | None]:
+) -> Prepared:
     caller, ledger = principal.caller, container.ledger
     model_id = parse_id(data.model_id, "Model")
     split = split_of(data)
-    model, _ = ledger.publishing_model(caller, model_id)
+    model, version = ledger.publishing_model(caller, model_id)
     mapper = RowMapper(model)
     if isinstance(data.source, EventsSource):
         mapped = mapper.map(data.source.events, update)
-        published = ledger.publish(caller, model_id, split, [("events", mapped)], update)
-        return EventIds(mapped.event_ids), published.position
+        return Prepared(model_id, version, split, [("events", mapped)], None)
     stored = ledger.get_file(caller, parse_id(data.source.file_id, "File"))
     frame = read_table(blob_store(container).existing(stored.digest), stored.file_type, False)
     rows = records_of(frame)
@@ -105,11 +131,36 @@ def publish(
         chunks.append((f"file-{stored.id}-{start}", mapper.map(chunk, update, start)))
     verb = "Update" if update else "Publish"
     info = {"model_id": str(model_id), "file_id": str(stored.id), "dataset_split": str(split)}
-    published = ledger.publish(
-        caller, model_id, split, chunks, update, (f"{verb} {stored.filename} to {split}", info)
+    return Prepared(model_id, version, split, chunks,
+                    (f"{verb} {stored.filename} to {split}", info))
+
+
+async def check_rows_exist(container: Container, prepared: Prepared) -> None:
+    """An update changes published rows only: an event id the series does not hold is a 404.
+
+    Judged once the performance read model has caught up with everything recorded before
+    the update (bounded: 503 when it cannot), so a row published just before counts.
+    """
+
+    def head_after_waking() -> int:
+        container.wake_catch_up()
+        return container.engine.log.head()
+
+    head = await anyio.to_thread.run_sync(head_after_waking)
+    await published_at_least(container, ["performance"], head)
+    row_ids = [row_id for _, mapped in prepared.chunks for row_id in mapped.event_ids]
+    missing = await anyio.to_thread.run_sync(
+        missing_row_ids, container.database, str(prepared.model_id), prepared.version_id,
+        str(prepared.split), row_ids,
     )
-    assert published.job is not None
-    return PublishJob(JobRef(str(published.job.id), published.job.name)), published.position
+    if missing:
+        shown = ", ".join(repr(row_id) for row_id in missing[:SHOWN_IDS])
+        more = f" and {len(missing) - SHOWN_IDS} more" if len(missing) > SHOWN_IDS else ""
+        raise NotFound(
+            f"An update changes published rows only; no row of version"
+            f" '{prepared.version_id}' in '{prepared.split}' has the event id {shown}{more}",
+            {"unknown_event_ids": missing[:MAX_LISTED_IDS]},
+        )
 
 
 def split_of(data: PublishRequest) -> DatasetSplit:

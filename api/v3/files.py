@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -47,8 +48,16 @@ def blob_store(container: Container) -> BlobStore:
     return BlobStore(container.settings.storage.data_dir / "files")
 
 
-def store_upload(container: Container, principal: Principal, form: dict[str, Any]) -> StoredFile:
-    """Stores the form's `file` part by content, then records the upload."""
+@dataclass(frozen=True)
+class Upload:
+    """The `file` part of a multipart body, read and typed but not stored yet."""
+
+    filename: str
+    file_type: str
+    content: bytes
+
+
+def upload_in(form: dict[str, Any]) -> Upload:
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput("The multipart body needs a file part named 'file'")
@@ -56,10 +65,15 @@ def store_upload(container: Container, principal: Principal, form: dict[str, Any
     if not content:
         raise InvalidInput(f"'{upload.filename}' is empty")
     filename = upload.filename or "upload"
-    file_type = file_type_of(filename, content[:1024])
-    digest = blob_store(container).put(content)
+    return Upload(filename, file_type_of(filename, content[:1024]), content)
+
+
+def store_upload(container: Container, principal: Principal, form: dict[str, Any]) -> StoredFile:
+    """Stores the form's `file` part by content, then records the upload."""
+    upload = upload_in(form)
+    digest = blob_store(container).put(upload.content)
     stored, _ = container.ledger.record_file(
-        principal.caller, filename, file_type, digest, len(content)
+        principal.caller, upload.filename, upload.file_type, digest, len(upload.content)
     )
     return stored
 

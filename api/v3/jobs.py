@@ -9,8 +9,8 @@ from litestar import Controller, get
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
+from api.ids import parse_id
 from api.v3.envelope import Normal, normal
-from api.v3.ids import parse_id
 from domain.background_jobs import BackgroundJob
 
 

@@ -9,9 +9,9 @@ from litestar import Controller, post
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
+from api.ids import parse_id
 from api.v3.envelope import Normal, normal
 from api.v3.files import blob_store
-from api.v3.ids import parse_id
 from api.v3.model_shapes import Spec, plain
 from domain.inference import complete_spec, infer_schema
 from domain.tables import read_table

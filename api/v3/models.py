@@ -9,9 +9,9 @@ from msgspec import UNSET
 from api.auth import Principal, requires
 from api.bootstrap import Container
 from api.consistency import answer, reading
+from api.ids import parse_id
 from api.v3.consistency import settle
 from api.v3.envelope import JobRef, JobStarted, Normal, Paginated, normal, paginated
-from api.v3.ids import parse_id
 from api.v3.model_requests import ModelCreate, ModelPatch, changes_of, entry_of
 from api.v3.model_views import ModelOut, model_out, row_of
 from api.v3.projects import Limit, Offset
@@ -59,7 +59,9 @@ class ModelController(Controller):
     ) -> Response[Paginated[ModelOut]]:
         project = None if project_id is None else str(parse_id(project_id, "Project"))
         query = ListQuery(limit, offset, filter, search, ordering, project, latest_only)
-        rows, total = list_entries(container.database, principal.organization_id, query)
+        rows, total = list_entries(
+            container.database, container.engine.log, principal.organization_id, query
+        )
         items = [model_out(row, principal) for row in rows]
         return answer(paginated(items, total, limit, offset), position)
 
@@ -69,7 +71,9 @@ class ModelController(Controller):
         self, model_id: str, principal: Principal, container: Container, position: int
     ) -> Response[Normal[ModelOut]]:
         model_uuid = str(parse_id(model_id, "Model"))
-        row = find_entry(container.database, principal.organization_id, model_uuid)
+        row = find_entry(
+            container.database, container.engine.log, principal.organization_id, model_uuid
+        )
         return answer(normal(model_out(row, principal)), position)
 
     @patch("/{model_id:str}", guards=[requires("model:write")], operation_id="v3UpdateModel")

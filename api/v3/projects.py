@@ -12,9 +12,9 @@ from litestar.params import Parameter
 from api.auth import Principal, requires
 from api.bootstrap import Container
 from api.consistency import answer, published_at_least, reading
+from api.ids import parse_id
 from api.v3.consistency import settle
 from api.v3.envelope import Normal, Paginated, normal, paginated
-from api.v3.ids import parse_id
 from api.v3.people import Organization, organization_of
 from domain.timestamps import format_timestamp
 from projections.catalog.queries import (
@@ -99,18 +99,21 @@ class ProjectController(Controller):
     ) -> Normal[dict[str, str]]:
         project_uuid = parse_id(project_id, "Project")
 
-        def head_after_waking() -> int:
-            container.ledger.get_project(principal.caller, project_uuid)
+        def membership_and_head() -> tuple[int, int]:
+            membership = container.ledger.membership_version(principal.caller, project_uuid)
             container.wake_catch_up()
-            return container.engine.log.head()
+            return membership, container.engine.log.head()
 
-        # The models it holds are counted once everything recorded so far is projected.
-        head = await anyio.to_thread.run_sync(head_after_waking)
+        # The models it holds are counted once everything recorded so far is projected; one
+        # onboarded after that changes the membership, and the deletion is refused.
+        membership, head = await anyio.to_thread.run_sync(membership_and_head)
         await published_at_least(container, ["catalog", "registry"], head)
 
         def delete_if_empty() -> int:
             models = models_in_project(container.database, str(project_uuid))
-            return container.ledger.delete_project(principal.caller, project_uuid, models)
+            return container.ledger.delete_project(
+                principal.caller, project_uuid, models, membership
+            )
 
         position = await anyio.to_thread.run_sync(delete_if_empty)
         await settle(container, position)

@@ -6,12 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from domain.background_jobs import BackgroundJob
+from domain.commands.files import FileCommands
 from domain.commands.registry import RegistryCommands
 from domain.files import StoredFile
 from domain.values import Caller
 
 
-class ArtifactCommands(RegistryCommands):
+class ArtifactCommands(RegistryCommands, FileCommands):
     def record_artifact(
         self,
         caller: Caller,
@@ -20,7 +21,11 @@ class ArtifactCommands(RegistryCommands):
         files: list[dict[str, Any]],
         deployment_params: dict[str, Any],
     ) -> tuple[BackgroundJob, int]:
-        """Records the uploaded archive and its file list; the job has done its work then."""
+        """Records the archive's file list on the model, with its finished job.
+
+        `archive` is either an earlier upload or a new one not saved yet (see `new_file`); a
+        new one is saved in the same transaction, so a refused artifact records no file.
+        """
         model = self.get_entry(caller, model_id)
         model.record_artifact(str(archive.id), archive.digest, files, caller.actor)
         info = {"model_id": str(model_id), "file_id": str(archive.id), "files": len(files),
@@ -28,7 +33,7 @@ class ArtifactCommands(RegistryCommands):
         job = BackgroundJob(caller.organization_id, f"Deploy artifact of {model.name}",
                             model.id, info, caller.actor)
         job.succeed({})
-        return job, self._save(model, job)
+        return job, self._save(archive, model, job)
 
     def request_surrogate(
         self, caller: Caller, model_id: UUID, env_id: str | None, params: dict[str, Any]

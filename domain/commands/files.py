@@ -14,8 +14,14 @@ class FileCommands(LedgerBase):
     def record_file(
         self, caller: Caller, filename: str, file_type: str, digest: str, size: int
     ) -> tuple[StoredFile, int]:
-        stored = StoredFile(caller.organization_id, filename, file_type, digest, size, caller.actor)
+        stored = self.new_file(caller, filename, file_type, digest, size)
         return stored, self._save(stored)
+
+    def new_file(
+        self, caller: Caller, filename: str, file_type: str, digest: str, size: int
+    ) -> StoredFile:
+        """An upload not saved yet, for a command that records it together with its use."""
+        return StoredFile(caller.organization_id, filename, file_type, digest, size, caller.actor)
 
     def get_file(self, caller: Caller, file_id: UUID) -> StoredFile:
         stored = self._get(file_id, StoredFile)

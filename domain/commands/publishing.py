@@ -12,8 +12,8 @@ import msgspec
 from domain.background_jobs import BackgroundJob
 from domain.batches import LabelBatch, PredictionBatch
 from domain.commands.registry import RegistryCommands
-from domain.commands.rows import RowCommands, _batch_fields, traits_of
-from domain.errors import InvalidInput, NotFound
+from domain.commands.rows import RowCommands, batch_fields, traits_of
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.model import Model
 from domain.publishing import MappedRows
 from domain.records import label_columns, prediction_columns
@@ -47,16 +47,23 @@ class PublishCommands(RowCommands, RegistryCommands):
         chunks: list[tuple[str, MappedRows]],
         update: bool = False,
         job: tuple[str, dict[str, Any]] | None = None,
+        expected_version: str | None = None,
     ) -> Published:
         """Validates every chunk, then saves its batches (and a finished job) atomically.
 
         New predictions get a batch id from their content, so a resent chunk is a no-op.
         Updates (labels, corrections) get a fresh one: sending a value again after another
         correction must win again, as v1's label batches without a batch_id do.
+        `expected_version` is the version the caller checked the rows against: if another
+        has been promoted since, the rows would go elsewhere, so that is a conflict.
         """
         model, version = self.publishing_model(caller, model_id)
+        if expected_version is not None and version != expected_version:
+            raise Conflict(
+                f"Rows now go to version '{version}', not '{expected_version}'; retry"
+            )
         traits = traits_of(model)
-        where = _batch_fields(caller, model.id, version, split, "")
+        where = batch_fields(caller, model.id, version, split, "")
         batches: list[PredictionBatch | LabelBatch] = []
         rows = 0
         for key, mapped in chunks:

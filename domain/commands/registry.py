@@ -16,6 +16,7 @@ from domain.values import Caller, ModelDefinition, check_model_definition
 from domain.vocabulary import Task, VersionStatus
 
 MODEL_NAME = "model"
+ONBOARDING_ATTEMPTS = 5
 
 
 def _model_key(project_id: str, name: str, version: str) -> str:
@@ -26,14 +27,28 @@ class RegistryCommands(ProjectCommands, ModelCommands):
     def onboard_model(
         self, caller: Caller, project_id: UUID, name: str, task: Task, entry: dict[str, Any]
     ) -> tuple[Model, int]:
-        """Registers a model trained elsewhere: one version, named by its label, `trained`."""
-        model, claim = self.onboarding(caller, project_id, name, task, entry)
-        return model, self._save(model, claim)
+        """Registers a model trained elsewhere: one version, named by its label, `trained`.
+
+        It is saved with an event on the project's gate, so a deletion of the project cannot
+        also commit. Two onboardings into one project contend there too: the one that lost
+        prepares again (and finds the project gone if a deletion won).
+        """
+        attempts = 0
+        while True:
+            attempts += 1
+            model, claim = self.onboarding(caller, project_id, name, task, entry)
+            added = self.models_added(caller, project_id, [model.id])
+            try:
+                return model, self._save(model, claim, *added)
+            except Conflict:
+                if attempts >= ONBOARDING_ATTEMPTS:
+                    raise
 
     def onboarding(
         self, caller: Caller, project_id: UUID, name: str, task: Task, entry: dict[str, Any]
     ) -> tuple[Model, NameClaim]:
-        """The model and its name claim, checked but not saved yet (loaders save many at once)."""
+        """The model and its name claim, checked but not saved yet; loaders save many at once,
+        with `models_added` for each project."""
         self.get_project(caller, project_id)
         check_entry(task, entry)
         labels = labels_of(task, entry)

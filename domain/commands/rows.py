@@ -38,7 +38,7 @@ class RowCommands(ModelCommands):
         model = self._model_accepting_rows(caller, model_id, version_id)
         columns = prediction_columns(traits_of(model), records)
         batch_id = batch_id or _hash_of(records)
-        where = _batch_fields(caller, model_id, version_id, split, batch_id)
+        where = batch_fields(caller, model_id, version_id, split, batch_id)
         return self._save_batch(PredictionBatch(**where, **vars(columns)), batch_id)
 
     def record_labels(
@@ -53,7 +53,7 @@ class RowCommands(ModelCommands):
         model = self._model_accepting_rows(caller, model_id, version_id)
         columns = label_columns(traits_of(model), records)
         batch_id = batch_id or f"labels-{secrets.token_hex(8)}"
-        where = _batch_fields(caller, model_id, version_id, split, batch_id)
+        where = batch_fields(caller, model_id, version_id, split, batch_id)
         return self._save_batch(LabelBatch(**where, **vars(columns)), batch_id)
 
     def _model_accepting_rows(self, caller: Caller, model_id: UUID, version_id: str) -> Model:
@@ -71,7 +71,7 @@ class RowCommands(ModelCommands):
         return BatchReceipt(batch_id, batch.id, batch.row_count, position)
 
 
-def _batch_fields(
+def batch_fields(
     caller: Caller, model_id: UUID, version_id: str, split: DatasetSplit, batch_id: str
 ) -> dict[str, Any]:
     """What every batch event records besides its rows: where they belong, and who sent them."""

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from domain.errors import NotFound
+from domain.model import Model
 from projections.catalog.filters import compile_filter, compile_ordering, compile_search
 from projections.catalog.schema import MODEL_FIELDS, PROJECT_FIELDS
-from projections.database import Database
+from projections.database import Database, Tx
+from projections.event_log import EventLog
 from projections.json import loads
+from projections.topics import event_topics
 
 DEFAULT_PROJECT_NAME = "default"
+MODEL_DELETED = event_topics(Model, "Deleted")
 
 
 @dataclass(frozen=True)
@@ -98,21 +103,30 @@ def models_in_project(db: Database, project_id: str) -> int:
         )
 
 
-def find_entry(db: Database, organization_id: str, model_id: str) -> EntryRow:
+def find_entry(db: Database, log: EventLog, organization_id: str, model_id: str) -> EntryRow:
     with db.read() as tx:
         row = tx.row(
             f"SELECT {_ENTRY} FROM {_FROM}"
             " WHERE m.model_id = ? AND m.organization_id = ? AND m.listed = 1",
             (DEFAULT_PROJECT_NAME, model_id, organization_id),
         )
+        if row is not None and _deleted(tx, log, [model_id]):
+            row = None
     if row is None:
         raise NotFound(f"Model '{model_id}' not found")
     return _entry(row)
 
 
-def list_entries(
-    db: Database, organization_id: str, query: ListQuery
-) -> tuple[list[EntryRow], int]:
+@dataclass(frozen=True)
+class ListingSql:
+    """The statements a listing runs: `count` with `params`, `page` with them, limit, offset."""
+
+    count: str
+    page: str
+    params: list[Any]
+
+
+def listing_sql(dialect: str, organization_id: str, query: ListQuery) -> ListingSql:
     where, params = ["m.organization_id = ?", "m.listed = 1"], [organization_id]
     fields = {name: f"m.{column}" for name, column in MODEL_FIELDS.items()}
     if query.project_id is not None:
@@ -121,29 +135,48 @@ def list_entries(
     if query.latest_only:
         where.append("m.is_latest = 1")
     if query.search:
-        sql, values = compile_search(query.search, "m.search_text", db.dialect)
+        sql, values = compile_search(query.search, "m.search_text", dialect)
         where.append(sql)
         params += values
     if query.filter:
-        sql, values = compile_filter(query.filter, fields, db.dialect)
+        sql, values = compile_filter(query.filter, fields, dialect)
         where.append(sql)
         params += values
     order = compile_ordering(query.ordering, fields, "created_at", "m.created_seq")
     clause = " AND ".join(where)
+    return ListingSql(
+        f"SELECT COUNT(*) FROM catalog_models m WHERE {clause}",
+        f"SELECT m.model_id FROM catalog_models m WHERE {clause} ORDER BY {order}"
+        " LIMIT ? OFFSET ?",
+        params,
+    )
+
+
+def list_entries(
+    db: Database, log: EventLog, organization_id: str, query: ListQuery
+) -> tuple[list[EntryRow], int]:
+    sql = listing_sql(db.dialect, organization_id, query)
     with db.read() as tx:
-        total = int(tx.value(f"SELECT COUNT(*) FROM catalog_models m WHERE {clause}", params))
+        total = int(tx.value(sql.count, sql.params))
         # The page's ids first, over the narrow table alone; then their whole entries.
         page = [model_id for (model_id,) in tx.rows(
-            f"SELECT m.model_id FROM catalog_models m WHERE {clause} ORDER BY {order}"
-            " LIMIT ? OFFSET ?",
-            (*params, query.limit, query.offset),
+            sql.page, (*sql.params, query.limit, query.offset)
         )]
         rows = tx.rows(
             f"SELECT {_ENTRY} FROM {_FROM} WHERE m.model_id IN ({', '.join('?' * len(page))})",
             (DEFAULT_PROJECT_NAME, *page),
         ) if page else []
+        deleted = _deleted(tx, log, page)
     by_id = {row[0]: _entry(row) for row in rows}
-    return [by_id[model_id] for model_id in page], total
+    return [by_id[model_id] for model_id in page if model_id not in deleted], total - len(deleted)
+
+
+def _deleted(tx: Tx, log: EventLog, model_ids: list[str]) -> set[str]:
+    """Which of the models the event store holds as deleted. A delete waits for the catalog
+    only up to a bound, so the catalog may still list one; this one probe per read (of the
+    events' primary key) keeps it out of every answer, for far less than replaying it."""
+    deleted = log.recorded_any(tx, [UUID(model_id) for model_id in model_ids], MODEL_DELETED)
+    return {str(model_id) for model_id in deleted}
 
 
 def _entry(row: tuple[Any, ...]) -> EntryRow:

@@ -80,3 +80,26 @@ def pending_row_ids(
             )
         }
     return [row_id for row_id in row_ids if row_id in pending]
+
+
+def missing_row_ids(
+    db: Database, model_id: str, version_id: str, split: str, row_ids: list[str]
+) -> list[str]:
+    """Which of `row_ids` have no prediction in the series, in the order given, each once."""
+    with db.read() as tx:
+        series_id = tx.value(
+            "SELECT series_id FROM perf_series"
+            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+            (model_id, version_id, split),
+        )
+        wanted = list(dict.fromkeys(row_ids))
+        if series_id is None:
+            return wanted
+        present = {
+            row_id
+            for (row_id,) in tx.rows_in(
+                "SELECT row_id FROM perf_rows WHERE series_id = ?",
+                (series_id,), "row_id", wanted,
+            )
+        }
+    return [row_id for row_id in wanted if row_id not in present]

@@ -99,6 +99,8 @@ def test_a_model_from_data_is_created_found_and_listed(server: LiveServer) -> No
     assert model.id is not None and model.version == "v1"
     assert model.schema["churned"].categories == [0, 1]
     assert model.schema["age"].data_type == fdl.DataType.INTEGER
+    assert all(column.replace_with_nulls == [] for column in model.schema.columns)
+    assert model.schema["score"].categories == sorted(set(frame(300, seed=0)["score"]))
     fetched = fdl.Model.get(id_=model.id)
     assert fetched.name == "churn" and fetched.spec.outputs == ["score"]
     second = model.duplicate(version="v2").create()

@@ -15,6 +15,8 @@ from api.settings import Settings
 from domain.files import BlobStore
 from tests.v3 import create_model, create_project, model_body
 
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+
 
 @pytest.fixture
 def model(client: TestClient[Any], admin: dict[str, str]) -> dict[str, Any]:
@@ -89,8 +91,44 @@ def test_an_artifact_that_is_no_archive_or_too_large_is_rejected_without_a_trace
     broken = client.post(url, files={"file": ("f.tar.gz", b"\x1f\x8b" + b"0" * 100)},
                          headers=admin)
     assert broken.status_code == 400
+    assert container.engine.log.head() == head
+    junk = client.post(url, files={"file": ("f.zip", b"PK\x03\x04" + b"0" * 100)},
+                       headers=admin)
+    assert junk.status_code == 400
+    assert container.engine.log.head() == head
     got = client.get(f"/v3/models/{model['id']}", headers=admin).json()["data"]
     assert got["artifact_status"] == "no_model"
+
+
+def test_an_archive_for_an_unknown_model_is_404_and_records_no_file(
+    client: TestClient[Any], admin: dict[str, str], container: Container, settings: Settings
+) -> None:
+    head = container.engine.log.head()
+    answer = client.post(f"/v3/models/{UNKNOWN}/deploy-artifact",
+                         files={"file": ("files.tar.gz", tarball({"a.py": b"x = 1\n"}))},
+                         headers=admin)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["error"]["errors"][0]["reason"] == "ObjectNotFound"
+    assert container.engine.log.head() == head
+    assert not any(path.is_file() for path in (settings.storage.data_dir / "files").rglob("*"))
+
+
+def test_an_uploaded_file_that_is_no_archive_or_names_an_unknown_model_adds_nothing(
+    client: TestClient[Any], admin: dict[str, str], model: dict[str, Any], container: Container
+) -> None:
+    csv_id = client.post("/v3/files/upload", files={"file": ("a.csv", b"a,b\n1,2\n")},
+                         headers=admin).json()["data"]["id"]
+    tar_id = client.post("/v3/files/upload",
+                         files={"file": ("a.tar.gz", tarball({"a.py": b"x = 1\n"}))},
+                         headers=admin).json()["data"]["id"]
+    head = container.engine.log.head()
+    not_archive = client.put(f"/v3/models/{model['id']}/deploy-artifact",
+                             json={"file_id": csv_id}, headers=admin)
+    assert not_archive.status_code == 400, not_archive.text
+    unknown = client.put(f"/v3/models/{UNKNOWN}/deploy-artifact", json={"file_id": tar_id},
+                         headers=admin)
+    assert unknown.status_code == 404, unknown.text
+    assert container.engine.log.head() == head
 
 
 def test_a_surrogate_deployment_is_recorded_with_its_parameters(
@@ -103,6 +141,6 @@ def test_a_surrogate_deployment_is_recorded_with_its_parameters(
     assert job_status(client, admin, answer) == "SUCCESS"
     assert client.get(f"/v3/models/{model['id']}", headers=admin).json()["data"][
         "artifact_status"] == "surrogate"
-    missing = client.put("/v3/models/00000000-0000-4000-8000-000000000000/deploy-surrogate",
+    missing = client.put(f"/v3/models/{UNKNOWN}/deploy-surrogate",
                          json={"deployment_params": {}}, headers=admin)
     assert missing.status_code == 404

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from fiddler.schemas.model_schema import ModelSchema
 from litestar.testing import TestClient
 
 from api.bootstrap import Container, build_container
@@ -22,15 +23,69 @@ def upload(client: TestClient[Any], headers: dict[str, str], name: str, content:
 
 
 def sample_frame(rows: int = 400, seed: int = 7) -> pd.DataFrame:
+    """Each kind of column twice over: many distinct values, and few (at most 5)."""
     rng = np.random.default_rng(seed)
     return pd.DataFrame({
         "age": rng.integers(18, 90, rows),
+        "children": rng.integers(0, 4, rows),
         "income": rng.normal(50_000, 15_000, rows).round(2),
+        "rate": rng.choice([0.5, 1.25, 2.0], rows),
         "active": rng.choice([True, False], rows),
         "comment": [f"free text {i}" for i in range(rows)],
         "plan": rng.choice(["basic", "plus", "pro"], rows),
-        "signed_up": pd.date_range("2024-01-01", periods=rows, freq="h").astype(str),
+        "signed_up": pd.date_range("2024-01-01", periods=rows, freq="h"),
+        "renewal": rng.choice(pd.date_range("2024-03-01", periods=5, freq="D"), rows),
     })
+
+
+def pandas_column(values: pd.Series, max_cardinality: int) -> dict[str, Any]:
+    """What pandas says about a column, in the factory's terms: its dtype as a `data_type`,
+    min and max for numbers, and its distinct values when there are few enough of them."""
+    if pd.api.types.is_bool_dtype(values):
+        data_type = "bool"
+    elif pd.api.types.is_integer_dtype(values):
+        data_type = "int"
+    elif pd.api.types.is_float_dtype(values):
+        data_type = "float"
+    elif pd.api.types.is_datetime64_any_dtype(values) or pd.to_datetime(
+        values, format="ISO8601", errors="coerce"
+    ).notna().all():
+        data_type = "timestamp"
+    else:
+        data_type = "category" if values.nunique() <= max_cardinality else "str"
+    numeric = data_type in ("int", "float")
+    distinct = values.unique()
+    if data_type == "timestamp":
+        distinct = pd.to_datetime(distinct, format="ISO8601")
+    few = len(distinct) <= max_cardinality
+    return {
+        "data_type": data_type,
+        "min": values.min() if numeric else None,
+        "max": values.max() if numeric else None,
+        "categories": sorted(distinct) if few and data_type != "str" else None,
+    }
+
+
+def assert_matches_pandas(
+    columns: list[dict[str, Any]], pandas_view: pd.DataFrame, max_cardinality: int
+) -> None:
+    ModelSchema.model_validate({"schema_version": 1, "columns": columns})  # the client parses it
+    assert [column["name"] for column in columns] == list(pandas_view.columns)
+    for column in columns:
+        expected = pandas_column(pandas_view[column["name"]], max_cardinality)
+        name = column["name"]
+        assert column["data_type"] == expected["data_type"], name
+        assert column["replace_with_nulls"] == [] and column["bins"] is None, name
+        for bound in ("min", "max"):
+            wanted = expected[bound]
+            assert column[bound] == (wanted if wanted is None else pytest.approx(
+                wanted, rel=1e-12)), (name, bound)
+        got = column["categories"]
+        if expected["data_type"] == "timestamp" and got is not None:
+            got = list(pd.to_datetime(got, format="ISO8601"))
+        if expected["data_type"] == "float" and got is not None:
+            got = pytest.approx(got, rel=1e-12)
+        assert got == expected["categories"], name
 
 
 def generate(client: TestClient[Any], headers: dict[str, str], body: dict[str, Any]) -> Any:
@@ -78,27 +133,30 @@ def test_an_upload_without_a_file_part_or_of_binary_junk_is_400(
     assert upload(client, admin, "x.bin", bytes(range(256)) * 8).status_code == 400
 
 
+@pytest.mark.parametrize("max_cardinality", [4, 10, 1000])
 def test_the_factory_types_a_csv_as_pandas_reads_it(
-    client: TestClient[Any], admin: dict[str, str]
+    client: TestClient[Any], admin: dict[str, str], max_cardinality: int
 ) -> None:
-    frame = sample_frame()
-    csv_text = frame.to_csv(index=False)
+    csv_text = sample_frame().to_csv(index=False)
     file_id = upload(client, admin, "train.csv", csv_text.encode()).json()["data"]["id"]
-    answer = generate(client, admin, {"file_id": file_id, "max_cardinality": 10})
+    answer = generate(client, admin, {"file_id": file_id, "max_cardinality": max_cardinality})
     assert answer.status_code == 200, answer.text
-    columns = {c["name"]: c for c in answer.json()["data"]["schema"]["columns"]}
-    pandas_view = pd.read_csv(io.StringIO(csv_text), parse_dates=["signed_up"])
-    expected_types = {"age": "int", "income": "float", "active": "bool", "comment": "str",
-                      "plan": "category", "signed_up": "timestamp"}
-    assert {name: c["data_type"] for name, c in columns.items()} == expected_types
-    assert str(pandas_view["signed_up"].dtype).startswith("datetime64")
-    for name in ("age", "income"):
-        assert columns[name]["min"] == pandas_view[name].min()
-        assert columns[name]["max"] == pandas_view[name].max()
-    assert columns["plan"]["categories"] == sorted(pandas_view["plan"].unique())
-    assert columns["active"]["categories"] == sorted(pandas_view["active"].unique())
-    assert columns["comment"]["categories"] is None
-    assert columns["age"]["categories"] is None  # 72 distinct values > max_cardinality 10
+    columns = answer.json()["data"]["schema"]["columns"]
+    assert_matches_pandas(columns, pd.read_csv(io.StringIO(csv_text)), max_cardinality)
+
+
+@pytest.mark.parametrize("max_cardinality", [4, 1000])
+def test_the_factory_types_a_parquet_file_as_pandas_reads_it(
+    client: TestClient[Any], admin: dict[str, str], max_cardinality: int
+) -> None:
+    sink = io.BytesIO()
+    sample_frame().to_parquet(sink, index=False)
+    file_id = upload(client, admin, "data.parquet", sink.getvalue()).json()["data"]["id"]
+    answer = generate(client, admin, {"file_id": file_id, "max_cardinality": max_cardinality})
+    assert answer.status_code == 200, answer.text
+    columns = answer.json()["data"]["schema"]["columns"]
+    pandas_view = pd.read_parquet(io.BytesIO(sink.getvalue()))
+    assert_matches_pandas(columns, pandas_view, max_cardinality)
 
 
 def test_the_factory_reads_parquet_cast_to_text_and_completes_the_spec(
@@ -106,18 +164,20 @@ def test_the_factory_reads_parquet_cast_to_text_and_completes_the_spec(
 ) -> None:
     frame = sample_frame().assign(label=lambda f: (f["age"] > 50).astype(int))
     sink = io.BytesIO()
-    frame.astype("str").to_parquet(sink, index=False)
+    frame.astype("str").to_parquet(sink, index=False)  # what fiddler-client's from_data sends
     file_id = upload(client, admin, "data.parquet", sink.getvalue()).json()["data"]["id"]
     spec = {"targets": ["label"], "metadata": ["comment"]}
     answer = generate(client, admin, {"file_id": file_id, "spec": spec})
     assert answer.status_code == 200, answer.text
     data = answer.json()["data"]
+    # pandas reading the same values as text: the types its CSV reader infers for them.
+    as_text = pd.read_csv(io.StringIO(frame.astype("str").to_csv(index=False)))
+    assert_matches_pandas(data["schema"]["columns"], as_text, 1000)
     columns = {c["name"]: c for c in data["schema"]["columns"]}
     assert columns["label"]["data_type"] == "int" and columns["label"]["categories"] == [0, 1]
-    assert columns["income"]["min"] == frame["income"].min()
-    assert columns["signed_up"]["data_type"] == "timestamp"
     assert data["spec"]["targets"] == ["label"] and data["spec"]["metadata"] == ["comment"]
-    assert data["spec"]["inputs"] == ["age", "income", "active", "plan", "signed_up"]
+    assert data["spec"]["inputs"] == [
+        "age", "children", "income", "rate", "active", "plan", "signed_up", "renewal"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -117,6 +118,29 @@ def test_a_deleted_model_disappears_at_once_and_its_job_succeeds(
     assert status["status"] == "SUCCESS" and status["progress"] == 100.0
     assert client.delete(f"/v3/models/{model['id']}", headers=admin).status_code == 404
     assert create_model(client, admin, model_body(project))["id"] != model["id"]
+
+
+def test_a_deleted_model_is_gone_from_get_columns_and_list_before_the_catalog_catches_up(
+    client: TestClient[Any], admin: dict[str, str], project: str, container: Container
+) -> None:
+    model = create_model(client, admin, model_body(project))
+    kept = create_model(client, admin, model_body(project, name="kept"))
+    catch_up = container.wake_catch_up
+    container.wake_catch_up = lambda: None  # the catch-up is slow: nothing projects the delete
+    container.settings = replace(container.settings, consistency_timeout=0.1)
+    assert client.delete(f"/v3/models/{model['id']}", headers=admin).status_code == 202
+    assert container.engine.published_position(["catalog"]) < container.engine.log.head()
+    gone = [f"/v3/models/{model['id']}", f"/v3/models/{model['id']}/columns",
+            f"/v3/models/{model['id']}/columns/age"]
+    for url in gone:
+        answer = client.get(url, headers=admin)
+        assert answer.status_code == 404, (url, answer.text)
+        assert answer.json()["error"]["errors"][0]["reason"] == "ObjectNotFound"
+    page = client.get("/v3/models", headers=admin).json()["data"]
+    assert [item["id"] for item in page["items"]] == [kept["id"]] and page["total"] == 1
+    assert client.get(f"/v3/models/{kept['id']}", headers=admin).status_code == 200
+    catch_up()
+    assert client.get(gone[0], headers=admin).status_code == 404
 
 
 def test_a_project_holding_models_cannot_be_deleted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,10 @@ from sklearn.metrics import (
 )
 
 from api.bootstrap import Container
+from domain.errors import Conflict
+from domain.publishing import RowMapper
+from domain.values import Caller
+from domain.vocabulary import DatasetSplit, VersionStatus
 from tests.v3 import create_model, create_project, model_body
 
 
@@ -208,3 +213,70 @@ def test_an_update_without_event_ids_is_400(
             "source": {"type": "EVENTS", "events": [{"churned": "yes"}]}}
     answer = publish(client, admin, body, update=True)
     assert answer.status_code == 400 and "event_id_col" in answer.text
+
+
+def test_an_update_naming_event_ids_never_published_is_404_and_appends_nothing(
+    client: TestClient[Any], admin: dict[str, str], model: dict[str, Any], container: Container
+) -> None:
+    published = rows(5, seed=7)
+    body = {"model_id": model["id"], "env_type": "PRODUCTION",
+            "source": {"type": "EVENTS", "events": published}}
+    assert publish(client, admin, body).status_code == 202
+    before = summary(client, admin, model["id"], "production")
+    head = container.engine.log.head()
+    known = published[0]["row"]
+    updates = [
+        [{"row": "never-seen", "score": 0.9}, {"row": known, "score": 0.1}],
+        [{"row": known, "churned": "no"}, {"row": "never-seen", "churned": "yes"}],
+    ]
+    for events in updates:
+        update = {**body, "source": {"type": "EVENTS", "events": events}}
+        answer = publish(client, admin, update, update=True)
+        assert answer.status_code == 404, answer.text
+        error = answer.json()["error"]
+        assert error["errors"][0]["reason"] == "ObjectNotFound"
+        assert "never-seen" in error["message"] and known not in error["message"]
+        assert error["details"]["unknown_event_ids"] == ["never-seen"]
+    elsewhere = {**body, "env_type": "PRE_PRODUCTION", "env_name": "test",
+                 "source": {"type": "EVENTS", "events": [{"row": known, "score": 0.2}]}}
+    assert publish(client, admin, elsewhere, update=True).status_code == 404
+    assert container.engine.log.head() == head
+    assert summary(client, admin, model["id"], "production") == before
+
+
+def test_an_update_from_a_file_with_an_unknown_event_id_is_404_and_appends_nothing(
+    client: TestClient[Any], admin: dict[str, str], model: dict[str, Any], container: Container
+) -> None:
+    published = rows(20, seed=8)
+    body = {"model_id": model["id"], "env_type": "PRODUCTION",
+            "source": {"type": "EVENTS", "events": published}}
+    assert publish(client, admin, body).status_code == 202
+    labels = [{"row": row["row"], "churned": "yes"} for row in published]
+    labels.append({"row": "r8-extra", "churned": "no"})
+    file_id = client.post(
+        "/v3/files/upload", headers=admin,
+        files={"file": ("labels.csv", pd.DataFrame(labels).to_csv(index=False).encode())},
+    ).json()["data"]["id"]
+    head = container.engine.log.head()
+    update = {**body, "source": {"type": "FILE", "file_id": file_id}}
+    answer = publish(client, admin, update, update=True)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["error"]["details"]["unknown_event_ids"] == ["r8-extra"]
+    assert container.engine.log.head() == head
+
+
+def test_an_update_checked_against_one_version_conflicts_once_another_is_promoted(
+    model: dict[str, Any], container: Container, org: str
+) -> None:
+    caller, ledger = Caller(org, "tester"), container.ledger
+    model_id = uuid.UUID(model["id"])
+    ledger.create_version(caller, model_id, "v2")
+    for status in (VersionStatus.TRAINING, VersionStatus.TRAINED):
+        ledger.change_version_status(caller, model_id, "v2", status)
+    ledger.promote_version(caller, model_id, "v2")
+    mapped = RowMapper(ledger.get_entry(caller, model_id)).map([{"row": "a", "score": 0.5}], True)
+    head = container.engine.log.head()
+    with pytest.raises(Conflict):
+        ledger.publish(caller, model_id, DatasetSplit.PRODUCTION, [("events", mapped)], True,
+                       expected_version="v1")
+    assert container.engine.log.head() == head

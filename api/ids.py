@@ -1,4 +1,4 @@
-"""Ids in v3 paths and bodies: a malformed one names nothing, so it is a 404."""
+"""Ids in paths and bodies of every dialect: a malformed one names nothing, so it is a 404."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from domain.errors import NotFound
 
 
 def parse_id(text: str, kind: str) -> uuid.UUID:
+    """The UUID `text` spells; anything else is a 404 naming the kind, like an unknown id."""
     try:
         return uuid.UUID(text)
     except ValueError:
