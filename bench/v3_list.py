@@ -103,8 +103,15 @@ def queries(projects: list[str]) -> dict[str, dict[str, Any]]:
     }
 
 
-def measure(url: str, token: str, projects: list[str], calls: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {}
+Timings = dict[str, list[float]]
+Items = dict[str, int]
+
+
+def measure(url: str, token: str, projects: list[str], calls: int) -> tuple[Timings, Items]:
+    """Each query's latencies and how many models its page held (the queries are written for
+    50,000 models; with fewer, some pages are empty)."""
+    timings: Timings = {}
+    items: Items = {}
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
         for name, params in queries(projects).items():
             params = {"limit": 50, **params}
@@ -114,8 +121,9 @@ def measure(url: str, token: str, projects: list[str], calls: int) -> dict[str, 
                 started = time.perf_counter()
                 answer = http.get("/v3/models", params=params)
                 timings[name].append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200 and answer.json()["data"]["item_count"] > 0
-    return timings
+                assert answer.status_code == 200, answer.text
+            items[name] = answer.json()["data"]["item_count"]
+    return timings, items
 
 
 def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
@@ -135,7 +143,7 @@ def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start")
 
 
-def run(backend: str, count: int, calls: int) -> dict[str, list[float]]:
+def run(backend: str, count: int, calls: int) -> tuple[Timings, Items]:
     print(f"{backend}: {count} models", flush=True)
     data_dir = Path(tempfile.mkdtemp(prefix="perfledger-bench-v3-"))
     database, url = f"perfledger_bench_{uuid.uuid4().hex[:8]}", None
@@ -168,14 +176,15 @@ def main() -> None:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results = {backend: run(backend, args.models, args.calls) for backend in backends}
     print(f"\nGET /v3/models, {args.models} models, pages of 50, {args.calls} calls each (ms)")
-    print(f"{'query':<28}" + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in backends))
-    for name in next(iter(results.values())):
+    print(f"{'query':<28}{'items':>6}"
+          + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in backends))
+    for name, items in results[backends[0]][1].items():
         row = ""
         for backend in backends:
-            values = results[backend][name]
+            values = results[backend][0][name]
             p95 = statistics.quantiles(values, n=20)[18]
             row += f"{statistics.median(values):>14.1f}{p95:>14.1f}"
-        print(f"{name:<28}{row}")
+        print(f"{name:<28}{items:>6}{row}")
 
 
 if __name__ == "__main__":
