@@ -20,6 +20,7 @@ from api.bootstrap import Container
 from api.consistency import follow_published_positions
 from api.dependencies import provide_container, provide_principal
 from api.errors import exception_handlers, litestar_body
+from api.input_limits import DepthLimitedRequest, RefuseNulInUrl
 from api.v1 import v1_router
 from api.v2 import v2_events_router, v2_router
 from api.v2.errors import v2_body
@@ -65,7 +66,8 @@ def create_app(container: Container) -> Litestar:
             "container": Provide(provide_container, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS), RefuseNulInUrl],
+        request_class=DepthLimitedRequest,
         exception_handlers=exception_handlers(
             litestar_body,
             {"/v3/": v3_error_body, "/api/v2/": v2_body, "/api/v1/events/": v2_body},

@@ -25,9 +25,13 @@ POSITION_HEADER = "X-Projection-Position"
 REFRESH_SECONDS = 0.05
 WAIT_STEP_SECONDS = 0.01
 
+# Positions and offsets are 64-bit in both databases; a larger number can name nothing.
+LARGEST_POSITION = 2**63 - 1
+
 MinPosition = Annotated[
     int | None,
-    Parameter(ge=0, description="Wait (at most 5 s) until the projections read have this position"),
+    Parameter(ge=0, le=LARGEST_POSITION,
+              description="Wait (at most 5 s) until the projections read have this position"),
 ]
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from domain.registry_entry import SPEC_ROLES, normalized_columns
 
-INTEGER = re.compile(r"^[+-]?\d+$")
+if TYPE_CHECKING:
+    import pandas as pd
+
+# An int column's values fit 64 bits, as pandas' int64; beyond, the column reads as float.
+INTEGER = re.compile(r"^[+-]?\d{1,19}$")
 BOOLEAN = {"true": True, "false": False}
 MISSING = {"", "nan", "none", "null", "<na>", "nat"}
 # Text looks like a moment only if it has a date's or a time's separators.
@@ -44,13 +47,14 @@ def infer_column(name: str, values: pd.Series, max_cardinality: int) -> dict[str
 def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
     """The column read as the narrowest type all its values fit, and its distinct values,
     sorted (timestamps keep their spelling, in time order)."""
+    import pandas as pd
+
     lowered = text.str.lower()
     if lowered.isin(list(BOOLEAN)).all():
         return {"name": name, "data_type": "bool"}, sorted({BOOLEAN[v] for v in lowered})
-    if text.map(lambda v: bool(INTEGER.match(v))).all():
-        integers = text.map(int)
-        column = {"name": name, "data_type": "int", "min": int(integers.min()),
-                  "max": int(integers.max())}
+    integers = _int64s(text)
+    if integers is not None:
+        column = {"name": name, "data_type": "int", "min": min(integers), "max": max(integers)}
         return column, sorted(set(integers))
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.notna().all() and np.isfinite(numbers.astype(float)).all():
@@ -65,6 +69,19 @@ def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
             return ({"name": name, "data_type": "timestamp"},
                     list(spelled.sort_values(["moment", "text"])["text"]))
     return {"name": name, "data_type": "category"}, sorted(text.unique())
+
+
+def _int64s(text: pd.Series) -> list[int] | None:
+    """The values as integers, if every one is an integer that fits 64 bits."""
+    integers = []
+    for value in text:
+        if not INTEGER.match(value):
+            return None
+        number = int(value)
+        if not -(2**63) <= number < 2**63:
+            return None
+        integers.append(number)
+    return integers
 
 
 def complete_spec(spec: dict[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from domain.timestamps import format_timestamp, parse_timestamp
+from domain.transcoder import holds_nul
 from domain.validation import (
     Problems,
     as_label,
@@ -183,7 +184,10 @@ def _features_json(index: int, features: dict[str, Any] | None, p: Problems) -> 
     for name, value in features.items():
         if isinstance(value, float) and not math.isfinite(value):
             p.add(index, f"features.{name}", "feature values must be finite numbers")
-    return _FEATURES.encode(features).decode()
+    encoded = _FEATURES.encode(features)
+    if holds_nul(encoded):
+        p.add(index, "features", "features contain the NUL character (\\u0000); remove it")
+    return encoded.decode()
 
 
 def _timestamp(index: int, text: str | None, p: Problems) -> str | None:

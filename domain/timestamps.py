@@ -17,7 +17,10 @@ def parse_timestamp(text: str) -> datetime:
         parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"'{text}' falls outside the years 1 to 9999 in UTC") from None
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from domain.errors import InvalidInput
+
 Row = tuple[Any, ...]
 NEW_EVENTS_CHANNEL = "perfledger_new_events"
 SCHEMA_LOCK_KEY = 0x7065_7266_5343  # distinct from the scheduler's leadership lock
@@ -38,7 +40,16 @@ class Tx:
         return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        cursor: Cursor = self._connection.execute(self._sql(sql), params)
+        try:
+            cursor: Cursor = self._connection.execute(self._sql(sql), params)
+        except psycopg.DataError as error:
+            if "NUL" not in str(error):
+                raise
+            # Nothing stored holds U+0000 (events refuse it), so no read may ask for it.
+            raise InvalidInput(
+                "A text parameter contains the NUL character (\\u0000), which matches "
+                "nothing stored; remove it and send again"
+            ) from None
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:

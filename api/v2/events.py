@@ -52,11 +52,23 @@ def record_of(job: Job, raw_body: dict[str, Any]) -> JobEventRecord:
     return JobEventRecord(
         decision=label, event_id=str(uuid.uuid4()),
         timestamp=format_instant(datetime.now(UTC)),
-        confidence=float(confidence) if isinstance(confidence, int | float) else None,
+        confidence=confidence_of(confidence),
         # An exported event names its source job's model: here the job's active one decides.
         model_id=model_id if model_id in job.model_ids else None,
         bucket_id=str(bucket_id) if bucket_id is not None else None,
         fields={key: value for key, value in raw_body.items() if key != "arcanna"})
+
+
+def confidence_of(value: Any) -> float | None:
+    """A number, as a float; anything else is no confidence."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        raise InvalidInput(
+            "raw_body.arcanna.confidence is too large a number; send one between 0 and 1"
+        ) from None
 
 
 async def recorded_event(container: Container, job_key: str, event_id: str) -> bool:

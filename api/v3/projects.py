@@ -11,7 +11,7 @@ from litestar.params import Parameter
 
 from api.auth import Principal, requires
 from api.bootstrap import Container
-from api.consistency import answer, published_at_least, reading
+from api.consistency import LARGEST_POSITION, answer, published_at_least, reading
 from api.ids import parse_id
 from api.v3.consistency import settle
 from api.v3.envelope import Normal, Paginated, normal, paginated
@@ -26,7 +26,7 @@ from projections.catalog.queries import (
 )
 
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
-Offset = Annotated[int, Parameter(ge=0)]
+Offset = Annotated[int, Parameter(ge=0, le=LARGEST_POSITION)]
 
 
 class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -96,10 +96,10 @@ class _Compiler:
         if not isinstance(rule, dict) or "field" not in rule or "operator" not in rule:
             raise InvalidInput(f"{path} must be an object with 'field', 'operator' and 'value'")
         field, operator = rule["field"], rule["operator"]
-        if field not in self.fields:
+        if not isinstance(field, str) or field not in self.fields:
             known = ", ".join(sorted(self.fields))
             raise InvalidInput(f"{path}.field '{field}' is not filterable; fields: {known}")
-        build = OPERATORS.get(operator)
+        build = OPERATORS.get(operator) if isinstance(operator, str) else None
         if build is None:
             raise InvalidInput(
                 f"{path}.operator '{operator}' is unknown; operators: {', '.join(OPERATORS)}"
@@ -110,6 +110,8 @@ class _Compiler:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InvalidInput(f"{path}.value must be a string or a number for this operator")
         text = str(value)
+        if "\x00" in text:
+            raise InvalidInput(f"{path}.value contains the NUL character (\\u0000)")
         if field in TIME_FIELDS:
             try:
                 return format_timestamp(parse_timestamp(text))

@@ -88,14 +88,17 @@ def _check_value(item: Filter, name: str) -> None:
         if not isinstance(value, list) or not all(_is_scalar(v) for v in value):
             raise InvalidInput(f"The value of {name} must be a list of strings or numbers")
     elif not _is_scalar(value):
-        raise InvalidInput(f"The value of {name} must be a single string, number (below 2^63) "
-                           "or boolean; a list needs 'is one of' or 'is not one of'")
+        raise InvalidInput(f"The value of {name} must be a single string (without U+0000), "
+                           "number (below 2^63) or boolean; a list needs 'is one of' or "
+                           "'is not one of'")
 
 
 def _is_scalar(value: Any) -> bool:
     if isinstance(value, int) and not isinstance(value, bool):
         return abs(value) < 2**63  # beyond, no engine stores it as a number
-    return isinstance(value, str | float | bool)
+    if isinstance(value, str):
+        return "\x00" not in value  # nothing stored holds U+0000
+    return isinstance(value, float | bool)
 
 
 def as_text(value: Any) -> str:
@@ -129,7 +132,7 @@ def _positive(field_name: str, op: str, value: Any, name: str, dialect: str,
 
 def _path(field_name: str, name: str) -> list[str]:
     segments = field_name.split(".")
-    if any(not s or '"' in s or "\\" in s for s in segments):
+    if any(not s or '"' in s or "\\" in s or "\x00" in s for s in segments):
         raise InvalidInput(f"The field of {name} is not a dotted path of plain names")
     return segments
 

@@ -145,6 +145,20 @@ def test_the_factory_types_a_csv_as_pandas_reads_it(
     assert_matches_pandas(columns, pd.read_csv(io.StringIO(csv_text)), max_cardinality)
 
 
+def test_integers_past_64_bits_are_not_an_int_column_as_for_pandas(
+    client: TestClient[Any], admin: dict[str, str]
+) -> None:
+    csv_text = pd.DataFrame({
+        "edges": [-(2**63), 2**63 - 1, 0],
+        "huge": ["1" + "0" * 5000, "2", "3"],  # past Python's int-parsing limit, too
+    }).to_csv(index=False)
+    file_id = upload(client, admin, "edges.csv", csv_text.encode()).json()["data"]["id"]
+    answer = generate(client, admin, {"file_id": file_id})
+    assert answer.status_code == 200, answer.text
+    columns = answer.json()["data"]["schema"]["columns"]
+    assert_matches_pandas(columns, pd.read_csv(io.StringIO(csv_text)), 100)
+
+
 @pytest.mark.parametrize("max_cardinality", [4, 1000])
 def test_the_factory_types_a_parquet_file_as_pandas_reads_it(
     client: TestClient[Any], admin: dict[str, str], max_cardinality: int

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
-from domain.transcoder import MsgspecTranscoder
+import msgspec
+import pytest
+
+from domain.errors import InvalidInput
+from domain.transcoder import MsgspecTranscoder, holds_nul
 
 
 def test_round_trips_top_level_uuids_and_datetimes() -> None:
@@ -27,3 +32,24 @@ def test_round_trips_top_level_uuids_and_datetimes() -> None:
 def test_plain_payloads_carry_no_type_tags() -> None:
     encoded = MsgspecTranscoder().encode({"a": 1, "b": [1.5, "x"]})
     assert encoded == b'{"a":1,"b":[1.5,"x"]}'
+
+
+@pytest.mark.parametrize(
+    ("state", "where"),
+    [
+        ({"name": "a\x00b"}, "name"),
+        ({"records": [{"row_id": "ok"}, {"tags": {"k\x00": 1}}]}, "records[1].tags.k\\u0000"),
+        ({"row_ids": ["x", "y\x00"]}, "row_ids[1]"),
+    ],
+)
+def test_a_state_holding_nul_is_refused_naming_where(state: dict[str, Any], where: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        MsgspecTranscoder().encode(state)
+    assert refused.value.details == {"field": where}
+
+
+@pytest.mark.parametrize("text", ["\\u0000", "\\\\u0000", "u0000", "\\x00"])
+def test_text_that_only_spells_out_nul_is_stored(text: str) -> None:
+    transcoder = MsgspecTranscoder()
+    assert transcoder.decode(transcoder.encode({"note": text})) == {"note": text}
+    assert not holds_nul(msgspec.json.encode(text))
