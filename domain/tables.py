@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CSV, PARQUET, ARCHIVE = "CSV", "PARQUET", "ARCHIVE"
 TABULAR = (CSV, PARQUET)
@@ -40,6 +41,10 @@ def read_table(path: Path, file_type: str, as_text: bool) -> pd.DataFrame:
     """The file's rows; `as_text` reads every value as a string (None where missing)."""
     if file_type not in TABULAR:
         raise InvalidInput(f"A {file_type.lower()} file holds no rows; upload CSV or Parquet")
+    # Loaded on the first read of a table, not at start: pandas costs 0.5 s and 60 MB.
+    import pandas as pd
+    import pyarrow as pa
+
     try:
         if file_type == CSV:
             frame = pd.read_csv(path, dtype=str if as_text else None, keep_default_na=True)
@@ -64,7 +69,7 @@ def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime):  # pandas' Timestamp too
         return value.isoformat()
     item = getattr(value, "item", None)
     return item() if callable(item) and not isinstance(value, str | bytes) else value
