@@ -70,14 +70,21 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     )
 
 
-@pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    """The service's parts; commands catch projections up (and run recomputes) at once, as the
-    scheduler would."""
+def eager_container(settings: Settings) -> Container:
+    """The service's parts, with commands catching projections up (and running recomputes)
+    at once, as the scheduler would."""
     container = build_container(settings)
     container.wake_catch_up = lambda: container.engine.catch_up_all(budget_seconds=60)
     context = JobContext(container.engine, container.ledger)
     container.wake_recompute = lambda: process_recompute_requests(context)
+    return container
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    """The service's parts; commands catch projections up (and run recomputes) at once, as the
+    scheduler would."""
+    container = eager_container(settings)
     yield container
     container.close()
 

@@ -9,6 +9,7 @@ from typing import Any
 from domain.errors import InvalidInput
 from projections.database import Database, Tx
 from projections.json import loads
+from projections.performance.queries import series_id_of
 
 # Pools up to this size are sampled exactly (ORDER BY random() over the whole pool).
 EXACT_POOL_LIMIT = 5_000
@@ -39,10 +40,7 @@ def misclassified_sample(
     with db.read() as tx:
         labels = _labels(tx, model_id)
         where, params = _pool(labels, wanted)
-        series_id = tx.value(
-            "SELECT series_id FROM perf_series"
-            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
-            (model_id, version_id, split))
+        series_id = series_id_of(tx, model_id, version_id, split)
         if series_id is None:
             return 0, []
         params = [series_id, *params]

@@ -60,25 +60,25 @@ def summary_in(tx: Tx, model_id: str, version_id: str, split: str) -> Summary:
     )
 
 
+def series_id_of(tx: Tx, model_id: str, version_id: str, split: str) -> int | None:
+    """The key of a (model, version, split) series, if it has received anything."""
+    found = tx.value(
+        "SELECT series_id FROM perf_series"
+        " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+        (model_id, version_id, split),
+    )
+    return None if found is None else int(found)
+
+
 def pending_row_ids(
     db: Database, model_id: str, version_id: str, split: str, row_ids: list[str]
 ) -> list[str]:
     """Which of `row_ids` hold labels still waiting for their prediction."""
     with db.read() as tx:
-        series_id = tx.value(
-            "SELECT series_id FROM perf_series"
-            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
-            (model_id, version_id, split),
-        )
+        series_id = series_id_of(tx, model_id, version_id, split)
         if series_id is None:
             return list(row_ids)
-        pending = {
-            row_id
-            for (row_id,) in tx.rows_in(
-                "SELECT row_id FROM perf_pending_labels WHERE series_id = ?",
-                (series_id,), "row_id", row_ids,
-            )
-        }
+        pending = _row_ids_in(tx, "perf_pending_labels", series_id, row_ids)
     return [row_id for row_id in row_ids if row_id in pending]
 
 
@@ -86,20 +86,15 @@ def missing_row_ids(
     db: Database, model_id: str, version_id: str, split: str, row_ids: list[str]
 ) -> list[str]:
     """Which of `row_ids` have no prediction in the series, in the order given, each once."""
+    wanted = list(dict.fromkeys(row_ids))
     with db.read() as tx:
-        series_id = tx.value(
-            "SELECT series_id FROM perf_series"
-            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
-            (model_id, version_id, split),
-        )
-        wanted = list(dict.fromkeys(row_ids))
+        series_id = series_id_of(tx, model_id, version_id, split)
         if series_id is None:
             return wanted
-        present = {
-            row_id
-            for (row_id,) in tx.rows_in(
-                "SELECT row_id FROM perf_rows WHERE series_id = ?",
-                (series_id,), "row_id", wanted,
-            )
-        }
+        present = _row_ids_in(tx, "perf_rows", series_id, wanted)
     return [row_id for row_id in wanted if row_id not in present]
+
+
+def _row_ids_in(tx: Tx, table: str, series_id: int, row_ids: list[str]) -> set[str]:
+    select = f"SELECT row_id FROM {table} WHERE series_id = ?"
+    return {row_id for (row_id,) in tx.rows_in(select, (series_id,), "row_id", row_ids)}

@@ -11,16 +11,16 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.bootstrap import Container, build_container
+from api.bootstrap import Container
 from api.settings import Settings
+from tests.conftest import eager_container
 from tests.v3 import create_project, model_body, rules
 
 
 @pytest.fixture
 def second(settings: Settings) -> Iterator[Container]:
     """Another API process on the same database, catching up after its own commands."""
-    other = build_container(settings)
-    other.wake_catch_up = lambda: other.engine.catch_up_all(budget_seconds=60)
+    other = eager_container(settings)
     yield other
     other.close()
 

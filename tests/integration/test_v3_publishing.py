@@ -71,6 +71,12 @@ def publish(client: TestClient[Any], headers: dict[str, str], body: dict[str, An
     return method("/v3/events", json=body, headers=headers)
 
 
+def production_events(model_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """A publish body sending `events` to the model's production environment."""
+    return {"model_id": model_id, "env_type": "PRODUCTION",
+            "source": {"type": "EVENTS", "events": events}}
+
+
 def assert_metrics(got: dict[str, float], expected: dict[str, float]) -> None:
     for name, value in expected.items():
         assert got[name] == pytest.approx(value, abs=1e-9), name
@@ -118,15 +124,13 @@ def test_late_labels_through_an_update_change_the_summary(
 ) -> None:
     published = rows(200, seed=3)
     unlabeled = [{k: v for k, v in row.items() if k != "churned"} for row in published]
-    body = {"model_id": model["id"], "env_type": "PRODUCTION",
-            "source": {"type": "EVENTS", "events": unlabeled[:150] + published[150:]}}
+    body = production_events(model["id"], unlabeled[:150] + published[150:])
     assert publish(client, admin, body).status_code == 202
     before = summary(client, admin, model["id"], "production")
     assert before["labeled_count"] == 50
     assert_metrics(before["metrics"], binary_metrics(published[150:]))
     labels = [{"row": row["row"], "churned": row["churned"]} for row in published[:150]]
-    update = {"model_id": model["id"], "env_type": "PRODUCTION",
-              "source": {"type": "EVENTS", "events": labels}}
+    update = production_events(model["id"], labels)
     assert publish(client, admin, update, update=True).status_code == 202
     after = summary(client, admin, model["id"], "production")
     assert after["labeled_count"] == 200
@@ -137,8 +141,7 @@ def test_corrected_outputs_through_an_update_replace_the_prediction(
     client: TestClient[Any], admin: dict[str, str], model: dict[str, Any]
 ) -> None:
     published = rows(100, seed=4)
-    body = {"model_id": model["id"], "env_type": "PRODUCTION",
-            "source": {"type": "EVENTS", "events": published}}
+    body = production_events(model["id"], published)
     publish(client, admin, body)
     corrected = [{"row": row["row"], "score": 1.0 - row["score"]} for row in published[:40]]
     update = {**body, "source": {"type": "EVENTS", "events": corrected}}
@@ -209,8 +212,7 @@ def test_bad_publishes_are_rejected_whole_and_leave_no_trace(
 def test_an_update_without_event_ids_is_400(
     client: TestClient[Any], admin: dict[str, str], model: dict[str, Any]
 ) -> None:
-    body = {"model_id": model["id"], "env_type": "PRODUCTION",
-            "source": {"type": "EVENTS", "events": [{"churned": "yes"}]}}
+    body = production_events(model["id"], [{"churned": "yes"}])
     answer = publish(client, admin, body, update=True)
     assert answer.status_code == 400 and "event_id_col" in answer.text
 
@@ -219,8 +221,7 @@ def test_an_update_naming_event_ids_never_published_is_404_and_appends_nothing(
     client: TestClient[Any], admin: dict[str, str], model: dict[str, Any], container: Container
 ) -> None:
     published = rows(5, seed=7)
-    body = {"model_id": model["id"], "env_type": "PRODUCTION",
-            "source": {"type": "EVENTS", "events": published}}
+    body = production_events(model["id"], published)
     assert publish(client, admin, body).status_code == 202
     before = summary(client, admin, model["id"], "production")
     head = container.engine.log.head()
@@ -248,8 +249,7 @@ def test_an_update_from_a_file_with_an_unknown_event_id_is_404_and_appends_nothi
     client: TestClient[Any], admin: dict[str, str], model: dict[str, Any], container: Container
 ) -> None:
     published = rows(20, seed=8)
-    body = {"model_id": model["id"], "env_type": "PRODUCTION",
-            "source": {"type": "EVENTS", "events": published}}
+    body = production_events(model["id"], published)
     assert publish(client, admin, body).status_code == 202
     labels = [{"row": row["row"], "churned": "yes"} for row in published]
     labels.append({"row": "r8-extra", "churned": "no"})
