@@ -20,7 +20,6 @@ from projections.performance.queries import find_summary
 from projections.registry.queries import ModelRow, find_model, resolve_version
 
 READ_PROJECTIONS = ["registry", "performance"]
-MinPosition = Annotated[int | None, Parameter(ge=0)]
 
 
 class MisclassifiedRecord(msgspec.Struct, omit_defaults=True):

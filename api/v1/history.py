@@ -10,7 +10,7 @@ from litestar.params import Parameter
 
 from api.auth import Principal, requires_any
 from api.bootstrap import Container
-from api.consistency import answer, reading
+from api.consistency import LARGEST_POSITION, answer, reading
 from api.ids import parse_id
 from projections.history.queries import model_history
 from projections.registry.queries import find_model
@@ -39,7 +39,7 @@ class HistoryController(Controller):
         principal: Principal,
         position: int,
         container: Container,
-        after: Annotated[int, Parameter(ge=0)] = 0,
+        after: Annotated[int, Parameter(ge=0, le=LARGEST_POSITION)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
     ) -> Response[list[HistoryEntry]]:
         model = find_model(

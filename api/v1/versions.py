@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get, patch, post
-from litestar.params import Parameter
 
 from api.auth import Principal, requires, requires_any
 from api.bootstrap import Container
@@ -87,7 +86,6 @@ def version_out(row: VersionRow) -> VersionOut:
     )
 
 
-MinPosition = Annotated[int | None, Parameter(ge=0)]
 
 
 class VersionController(Controller):
