@@ -1,4 +1,4 @@
-"""Input no handler should see: NUL characters in the URL, JSON nested past decoding depth."""
+"""Input no handler should see: NUL characters in the URL, JSON nested past a fixed depth."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.middleware import AbstractMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.serialization import decode_json
+from litestar.types import Empty, Receive, Scope, Send
 
+from domain.bounded_json import within_json_depth
 from domain.errors import InvalidInput
 
 
@@ -29,12 +31,13 @@ class RefuseNulInUrl(AbstractMiddleware):
 
 
 class DepthLimitedRequest(Request[Any, Any, Any]):
-    """A JSON body nested deeper than the decoder's recursion limit is a 400, not a crash."""
+    """Decodes a JSON body within MAX_JSON_DEPTH levels of nesting (deeper: 400), the way
+    Litestar's own `json()` does otherwise, caching the value where Litestar looks for it."""
 
     async def json(self) -> Any:
-        try:
-            return await super().json()
-        except RecursionError:
-            raise InvalidInput(
-                "The JSON body nests deeper than it can be read; flatten it and send again"
-            ) from None
+        if self._json is Empty and self._connection_state.json is Empty:
+            body = await self.body()
+            decoders = self.route_handler.resolve_type_decoders()
+            self._json = self._connection_state.json = within_json_depth(
+                body or b"null", lambda data: decode_json(data, type_decoders=decoders))
+        return await super().json()

@@ -12,8 +12,8 @@ from domain.registry_entry import SPEC_ROLES, normalized_columns
 if TYPE_CHECKING:
     import pandas as pd
 
-# An int column's values fit 64 bits, as pandas' int64; beyond, the column reads as float.
-INTEGER = re.compile(r"^[+-]?\d{1,19}$")
+# Integer text: sign, leading zeros, digits. An int column's values fit 64 bits.
+INTEGER = re.compile(r"([+-]?)0*(\d+)")
 BOOLEAN = {"true": True, "false": False}
 MISSING = {"", "nan", "none", "null", "<na>", "nat"}
 # Text looks like a moment only if it has a date's or a time's separators.
@@ -54,8 +54,10 @@ def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
     lowered = text.str.lower()
     if lowered.isin(list(BOOLEAN)).all():
         return {"name": name, "data_type": "bool"}, sorted({BOOLEAN[v] for v in lowered})
-    integers = _int64s(text)
-    if integers is not None:
+    if text.map(lambda v: INTEGER.fullmatch(v) is not None).all():
+        integers = _within_64_bits(text)
+        if integers is None:  # too wide for any numeric column: text, as pandas keeps it
+            return {"name": name, "data_type": "category"}, sorted(text.unique())
         column = {"name": name, "data_type": "int", "min": min(integers), "max": max(integers)}
         return column, sorted(set(integers))
     numbers = pd.to_numeric(text, errors="coerce")
@@ -73,17 +75,19 @@ def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
     return {"name": name, "data_type": "category"}, sorted(text.unique())
 
 
-def _int64s(text: pd.Series) -> list[int] | None:
-    """The values as integers, if every one is an integer that fits 64 bits."""
+def _within_64_bits(text: pd.Series) -> list[int] | None:
+    """Integer text as integers, if together they fit int64 or, none negative, uint64 (the
+    integer columns pandas reads); longer digits are never parsed."""
     integers = []
     for value in text:
-        if not INTEGER.match(value):
+        match = INTEGER.fullmatch(value)
+        if match is None or len(match[2]) > 20:
             return None
-        number = int(value)
-        if not -(2**63) <= number < 2**63:
-            return None
-        integers.append(number)
-    return integers
+        integers.append(int(match[1] + match[2]))
+    low, high = min(integers), max(integers)
+    if low >= -(2**63) and high < 2**63:
+        return integers
+    return integers if low >= 0 and high < 2**64 else None
 
 
 def complete_spec(spec: dict[str, Any], columns: list[str]) -> dict[str, Any]:

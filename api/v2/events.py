@@ -61,7 +61,7 @@ def record_of(job: Job, raw_body: dict[str, Any]) -> JobEventRecord:
 
 def confidence_of(value: Any) -> float | None:
     """A number, as a float; anything else is no confidence."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not isinstance(value, int | float):
         return None
     try:
         return float(value)

@@ -18,6 +18,7 @@ from api.v3.envelope import JobRef, JobStarted, Normal, normal
 from api.v3.files import Upload, blob_store, upload_in
 from domain.archives import archive_members
 from domain.background_jobs import BackgroundJob
+from domain.bounded_json import within_json_depth
 from domain.errors import InvalidInput
 
 
@@ -95,7 +96,9 @@ async def _deploy_artifact(
         upload = upload_in(dict(await request.form()))
     else:
         try:
-            body = msgspec.json.decode(await request.body(), type=ArtifactDeploy)
+            raw = await request.body()
+            body = within_json_depth(raw, lambda data: msgspec.json.decode(
+                data, type=ArtifactDeploy))
         except msgspec.DecodeError as error:
             raise InvalidInput(
                 f"Send the archive as a multipart 'file', or {{file_id}}: {error}"

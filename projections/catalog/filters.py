@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from domain.bounded_json import within_json_depth
 from domain.errors import InvalidInput
 from domain.timestamps import format_timestamp, parse_timestamp
 
@@ -22,7 +23,7 @@ Clause = tuple[str, list[Any]]
 def compile_filter(text: str, fields: Mapping[str, str], dialect: str) -> Clause:
     """`{"condition": "AND"|"OR", "rules": [...]}` as a WHERE fragment; malformed: 400."""
     try:
-        tree = msgspec.json.decode(text)
+        tree = within_json_depth(text, msgspec.json.decode)
     except msgspec.DecodeError as error:
         raise InvalidInput(f"filter is not valid JSON: {error}") from None
     compiler = _Compiler(fields, dialect)

@@ -5,12 +5,14 @@ past year 9999, malformed filter rules."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
 from api.bootstrap import Container
+from domain.bounded_json import MAX_JSON_DEPTH
 from domain.errors import InvalidInput
 from tests.scenario import Scenario
 from tests.v3 import create_project, model_body, rules
@@ -139,13 +141,53 @@ def test_v3_filter_rules_with_non_text_fields_or_operators_are_400(
 
 
 @pytest.mark.parametrize("opening", [b'{"name":', b"["])
-def test_json_nested_deeper_than_decoding_allows_is_400(binary: Scenario, opening: bytes
-                                                        ) -> None:
+def test_json_nested_past_the_decoding_limit_is_400(binary: Scenario, opening: bytes) -> None:
     closing = b"}" if opening.startswith(b"{") else b"]"
     body = opening * 5000 + b"1" + closing * 5000
     text = appends_nothing(binary, lambda: binary.client.post(
         "/api/v1/models", content=body,
         headers={**binary.headers, "content-type": "application/json"}))
+    assert f"nests deeper than {MAX_JSON_DEPTH} levels" in text
+
+
+def nested(levels: int) -> Any:
+    return [] if levels == 1 else [nested(levels - 1)]
+
+
+def test_json_up_to_the_depth_bound_is_kept_and_read_back(binary: Scenario) -> None:
+    """An event nested as deep as the bound is stored, projected and exported; a few levels
+    past it (a decoder's own frames are allowed for) is refused. The body and raw_body are
+    the first 2 levels."""
+    client, headers = binary.client, binary.headers
+    job = client.post("/api/v2/jobs", json={"title": "t", "decisions": ["a", "b"]},
+                      headers=headers).json()
+
+    def send(levels: int) -> Any:
+        return client.post("/api/v1/events/", json={"job_id": job["job_id"], "raw_body": {
+            "trace": nested(levels - 2), "arcanna": {"result_label": "a"}}}, headers=headers)
+
+    appends_nothing(binary, lambda: send(MAX_JSON_DEPTH + 10))
+    accepted = send(MAX_JSON_DEPTH)
+    assert accepted.status_code == 200, accepted.text
+    binary.catch_up()
+    exported = client.get(f"/api/v1/events/{job['job_id']}/{accepted.json()['event_id']}/export",
+                          headers=headers)
+    assert exported.status_code == 200, exported.text
+    assert exported.json()["arcanna_event"]["trace"] == nested(MAX_JSON_DEPTH - 2)
+
+
+def test_deep_json_in_a_v3_filter_or_artifact_body_is_400(binary: Scenario) -> None:
+    client, headers = binary.client, binary.headers
+    deep = "[" * 500 + "]" * 500
+    answer = client.get("/v3/models", params={"filter": deep}, headers=headers)
+    assert "nests deeper" in refused(binary, answer)
+    project_id = create_project(client, headers)
+    model = client.post("/v3/models", json=model_body(project_id), headers=headers).json()
+    params = '{"a":' * 500 + "1" + "}" * 500
+    body = f'{{"file_id": "{uuid.uuid4()}", "deployment_params": {params}}}'
+    text = appends_nothing(binary, lambda: client.post(
+        f"/v3/models/{model['data']['id']}/deploy-artifact", content=body,
+        headers={**headers, "content-type": "application/json"}))
     assert "nests deeper" in text
 
 
