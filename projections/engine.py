@@ -189,6 +189,9 @@ class Engine:
         started = time.monotonic()
         with self.database.transaction() as tx:
             gen = generation or self.live_generation(tx, name)
+            # A settle rewrites cached rows, as a page does: it takes the same lock, so a
+            # recompute (or another runner's settle) waits instead of writing beside it.
+            self.lock_position(tx, name, gen)
             published = tx.value(
                 "SELECT published FROM projection_state WHERE name = ? AND generation = ?",
                 (name, gen),

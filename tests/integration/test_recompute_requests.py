@@ -6,8 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
+from projections.performance.recompute import recompute_cached
 from scheduler import jobs
 from tests.conftest import bearer
 from tests.integration.test_crash_and_rebuild import service_env
@@ -141,3 +144,44 @@ def test_unknown_requests_models_and_versions_are_404(binary: Scenario, org: str
                               json={}, headers=stranger).status_code == 404
     assert binary.post("/performance/recompute", {"dataset_split": "holdout"}
                        ).status_code == 400
+
+
+def test_a_recompute_waits_for_a_catch_up_that_is_settling(binary: Scenario) -> None:
+    """A settle holds the projection's lock like a page does: a recompute that starts while
+    a catch-up has written a series' summary, not yet committed, waits and then replaces it
+    (it once inserted beside it and failed with a duplicate key)."""
+    engine = binary.container.engine
+    projection = engine.projections["performance"]
+    written, release = threading.Event(), threading.Event()
+    settle = projection.settle
+
+    def settle_then_hold(*args: Any) -> None:
+        settle(*args)
+        written.set()
+        release.wait(30)
+
+    binary.container.wake_catch_up = lambda: None
+    binary.send_predictions("v1", [{"row_id": "late", "predicted_label": "no",
+                                    "true_label": "no"}])
+    projection.settle = settle_then_hold  # type: ignore[method-assign]
+    failures: list[BaseException] = []
+
+    def run(work: Callable[[], Any]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                work()
+            except BaseException as error:
+                failures.append(error)
+        thread = threading.Thread(target=guarded)
+        thread.start()
+        return thread
+
+    catching_up = run(lambda: engine.catch_up("performance", 60))
+    assert written.wait(30)
+    recomputing = run(lambda: recompute_cached(engine, binary.model_id, None, None))
+    recomputing.join(0.5)
+    release.set()
+    catching_up.join(30)
+    recomputing.join(30)
+    assert failures == []
+    assert binary.summary()["labeled_count"] == 31
