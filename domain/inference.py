@@ -54,8 +54,9 @@ def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
     lowered = text.str.lower()
     if lowered.isin(list(BOOLEAN)).all():
         return {"name": name, "data_type": "bool"}, sorted({BOOLEAN[v] for v in lowered})
-    if text.map(lambda v: INTEGER.fullmatch(v) is not None).all():
-        integers = _within_64_bits(text)
+    matches = [INTEGER.fullmatch(value) for value in text]
+    if all(matches):
+        integers = _within_64_bits(matches)
         if integers is None:  # too wide for any numeric column: text, as pandas keeps it
             return {"name": name, "data_type": "category"}, sorted(text.unique())
         column = {"name": name, "data_type": "int", "min": min(integers), "max": max(integers)}
@@ -75,12 +76,11 @@ def _typed(name: str, text: pd.Series) -> tuple[dict[str, Any], list[Any]]:
     return {"name": name, "data_type": "category"}, sorted(text.unique())
 
 
-def _within_64_bits(text: pd.Series) -> list[int] | None:
-    """Integer text as integers, if together they fit int64 or, none negative, uint64 (the
-    integer columns pandas reads); longer digits are never parsed."""
+def _within_64_bits(matches: list[re.Match[str] | None]) -> list[int] | None:
+    """Matched integer text as integers, if together they fit int64 or, none negative, uint64
+    (the integer columns pandas reads); longer digits are never parsed."""
     integers = []
-    for value in text:
-        match = INTEGER.fullmatch(value)
+    for match in matches:
         if match is None or len(match[2]) > 20:
             return None
         integers.append(int(match[1] + match[2]))

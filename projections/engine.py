@@ -76,8 +76,10 @@ class Engine:
                     )
         self.positions.refresh()
 
-    def live_generation(self, tx: Tx, name: str) -> int:
-        lock = " FOR SHARE" if tx.dialect == "postgresql" else ""
+    def live_generation(self, tx: Tx, name: str, exclusive: bool = False) -> int:
+        """The generation queries read; `exclusive` holds it against every reader's share
+        (a rebuild's swap), else the share keeps it from being swapped under this writer."""
+        lock = (" FOR UPDATE" if exclusive else " FOR SHARE") if tx.dialect == "postgresql" else ""
         return int(
             tx.value(f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,))
         )
@@ -94,15 +96,9 @@ class Engine:
         return sum(self.catch_up(name, budget_seconds).applied_events for name in self.projections)
 
     def published_position(self, names: Sequence[str]) -> int:
-        marks = ",".join("?" * len(names))
-        with self.database.read() as tx:
-            value = tx.value(
-                "SELECT MIN(s.published) FROM projection_state s JOIN projection_live l"
-                " ON s.name = l.name AND s.generation = l.generation"
-                f" WHERE s.name IN ({marks})",
-                tuple(names),
-            )
-        return int(value or 0)
+        """What `names` have published, read from the database now (other processes too)."""
+        self.positions.refresh()
+        return self.positions.lowest(names)
 
     # Generations.
 
@@ -116,11 +112,8 @@ class Engine:
             create_generation(tx, self.database, projection, generation)
         self._run(name, generation, None, progress)
         with self.database.transaction() as tx:
-            lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
-            old = int(
-                tx.value(f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,))
-            )
-            self._apply_pages(tx, projection, generation, None)
+            old = self.live_generation(tx, name, exclusive=True)
+            self._apply_to_head(tx, projection, generation)
             self._settle(tx, projection, generation)
             tx.execute(
                 "UPDATE projection_live SET generation = ? WHERE name = ?", (generation, name)
@@ -141,15 +134,10 @@ class Engine:
         try:
             self._run(name, shadow, None, None)
             with self.database.transaction() as tx:
-                lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
-                live = int(
-                    tx.value(
-                        f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,)
-                    )
-                )
+                live = self.live_generation(tx, name, exclusive=True)
                 head = self.log.head()
                 for generation in (live, shadow):
-                    self._apply_pages(tx, projection, generation, None, head)
+                    self._apply_to_head(tx, projection, generation, head)
                     self._settle(tx, projection, generation)
                 return projection.compare(
                     tx, Tables(projection.tables, live), Tables(projection.tables, shadow)
@@ -240,33 +228,15 @@ class Engine:
         )
         return len(events), position
 
-    def _apply_pages(
-        self,
-        tx: Tx,
-        projection: Projection,
-        generation: int,
-        limit: int | None,
-        head: int | None = None,
-    ) -> tuple[int, int]:
-        """Applies one page (or everything up to the head when limit is None)."""
+    def _apply_to_head(
+        self, tx: Tx, projection: Projection, generation: int, head: int | None = None
+    ) -> None:
+        """Applies, inside `tx`, every page up to `head` (the log's head by default)."""
         position = self._position(tx, projection.name, generation)
         stop = self.log.head() if head is None else head
-        applied = 0
-        tables = Tables(projection.tables, generation)
         while position < stop:
-            events = self.log.read(position, stop, limit or self.page_size, projection.topics)
-            if events:
-                projection.apply(tx, tables, events)
-                applied += len(events)
-            full_page = len(events) == (limit or self.page_size)
-            position = events[-1][0] if full_page else stop
-            if limit is not None:
-                break
-        tx.execute(
-            "UPDATE projection_state SET position = ? WHERE name = ? AND generation = ?",
-            (position, projection.name, generation),
-        )
-        return applied, position
+            events = self._read_page(projection, position, stop)
+            _, position = self._apply_page(tx, projection, generation, position, stop, events)
 
     def _settle(self, tx: Tx, projection: Projection, generation: int) -> None:
         projection.settle(tx, Tables(projection.tables, generation))
