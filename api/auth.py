@@ -20,6 +20,7 @@ from litestar.middleware.authentication import (
 )
 
 from domain.application import PerfLedger
+from domain.limits import MAX_KEY_BYTES, MAX_NAME_CHARS, key_problem
 from domain.values import Caller
 
 ADMIN = "organization:admin"
@@ -104,9 +105,17 @@ def _verified_token(secret: str, token: str) -> tuple[Principal, float]:
     scopes = claims.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise NotAuthorizedException("Invalid bearer token: 'scopes' must be a list of strings")
-    principal = Principal(
-        _organization(claims["org"]), claims.get("org_name"), str(claims["sub"]), frozenset(scopes)
-    )
+    subject, name = claims["sub"], claims.get("org_name")
+    if not isinstance(subject, str) or not subject or key_problem(subject) is not None:
+        raise NotAuthorizedException(
+            f"Invalid bearer token: 'sub' must be a string of 1 to {MAX_KEY_BYTES} bytes")
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
+        raise NotAuthorizedException(
+            f"Invalid bearer token: 'org_name' must be a string of at most {MAX_NAME_CHARS}"
+            " characters")
+    if len(scopes) > len(KNOWN_SCOPES) * 4:
+        raise NotAuthorizedException("Invalid bearer token: too many 'scopes'")
+    principal = Principal(_organization(claims["org"]), name, subject, frozenset(scopes))
     return principal, float(claims["exp"])
 
 

@@ -10,7 +10,14 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from domain.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
+from domain.errors import (
+    BatchReused,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Unprocessable,
+)
 
 log = logging.getLogger("perfledger.api")
 
@@ -45,6 +52,10 @@ class Failure:
 
 def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
     """The one place that decides the status and message of every error."""
+    if isinstance(error, BatchReused):
+        log_ = request.app.state.container.engine.log
+        position = log_.position_of_first_event(error.receipt.batch_key)
+        return Failure(409, error.message, {**error.details, "position": position})
     if isinstance(error, DomainError):
         status = next(code for kind, code in STATUS_OF_DOMAIN_ERROR.items()
                       if isinstance(error, kind))

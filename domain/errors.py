@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -26,3 +28,15 @@ class InvalidInput(DomainError):
 
 class Unprocessable(DomainError):
     """The resource exists but cannot answer this (wrong task, nothing trained)."""
+
+
+class BatchReused(Conflict):
+    """A batch id recorded before, sent again with other rows: `receipt` is the first one's."""
+
+    def __init__(self, receipt: Any) -> None:
+        super().__init__(
+            f"batch_id '{receipt.batch_id}' was already used for other rows; send them with a "
+            "new batch_id",
+            {"batch_id": receipt.batch_id, "accepted": receipt.accepted},
+        )
+        self.receipt = receipt

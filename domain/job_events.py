@@ -13,7 +13,13 @@ import msgspec
 
 from domain.jobs import Job
 from domain.timestamps import parse_timestamp, to_micros
-from domain.validation import Problems, check_batch_size, check_finite, check_row_ids_unique
+from domain.validation import (
+    Problems,
+    check_batch_size,
+    check_finite,
+    check_key_value,
+    check_row_ids_unique,
+)
 
 
 class JobEventRecord(msgspec.Struct, forbid_unknown_fields=True):
@@ -44,17 +50,18 @@ def job_event_columns(job: Job, records: Sequence[JobEventRecord], now: datetime
     problems = Problems()
     event_ids = [record.event_id if record.event_id is not None else str(uuid.uuid4())
                  for record in records]
-    check_row_ids_unique(event_ids, problems)
+    check_row_ids_unique(event_ids, problems, "event_id")
     timestamps: list[int] = []
     for index, record in enumerate(records):
         if record.decision not in job.decisions:
             problems.add(index, "decision",
-                         f"decision '{record.decision}' is not one of {job.decisions}")
+                         f"decision '{record.decision[:100]}' is not one of {job.decisions}")
         if record.model_id is not None and record.model_id not in job.model_ids:
             problems.add(index, "model_id",
                          f"model_id '{record.model_id}' is not one of the job's models "
                          f"{job.model_ids}")
         check_finite(index, "confidence", record.confidence, problems)
+        check_key_value(index, "bucket_id", record.bucket_id, problems)
         timestamps.append(_micros(index, record.timestamp, now, problems))
     problems.raise_if_any(f"Job {job.job_id} events")
     return JobEventColumns(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.limits import MAX_LABELS_PER_MODEL
 from domain.vocabulary import ALLOWED_TRANSITIONS, Task, VersionStatus
 
 
@@ -47,6 +49,8 @@ class Model(Aggregate):
         self.deleted = False
         self.created_by = actor
         self.updated_by = actor
+        # Labels of a model that declares none, in the order batches first brought them.
+        self.labels_seen: list[str] = []
 
     def version_of(self, version_id: str) -> Version:
         try:
@@ -88,7 +92,30 @@ class Model(Aggregate):
         self._version_promoted(version_id, previous, reason, actor)
         return previous
 
+    def see_labels(self, labels: Iterable[str | None], actor: str) -> None:
+        """Counts the labels a batch brings to a model that declares none: a confusion matrix
+        is labels x labels, so their number is capped. Declared labels need no count (rows
+        are checked against them)."""
+        if self.labels or not self.task.is_classification:
+            return
+        known = set(self.labels_seen)
+        new = [label for label in dict.fromkeys(labels) if label is not None and label not in known]
+        if not new:
+            return
+        if len(known) + len(new) > MAX_LABELS_PER_MODEL:
+            raise InvalidInput(
+                f"Model '{self.id}' would have {len(known) + len(new)} labels; a model has at most"
+                f" {MAX_LABELS_PER_MODEL}. Declare the labels when registering the model",
+                {"field": "labels", "limit": MAX_LABELS_PER_MODEL, "known": len(known),
+                 "new": len(new)},
+            )
+        self._labels_seen(new, actor)
+
     # Events: apply the change; never fail.
+
+    @event("LabelsSeen")
+    def _labels_seen(self, labels: list[str], actor: str) -> None:
+        self.labels_seen = [*self.labels_seen, *labels]
 
     @event("VersionCreated")
     def _version_created(

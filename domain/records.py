@@ -16,6 +16,7 @@ from domain.validation import (
     as_label,
     check_batch_size,
     check_finite,
+    check_key_value,
     check_label,
     check_probability,
     check_row_ids_unique,
@@ -170,7 +171,8 @@ def _check_probabilities(
         p.add(index, "probabilities", "probabilities are only for classification models")
         return
     for label, value in probabilities.items():
-        check_probability(index, f"probabilities.{label}", value, p)
+        check_key_value(index, "probabilities", label, p)
+        check_probability(index, f"probabilities.{label[:100]}", value, p)
     if traits.labels and set(probabilities) != set(traits.labels):
         p.add(index, "probabilities", f"probabilities must name exactly the labels {traits.labels}")
     total = math.fsum(probabilities.values())

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
+
 from domain.errors import InvalidInput
+from domain.limits import (
+    MAX_COLUMNS_PER_MODEL,
+    MAX_ENTRY_BYTES,
+    check_count,
+    check_encoded_size,
+    key_problem,
+)
 from domain.vocabulary import Task
 
 SPEC_ROLES = ("inputs", "outputs", "targets", "decisions", "metadata")
@@ -41,7 +50,13 @@ def normalized_columns(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def check_entry(task: Task, entry: dict[str, Any]) -> None:
     """The spec names only columns of the schema; a classifier's target has categories."""
+    check_count("schema.columns", entry["schema"]["columns"], MAX_COLUMNS_PER_MODEL)
+    check_encoded_size("The model (schema, spec and parameters)",
+                       len(msgspec.json.encode(entry)), MAX_ENTRY_BYTES)
     problems: list[str] = []
+    for index, column in enumerate(entry["schema"]["columns"]):
+        if (too_long := key_problem(column["name"])) is not None:
+            problems.append(f"schema.columns[{index}].name {too_long}")
     columns = {column["name"]: column for column in entry["schema"]["columns"]}
     if len(columns) != len(entry["schema"]["columns"]):
         problems.append("schema.columns names a column more than once")

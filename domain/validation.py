@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
+from domain.limits import key_problem
 
 if TYPE_CHECKING:
     from domain.records import Label, ModelTraits
@@ -45,14 +46,24 @@ def check_batch_size(count: int) -> None:
         )
 
 
-def check_row_ids_unique(row_ids: Sequence[str], problems: Problems) -> None:
+def check_row_ids_unique(
+    row_ids: Sequence[str], problems: Problems, name: str = "row_id"
+) -> None:
     seen: set[str] = set()
     for index, row_id in enumerate(row_ids):
         if not row_id:
-            problems.add(index, "row_id", "row_id must not be empty")
+            problems.add(index, name, f"{name} must not be empty")
+        elif (too_long := key_problem(row_id)) is not None:
+            problems.add(index, name, f"{name} {too_long}")
         elif row_id in seen:
-            problems.add(index, "row_id", f"row_id '{row_id}' appears more than once in the batch")
+            problems.add(index, name, f"{name} '{row_id}' appears more than once in the batch")
         seen.add(row_id)
+
+
+def check_key_value(index: int, name: str, value: str | None, problems: Problems) -> None:
+    """A value that becomes part of an index key (a label, a bucket, a user) fits one."""
+    if value is not None and (too_long := key_problem(value)) is not None:
+        problems.add(index, name, f"{name} {too_long}")
 
 
 def as_label(value: Label | None) -> str | None:
@@ -61,7 +72,10 @@ def as_label(value: Label | None) -> str | None:
 
 def check_label(traits: ModelTraits, index: int, name: str, label: str | None, p: Problems) -> None:
     if label is not None and traits.labels and label not in traits.labels:
-        p.add(index, name, f"label '{label}' is not one of the model's labels {traits.labels}")
+        p.add(index, name, f"label '{label[:100]}' is not one of the model's labels "
+                           f"{traits.labels}")
+    elif label is not None:
+        check_key_value(index, name, label, p)
 
 
 def check_finite(index: int, name: str, value: float | None, problems: Problems) -> None:

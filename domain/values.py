@@ -6,6 +6,13 @@ from dataclasses import dataclass
 from uuid import UUID, uuid5
 
 from domain.errors import InvalidInput
+from domain.limits import (
+    MAX_COLUMNS_PER_MODEL,
+    MAX_LABELS_PER_MODEL,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    key_problem,
+)
 from domain.vocabulary import Task
 
 
@@ -44,6 +51,19 @@ def check_model_definition(definition: ModelDefinition) -> None:
     problems: list[str] = []
     if not definition.name.strip():
         problems.append("name must not be empty")
+    if len(definition.name) > MAX_NAME_CHARS:
+        problems.append(f"name is longer than {MAX_NAME_CHARS} characters")
+    if len(definition.description) > MAX_TEXT_CHARS:
+        problems.append(f"description is longer than {MAX_TEXT_CHARS} characters")
+    if len(definition.labels) > MAX_LABELS_PER_MODEL:
+        problems.append(f"a model has at most {MAX_LABELS_PER_MODEL} labels, "
+                        f"not {len(definition.labels)}")
+    if len(definition.inputs) > MAX_COLUMNS_PER_MODEL:
+        problems.append(f"a model has at most {MAX_COLUMNS_PER_MODEL} inputs, "
+                        f"not {len(definition.inputs)}")
+    for role, values in (("labels", definition.labels), ("inputs", definition.inputs)):
+        problems += [f"{role}[{index}] {too_long}" for index, value in enumerate(values)
+                     if (too_long := key_problem(value)) is not None]
     if len(set(definition.labels)) != len(definition.labels):
         problems.append("labels must be distinct")
     if definition.task is Task.BINARY_CLASSIFICATION and len(definition.labels) != 2:
@@ -51,6 +71,7 @@ def check_model_definition(definition: ModelDefinition) -> None:
     if definition.labels and not definition.task.is_classification:
         problems.append(f"a {definition.task} model has no labels")
     if definition.positive_label is not None and definition.positive_label not in definition.labels:
-        problems.append(f"positive_label '{definition.positive_label}' is not one of the labels")
+        shown = definition.positive_label[:100]
+        problems.append(f"positive_label '{shown}' is not one of the labels")
     if problems:
         raise InvalidInput("Invalid model: " + "; ".join(problems), {"problems": problems})

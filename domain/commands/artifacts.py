@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from domain.background_jobs import BackgroundJob
 from domain.commands.files import FileCommands
 from domain.commands.registry import RegistryCommands
 from domain.files import StoredFile
+from domain.limits import MAX_PARAMS_BYTES, check_encoded_size
 from domain.values import Caller
 
 
@@ -26,6 +29,7 @@ class ArtifactCommands(RegistryCommands, FileCommands):
         `archive` is either an earlier upload or a new one not saved yet (see `new_file`); a
         new one is saved in the same transaction, so a refused artifact records no file.
         """
+        _check_params(deployment_params)
         model = self.get_entry(caller, model_id)
         model.record_artifact(str(archive.id), archive.digest, files, caller.actor)
         info = {"model_id": str(model_id), "file_id": str(archive.id), "files": len(files),
@@ -39,6 +43,7 @@ class ArtifactCommands(RegistryCommands, FileCommands):
         self, caller: Caller, model_id: UUID, env_id: str | None, params: dict[str, Any]
     ) -> tuple[BackgroundJob, int]:
         """Records the deployment request: this service keeps the record, it runs no container."""
+        _check_params(params)
         model = self.get_entry(caller, model_id)
         model.record_surrogate(env_id, params, caller.actor)
         info = {"model_id": str(model_id), "env_id": env_id, "deployment_params": params}
@@ -46,3 +51,8 @@ class ArtifactCommands(RegistryCommands, FileCommands):
                             model.id, info, caller.actor)
         job.succeed({})
         return job, self._save(model, job)
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    size = len(msgspec.json.encode(params))
+    check_encoded_size("deployment_params", size, MAX_PARAMS_BYTES)

@@ -20,6 +20,7 @@ from domain.jobs import (
     check_model_of_job,
     job_number,
 )
+from domain.limits import check_key, key_problem
 from domain.recompute import JOB_MODEL, RecomputeRequest, Scope
 from domain.values import BatchReceipt, Caller
 
@@ -91,6 +92,7 @@ class JobCommands(RecomputeCommands):
     def give_feedback(self, caller: Caller, job: Job, event_id: str, label: str,
                       user: str) -> int:
         job.check_decision(label)
+        check_key("user", user)
         feedback = EventFeedback(caller.organization_id, job.id, event_id, user, label,
                                  caller.actor)
         return self._save(feedback)
@@ -127,6 +129,8 @@ def check_job_definition(title: str, decisions: Sequence[str], minutes_per_event
         problems.append("decisions must be distinct")
     if any(not decision.strip() for decision in decisions):
         problems.append("decisions must not be empty")
+    problems += [f"decisions[{index}] {too_long}" for index, decision in enumerate(decisions)
+                 if (too_long := key_problem(decision)) is not None]
     if not (math.isfinite(minutes_per_event) and minutes_per_event >= 0):
         problems.append("minutes_per_event must be a finite number >= 0")
     if problems:

@@ -6,8 +6,11 @@ import secrets
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from domain.commands.base import LedgerBase
 from domain.errors import NotFound
+from domain.limits import MAX_PARAMS_BYTES, MAX_TEXT_CHARS, check_chars, check_encoded_size
 from domain.model import Model
 from domain.values import Caller, ModelDefinition, check_model_definition, default_project_id
 from domain.vocabulary import VersionStatus
@@ -43,6 +46,8 @@ class ModelCommands(LedgerBase):
         description: str = "",
         params: dict[str, Any] | None = None,
     ) -> tuple[str, int]:
+        check_chars("description", description, MAX_TEXT_CHARS)
+        check_encoded_size("params", len(msgspec.json.encode(params or {})), MAX_PARAMS_BYTES)
         model = self.get_model(caller, model_id)
         version_id = version_id or f"ver-{secrets.token_hex(5)}"
         model.create_version(version_id, description, params or {}, caller.actor)
@@ -58,6 +63,7 @@ class ModelCommands(LedgerBase):
     def promote_version(
         self, caller: Caller, model_id: UUID, version_id: str, reason: str = ""
     ) -> tuple[str | None, int]:
+        check_chars("reason", reason, MAX_TEXT_CHARS)
         model = self.get_model(caller, model_id)
         previous = model.promote_version(version_id, reason, caller.actor)
         return previous, self._save(model)

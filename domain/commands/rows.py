@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -12,17 +12,22 @@ import msgspec
 
 from domain.batches import LabelBatch, PredictionBatch
 from domain.commands.models import ModelCommands
-from domain.errors import Conflict
+from domain.errors import BatchReused, Conflict
 from domain.model import Model
 from domain.records import (
+    LabelColumns,
     LabelRecord,
     ModelTraits,
+    PredictionColumns,
     PredictionRecord,
     label_columns,
     prediction_columns,
 )
 from domain.values import BatchReceipt, Caller
 from domain.vocabulary import DatasetSplit, VersionStatus
+
+MAX_ATTEMPTS = 5
+Prepared = tuple[Model, PredictionBatch | LabelBatch, PredictionColumns | LabelColumns]
 
 
 class RowCommands(ModelCommands):
@@ -35,11 +40,17 @@ class RowCommands(ModelCommands):
         records: Sequence[PredictionRecord],
         batch_id: str | None = None,
     ) -> BatchReceipt:
-        model = self._model_accepting_rows(caller, model_id, version_id)
-        columns = prediction_columns(traits_of(model), records)
         batch_id = batch_id or _hash_of(records)
-        where = batch_fields(caller, model_id, version_id, split, batch_id)
-        return self._save_batch(PredictionBatch(**where, **vars(columns)), batch_id)
+
+        def prepare() -> Prepared:
+            model = self._model_accepting_rows(caller, model_id, version_id)
+            columns = prediction_columns(traits_of(model), records)
+            model.see_labels([*columns.predicted_labels, *columns.true_labels,
+                              *columns.probability_labels], caller.actor)
+            where = batch_fields(caller, model_id, version_id, split, batch_id)
+            return model, PredictionBatch(**where, **vars(columns)), columns
+
+        return self._record_batch(prepare, batch_id)
 
     def record_labels(
         self,
@@ -50,11 +61,16 @@ class RowCommands(ModelCommands):
         records: Sequence[LabelRecord],
         batch_id: str | None = None,
     ) -> BatchReceipt:
-        model = self._model_accepting_rows(caller, model_id, version_id)
-        columns = label_columns(traits_of(model), records)
         batch_id = batch_id or f"labels-{secrets.token_hex(8)}"
-        where = batch_fields(caller, model_id, version_id, split, batch_id)
-        return self._save_batch(LabelBatch(**where, **vars(columns)), batch_id)
+
+        def prepare() -> Prepared:
+            model = self._model_accepting_rows(caller, model_id, version_id)
+            columns = label_columns(traits_of(model), records)
+            model.see_labels(columns.true_labels, caller.actor)
+            where = batch_fields(caller, model_id, version_id, split, batch_id)
+            return model, LabelBatch(**where, **vars(columns)), columns
+
+        return self._record_batch(prepare, batch_id)
 
     def _model_accepting_rows(self, caller: Caller, model_id: UUID, version_id: str) -> Model:
         model = self.get_model(caller, model_id)
@@ -62,13 +78,27 @@ class RowCommands(ModelCommands):
             raise Conflict(f"Version '{version_id}' is archived and accepts no more rows")
         return model
 
-    def _save_batch(self, batch: PredictionBatch | LabelBatch, batch_id: str) -> BatchReceipt:
-        try:
-            position = self._save(batch)
-        except Conflict:
-            recorded = self._get(batch.id, type(batch))
-            return BatchReceipt(batch_id, batch.id, recorded.row_count, None)
-        return BatchReceipt(batch_id, batch.id, batch.row_count, position)
+    def _record_batch(self, prepare: Callable[[], Prepared], batch_id: str) -> BatchReceipt:
+        """Saves the batch with the labels it brings to its model. A batch id recorded before
+        answers as its first sending did (409 when the rows differ); a model changed meanwhile
+        (another batch's new labels, a promotion) is read again."""
+        for _ in range(MAX_ATTEMPTS):
+            model, batch, columns = prepare()
+            try:
+                position = self._save(model, batch)  # the batch last: its position answers
+            except Conflict:
+                recorded = self._first_event(batch.id)
+                if recorded is None:
+                    continue
+                receipt = BatchReceipt(batch_id, batch.id, len(recorded.row_ids), None)
+                if any(getattr(recorded, name) != value for name, value in vars(columns).items()):
+                    raise BatchReused(receipt) from None
+                return receipt
+            return BatchReceipt(batch_id, batch.id, batch.row_count, position)
+        raise Conflict("The model kept changing while the batch was recorded; send it again")
+
+    def _first_event(self, aggregate_id: UUID) -> Any:
+        return next(iter(self.events.get(aggregate_id, limit=1)), None)
 
 
 def batch_fields(
