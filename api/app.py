@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -26,6 +27,7 @@ from api.v2 import v2_events_router, v2_router
 from api.v2.errors import v2_body
 from api.v3 import v3_router
 from api.v3.envelope import v3_error_body
+from projections.quarantine import quarantine_counts
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "BearerToken": SecurityScheme(
@@ -47,9 +49,15 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
 SECURITY: list[SecurityRequirement] = [{"BearerToken": []}, {"ApiKey": []}, {"ArcannaApiKey": []}]
 
 
-@get("/health", operation_id="health", tags=["service"], security=[])
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+class Health(msgspec.Struct):
+    status: str
+    quarantined_events: int
+
+
+@get("/health", operation_id="health", tags=["service"], security=[], sync_to_thread=True)
+def health(container: Container) -> Health:
+    """`quarantined_events` counts events a projection set aside (`perfledger projections`)."""
+    return Health("ok", sum(quarantine_counts(container.database).values()))
 
 
 def create_app(container: Container) -> Litestar:

@@ -1,4 +1,4 @@
-"""The `perfledger` command: serve, worker, token, api-key, rebuild, demo."""
+"""The `perfledger` command: serve, worker, token, api-key, rebuild, demo, projections."""
 
 from __future__ import annotations
 
@@ -10,28 +10,17 @@ from collections.abc import Sequence
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 
 from api.auth import ADMIN, mint_token
 from api.bootstrap import build_container
 from api.processes import serve, work
+from api.progress import progress_bar
+from api.projections_cli import projections
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.values import Caller
 
-PROGRESS_COLUMNS = (
-    TextColumn("{task.description}"),
-    BarColumn(),
-    MofNCompleteColumn(),
-    TimeElapsedColumn(),
-)
 ENVIRONMENT_HELP = (
     "Configuration comes from the environment: PERFLEDGER_DATA_DIR (default ./var), "
     "PERFLEDGER_DATABASE_URL (postgresql://..., default: embedded SQLite), "
@@ -79,7 +68,7 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> None:
             f"known: {', '.join(container.engine.projections)}"
         )
     try:
-        with Progress(*PROGRESS_COLUMNS) as progress:
+        with progress_bar() as progress:
             for name in names:
                 task = progress.add_task(f"rebuilding {name}", total=None)
 
@@ -99,10 +88,10 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
     container = build_container(settings)
     organization = args.org or settings.default_organization_id
     try:
-        with Progress(*PROGRESS_COLUMNS) as progress:
+        with progress_bar() as progress:
             model_ids = load_demo(container, organization, progress)
             job_id = load_demo_job(container, organization, progress)
-        with Progress(*PROGRESS_COLUMNS) as progress:
+        with progress_bar() as progress:
             task = progress.add_task("projecting", total=None)
             container.engine.catch_up_all(budget_seconds=600)
             progress.update(task, total=1, completed=1)
@@ -158,6 +147,16 @@ def parser() -> argparse.ArgumentParser:
         "demo", help="load a small realistic data set", description=ENVIRONMENT_HELP
     )
     demo_cmd.add_argument("--org", help="organization id (default: the first-start one)")
+    projections_cmd = commands.add_parser(
+        "projections", help="list each projection's position, lag and quarantined events",
+        description=ENVIRONMENT_HELP,
+    )
+    projections_actions = projections_cmd.add_subparsers(dest="action")
+    retry = projections_actions.add_parser(
+        "retry", help="apply a projection's quarantined events again (a rebuild, in log order)",
+        description=ENVIRONMENT_HELP,
+    )
+    retry.add_argument("name", help="the projection, e.g. performance")
     return root
 
 
@@ -168,6 +167,7 @@ COMMANDS = {
     "api-key": api_key,
     "rebuild": rebuild,
     "demo": demo,
+    "projections": projections,
 }
 
 

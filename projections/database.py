@@ -138,6 +138,23 @@ class Tx:
             while chunk := cursor.fetchmany(size):
                 yield chunk
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an error inside undoes only what was done inside."""
+        if self.dialect == "postgresql":
+            with self._connection.transaction():
+                yield
+            return
+        name = f"sp_{uuid.uuid4().hex}"
+        self._connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute(f"ROLLBACK TO {name}")
+            self._connection.execute(f"RELEASE {name}")
+            raise
+        self._connection.execute(f"RELEASE {name}")
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(self.execute(sql, params).fetchall())
 
@@ -292,6 +309,16 @@ class PostgresDatabase(Database):
         with self.pool.connection() as connection:
             connection.execute(f"NOTIFY {NEW_EVENTS_CHANNEL}")
             connection.commit()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` comes from the database's state (a lost connection, a lock, a deadlock,
+    a busy file) rather than from what was written: such an error is retried, never blamed
+    on an event. PostgreSQL's class 54 (a key too large for its index) is the event's."""
+    if isinstance(error, psycopg.OperationalError):
+        state = getattr(error, "sqlstate", None) or ""
+        return not state.startswith("54")
+    return isinstance(error, psycopg.InterfaceError | sqlite3.OperationalError)
 
 
 def is_unique_violation(error: BaseException) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,9 @@ from projections.event_log import EventLog, Positioned
 from projections.generations import create_generation, drop_generation, publish_views
 from projections.positions import PublishedPositions
 from projections.projection import Projection, Tables
+from projections.quarantine import QUARANTINE_SCHEMA, apply_isolated, quarantine_counts
+
+log = logging.getLogger("perfledger.projections")
 
 PAGE_SIZE = 100
 # While a run is still behind the head, a settle that took t seconds (more than
@@ -29,6 +33,7 @@ STATE_SCHEMA = [
     " PRIMARY KEY (name, generation))",
     "CREATE TABLE IF NOT EXISTS projection_live ("
     " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+    QUARANTINE_SCHEMA,
 ]
 
 
@@ -36,6 +41,18 @@ STATE_SCHEMA = [
 class CatchUpResult:
     applied_events: int
     position: int
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """Where a live projection stands: applied, published, behind the head, set aside."""
+
+    name: str
+    generation: int
+    position: int
+    published: int
+    lag: int
+    quarantined: int
 
 
 class Engine:
@@ -93,12 +110,41 @@ class Engine:
         return self._run(name, None, budget_seconds, None)
 
     def catch_up_all(self, budget_seconds: float = 1.0) -> int:
-        return sum(self.catch_up(name, budget_seconds).applied_events for name in self.projections)
+        """Catches every projection up on its own: one that fails holds back only itself."""
+        applied = 0
+        for name in self.projections:
+            try:
+                applied += self.catch_up(name, budget_seconds).applied_events
+            except Exception:
+                log.exception("projection %s could not catch up; the next run retries", name)
+        return applied
 
     def published_position(self, names: Sequence[str]) -> int:
         """What `names` have published, read from the database now (other processes too)."""
         self.positions.refresh()
         return self.positions.lowest(names)
+
+    def status(self) -> list[ProjectionStatus]:
+        head = self.log.head()
+        with self.database.read() as tx:
+            rows = tx.rows(
+                "SELECT s.name, s.generation, s.position, s.published FROM projection_state s"
+                " JOIN projection_live l ON s.name = l.name AND s.generation = l.generation"
+            )
+        quarantined = quarantine_counts(self.database)
+        found = {str(name): (int(g), int(p), int(pub)) for name, g, p, pub in rows}
+        return [
+            ProjectionStatus(name, *found[name], max(0, head - found[name][2]),
+                             quarantined.get(name, 0))
+            for name in self.projections if name in found
+        ]
+
+    def retry_quarantined(self, name: str, progress: Progress | None = None) -> int:
+        """Applies the projection's quarantined events again, in log order among the others:
+        a rebuild from position 0, so what they change is what it would have been. Events
+        that still fail stay quarantined. Returns how many are left."""
+        self.rebuild(name, progress)
+        return quarantine_counts(self.database).get(name, 0)
 
     # Generations.
 
@@ -219,7 +265,7 @@ class Engine:
     ) -> tuple[int, int]:
         """Applies one page read after `position`, and records how far it reached."""
         if events:
-            projection.apply(tx, Tables(projection.tables, generation), events)
+            apply_isolated(tx, projection, Tables(projection.tables, generation), events)
         if position < head:
             position = events[-1][0] if len(events) == self.page_size else head
         tx.execute(

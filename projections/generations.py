@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.database import Database, Tx
 from projections.projection import Projection, Tables
+from projections.quarantine import forget_generation
 
 
 def create_generation(tx: Tx, database: Database, projection: Projection, generation: int) -> None:
@@ -31,3 +32,4 @@ def drop_generation(tx: Tx, projection: Projection, generation: int) -> None:
         "DELETE FROM projection_state WHERE name = ? AND generation = ?",
         (projection.name, generation),
     )
+    forget_generation(tx, projection.name, generation)

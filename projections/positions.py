@@ -41,9 +41,11 @@ class PublishedPositions:
 
     def lowest(self, names: Sequence[str]) -> int:
         """The position every one of `names` has published."""
-        return min(self.vector(names), default=0)
+        seen = self._seen
+        return min((seen.get(name, (0, 0))[1] for name in names), default=0)
 
     def vector(self, names: Sequence[str]) -> tuple[int, ...]:
-        """Each of `names`' position: what a read of those projections depends on."""
+        """Each of `names`' generation and position: what a read of those projections depends
+        on (a rebuild swaps in a generation whose rows may differ at the same position)."""
         seen = self._seen
-        return tuple(seen.get(name, (0, 0))[1] for name in names)
+        return tuple(part for name in names for part in seen.get(name, (0, 0)))

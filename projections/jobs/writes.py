@@ -10,6 +10,7 @@ from projections.database import Tx
 from projections.jobs.knowledge import capture_kb, follow_replaced_events, mark_changed
 from projections.jobs.schema import HOUR_MICROS, NO_CONSENSUS
 from projections.json import dumps, loads
+from projections.keys import require_keys
 from projections.projection import Tables
 
 # job key, hour, model id ('' for none), decision, consensus
@@ -51,6 +52,8 @@ def add_knowledge_base(tx: Tx, t: Tables, event: Any) -> None:
 def add_events(tx: Tx, t: Tables, position: int, event: Any, counts: Counts) -> None:
     """Inserts the batch's rows; a resent event id replaces its row but keeps its consensus."""
     job_key = str(event.job_key)
+    require_keys("event_id", event.event_ids)
+    require_keys("bucket_id", event.bucket_ids)
     codes = decision_codes(tx, t, job_key)
     columns = zip(event.event_ids, event.timestamps, event.decisions, event.confidences,
                   event.model_ids, event.bucket_ids, event.fields, strict=True)
@@ -82,6 +85,7 @@ def _replace_events(tx: Tx, t: Tables, job_key: str, rows: list[list[Any]],
 def add_feedback(tx: Tx, t: Tables, position: int, event: Any, counts: Counts) -> None:
     """Records the user's latest label, then moves the event to its new consensus."""
     job_key, event_id = str(event.job_key), event.event_id
+    require_keys("user", [event.user, event_id])
     label = decision_codes(tx, t, job_key)[event.label]
     tx.execute(
         f"INSERT INTO {t.job_feedback} (job_key, event_id, user_name, label, position)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.database import Tx
+from projections.keys import require_keys
 from projections.projection import Tables
 
 
@@ -38,6 +39,7 @@ class LabelCodes:
         codes = self.of_model(model_id)
         code = codes.get(label)
         if code is None:
+            require_keys("label", [label])
             code = codes[label] = len(codes)
             self._tx.execute(
                 f"INSERT INTO {self._t.perf_labels} (model_id, label, code) VALUES (?, ?, ?)",

@@ -11,10 +11,11 @@ from domain.timestamps import format_timestamp, to_micros
 from projections.database import Database, Tx
 from projections.event_log import Positioned
 from projections.json import dumps
+from projections.keys import require_keys
 from projections.performance.codes import LabelCodes
 from projections.performance.rows import prediction_rows
 from projections.performance.schema import TABLES, performance_schema
-from projections.performance.summaries import compare_performance, refresh_summary
+from projections.performance.summaries import compare_performance, refresh_isolated
 from projections.projection import Tables
 from projections.topics import event_topics
 
@@ -46,7 +47,7 @@ class PerformanceProjection:
 
     def settle(self, tx: Tx, t: Tables) -> None:
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
-            refresh_summary(tx, t, int(series_id))
+            refresh_isolated(tx, t, int(series_id))
 
     def compare(self, tx: Tx, live: Tables, shadow: Tables) -> list[str]:
         return compare_performance(tx, live, shadow)
@@ -115,6 +116,7 @@ def series_of(tx: Tx, t: Tables, event: Any) -> int:
 
 
 def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int, event: Any) -> None:
+    require_keys("row_id", event.row_ids)
     model = tx.row(
         f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
         (str(event.model_id),),
@@ -163,6 +165,7 @@ def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any
 
 
 def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
+    require_keys("row_id", event.row_ids)
     model_id = str(event.model_id)
     if tx.value(f"SELECT 1 FROM {t.perf_models} WHERE model_id = ?", (model_id,)) is None:
         return  # its model was deleted (and purged) before these labels were projected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from projections.columns import read_columns, read_columns_and_vectors
 from projections.comparison import compare_tables
-from projections.database import Tx
+from projections.database import Tx, is_transient
 from projections.json import dumps, loads
 from projections.performance.metrics import (
     Metrics,
@@ -19,6 +20,7 @@ from projections.performance.metrics import (
 )
 from projections.projection import Tables
 
+log = logging.getLogger("perfledger.projections")
 CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
 METRIC_TOLERANCE = 1e-9
 
@@ -75,6 +77,19 @@ def refresh_summary(tx: Tx, t: Tables, series_id: int) -> None:
         " WHERE series_id = ?",
         (row_count, labeled, series_id),
     )
+
+
+def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
+    """Refreshes one series; if that fails, the others still publish, and the series keeps
+    its last summary until its next change (the error is logged once)."""
+    try:
+        with tx.savepoint():
+            refresh_summary(tx, t, series_id)
+    except Exception as error:
+        if is_transient(error):
+            raise
+        log.exception("could not refresh the summary of performance series %d", series_id)
+        tx.execute(f"UPDATE {t.perf_series} SET dirty = 0 WHERE series_id = ?", (series_id,))
 
 
 def _classification(

@@ -14,9 +14,9 @@ def test_positions_only_grow_within_a_generation_and_follow_a_swap(tmp_path: Pat
     positions.published("registry", 1, 40)
     positions.published("registry", 1, 30)  # an older reading arriving late
     positions.published("performance", 1, 35)
-    assert positions.vector(["registry", "performance"]) == (40, 35)
+    assert positions.vector(["registry", "performance"]) == (1, 40, 1, 35)
     assert positions.lowest(["registry", "performance"]) == 35
 
     positions.published("registry", 2, 12)  # a rebuilt generation swapped in
-    assert positions.vector(["registry"]) == (12,)
+    assert positions.vector(["registry"]) == (2, 12)  # a cached answer of gen 1 is stale
     assert positions.lowest(["unknown"]) == 0

@@ -30,3 +30,15 @@ def test_a_cache_of_no_entries_keeps_nothing() -> None:
     cache = ResponseCache(capacity=0)
     cache.put("a", (1,), b"a")
     assert cache.get("a", (1,)) is None
+
+
+def test_the_cache_is_bounded_by_bytes_and_keeps_no_single_huge_answer() -> None:
+    cache = ResponseCache(capacity=100, max_bytes=1_600)
+    cache.put("huge", (1,), b"x" * 101)  # more than a sixteenth of the cache
+    assert cache.get("huge", (1,)) is None
+    for name in "abcdefghijklmnopq":
+        cache.put(name, (1,), b"y" * 100)
+    assert cache.size_in_bytes <= 1_600
+    assert cache.get("a", (1,)) is None and cache.get("q", (1,)) == b"y" * 100
+    cache.put("q", (2,), b"z" * 50)  # replacing an entry frees what it held
+    assert cache.size_in_bytes == 15 * 100 + 50
