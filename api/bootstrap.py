@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from api.heavy_work import HeavyWork
 from api.response_cache import ResponseCache
 from api.settings import Settings
 from domain.application import PerfLedger
@@ -12,6 +13,7 @@ from projections.catalogue import all_projections
 from projections.database import Database
 from projections.engine import Engine
 from projections.event_log import EventLog
+from projections.performance.time_travel import ReplayCache
 
 
 def _no_wake() -> None:
@@ -25,6 +27,8 @@ class Container:
     ledger: PerfLedger
     engine: Engine
     responses: ResponseCache
+    heavy: HeavyWork
+    replays: ReplayCache
     wake_catch_up: Callable[[], None] = field(default=_no_wake)
     wake_recompute: Callable[[], None] = field(default=_no_wake)
 
@@ -40,4 +44,5 @@ def build_container(settings: Settings) -> Container:
         engine = Engine(database, EventLog(ledger, database), all_projections())
         engine.install()
     responses = ResponseCache(settings.response_cache_entries)
-    return Container(settings, database, ledger, engine, responses)
+    heavy = HeavyWork(settings.heavy_workers, settings.heavy_queue)
+    return Container(settings, database, ledger, engine, responses, heavy, ReplayCache())

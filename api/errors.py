@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from api.heavy_work import Busy
 from domain.errors import (
     BatchReused,
     Conflict,
@@ -60,6 +61,8 @@ def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
         status = next(code for kind, code in STATUS_OF_DOMAIN_ERROR.items()
                       if isinstance(error, kind))
         return Failure(status, error.message, error.details or None)
+    if isinstance(error, Busy):
+        return Failure(503, str(error), None, {"Retry-After": str(error.retry_after)})
     if isinstance(error, NotReady):
         positions = {"min_position": error.wanted, "projection_position": error.published}
         return Failure(503, str(error), positions, {"Retry-After": "1"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import uuid
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from projections.storage import StorageConfig
 
+MIN_SECRET_BYTES = 32
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_RESPONSE_CACHE_ENTRIES = 10_000
 
@@ -25,6 +27,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     consistency_timeout: float = 5.0
     response_cache_entries: int = DEFAULT_RESPONSE_CACHE_ENTRIES
+    heavy_workers: int = 1
+    heavy_queue: int = 8
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -40,6 +44,8 @@ class Settings:
             response_cache_entries=_int(
                 environ, "PERFLEDGER_RESPONSE_CACHE_ENTRIES", DEFAULT_RESPONSE_CACHE_ENTRIES
             ),
+            heavy_workers=max(1, _int(environ, "PERFLEDGER_HEAVY_WORKERS", 1)),
+            heavy_queue=max(0, _int(environ, "PERFLEDGER_HEAVY_QUEUE", 8)),
         )
 
     @property
@@ -47,8 +53,8 @@ class Settings:
         """The organization of the admin token printed on first start."""
         path = self.storage.data_dir / "default-organization"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(str(uuid.uuid4()))
+            with contextlib.suppress(FileExistsError):
+                write_private(path, str(uuid.uuid4()))
         return path.read_text().strip()
 
 
@@ -66,11 +72,34 @@ def _jwt_secret(environ: Mapping[str, str], data_dir: Path) -> tuple[str, bool]:
     """The configured secret, else the one kept in the data directory, made on first use."""
     configured = environ.get("PERFLEDGER_JWT_SECRET")
     if configured:
+        if len(configured.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"PERFLEDGER_JWT_SECRET is {len(configured.encode())} bytes; it must be at"
+                f" least {MIN_SECRET_BYTES} (make one with `openssl rand -base64 48`), or unset"
+                " it to have one generated in the data directory"
+            )
         return configured, False
     path = data_dir / "jwt-secret"
     if path.exists():
         return path.read_text().strip(), False
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(secrets.token_urlsafe(48))
-    path.chmod(0o600)
+    try:
+        write_private(path, secrets.token_urlsafe(48))
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip(), False
     return path.read_text().strip(), True
+
+
+def private_directory(path: Path) -> None:
+    """Creates `path` (and its parents) readable by this user alone, if it is missing."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Writes a new file that only this user can read, from its creation (never chmod-ed
+    after being written); FileExistsError if it exists."""
+    private_directory(path.parent)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w") as sink:
+        sink.write(text)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from domain.errors import InvalidInput
 from domain.model import Model
@@ -14,6 +17,8 @@ from domain.records import LabelRecord, PredictionRecord
 from domain.registry_entry import label_text, threshold_of
 from domain.validation import Problems
 from domain.vocabulary import Task
+
+ROW_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "perfledger/v3-rows")
 
 
 @dataclass
@@ -40,6 +45,12 @@ class RowMapper:
         self.ts_column: str | None = entry.get("event_ts_col")
         self.threshold = threshold_of(entry)
         self._check_outputs()
+
+    @property
+    def columns(self) -> set[str]:
+        """Every column a row is read from."""
+        named = [*self.outputs, self.target, *self.inputs, self.id_column, self.ts_column]
+        return {name for name in named if name is not None}
 
     def _check_outputs(self) -> None:
         if self.task is Task.MULTICLASS_CLASSIFICATION and len(self.outputs) != len(self.labels):
@@ -74,7 +85,10 @@ class RowMapper:
         if update:
             p.add(index, self.id_column or "event_id_col",
                   "an update names the row it changes by the model's event_id_col")
-        return str(uuid.uuid4())
+        # Derived from the row and its place in the call or file: sent again, it is the same
+        # row, so the batch is the same and appends nothing.
+        content = msgspec.json.encode(row, enc_hook=str)
+        return str(uuid.uuid5(ROW_NAMESPACE, f"{index}/{hashlib.sha256(content).hexdigest()}"))
 
     def _prediction(
         self, index: int, row_id: str, row: dict[str, Any], out: MappedRows, p: Problems

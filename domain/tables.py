@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,26 +38,70 @@ def file_type_of(filename: str, head: bytes) -> str:
     return CSV
 
 
-def read_table(path: Path, file_type: str, as_text: bool) -> pd.DataFrame:
-    """The file's rows; `as_text` reads every value as a string (None where missing)."""
+MAX_TABLE_ROWS = 1_000_000
+MAX_TABLE_COLUMNS = 2_000
+MAX_TABLE_CELLS = 10_000_000
+SAMPLE_SEED = 0
+
+
+def read_table(
+    path: Path, file_type: str, as_text: bool, sample: int | None = None
+) -> pd.DataFrame:
+    """The file's rows; `as_text` reads every value as a string (None where missing);
+    `sample` keeps that many rows, drawn uniformly with a fixed seed (before the strings).
+
+    Its shape is checked against the caps before its rows are read: Parquet declares it in
+    its footer, a CSV's header gives its columns and at most the rows the caps allow are read.
+    """
     if file_type not in TABULAR:
         raise InvalidInput(f"A {file_type.lower()} file holds no rows; upload CSV or Parquet")
     # Loaded on the first read of a table, not at start: with pyarrow, 0.5 s and 95 MB.
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     try:
         if file_type == CSV:
-            frame = pd.read_csv(path, dtype=str if as_text else None, keep_default_na=True)
+            columns = _csv_columns(path)
+            _check_shape(0, columns)
+            most = min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // max(columns, 1))
+            frame = pd.read_csv(path, dtype=str if as_text else None, keep_default_na=True,
+                                nrows=most + 1)
+            _check_shape(len(frame), columns)
         else:
+            footer = pq.ParquetFile(path).metadata
+            _check_shape(footer.num_rows, footer.num_columns)
             frame = pd.read_parquet(path)
     except (ValueError, OSError, pa.ArrowException, pd.errors.ParserError) as error:
         raise InvalidInput(f"The {file_type} file cannot be read: {error}") from None
     frame.columns = [str(column) for column in frame.columns]
-    if as_text:
-        frame = frame.astype(object).where(frame.notna(), None)
-        frame = frame.map(lambda value: None if value is None else str(value))
-    return frame
+    if sample is not None and len(frame) > sample:
+        frame = frame.sample(n=sample, random_state=SAMPLE_SEED)
+    return text_values(frame) if as_text else frame
+
+
+def text_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every value as its text, None where missing, as fiddler-client sends its columns."""
+    present = frame.notna()
+    return frame.astype(str).astype(object).where(present, None)
+
+
+def _csv_columns(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8", errors="replace") as source:
+        header = next(csv.reader(source), [])
+    return len(header)
+
+
+def _check_shape(rows: int, columns: int) -> None:
+    if columns > MAX_TABLE_COLUMNS:
+        raise InvalidInput(f"The file has {columns} columns; at most {MAX_TABLE_COLUMNS} are read",
+                           {"limit": MAX_TABLE_COLUMNS})
+    most = min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // max(columns, 1))
+    if rows > most:
+        raise InvalidInput(
+            f"The file has more than {most} rows of {columns} columns; at most"
+            f" {MAX_TABLE_ROWS} rows and {MAX_TABLE_CELLS} values are read. Split it",
+            {"limit_rows": most, "limit_cells": MAX_TABLE_CELLS})
 
 
 def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:

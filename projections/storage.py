@@ -59,6 +59,8 @@ class StorageConfig:
 
     def open_database(self) -> Database:
         if self.database_url is None:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            if not self.data_dir.exists():
+                self.data_dir.mkdir(mode=0o700, parents=True)
+                self.data_dir.chmod(0o700)  # every tenant's rows are in there
             return SQLiteDatabase(self.sqlite_path)
         return PostgresDatabase(self.database_url)

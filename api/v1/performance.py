@@ -22,7 +22,7 @@ from domain.errors import Unprocessable
 from domain.timestamps import parse_timestamp
 from domain.vocabulary import DatasetSplit
 from projections.performance.queries import PERFORMANCE_TASKS, Summary, cached_performance
-from projections.performance.time_travel import resolve_as_of, summary_as_of
+from projections.performance.time_travel import plan_replay, resolve_as_of, summary_as_of
 from projections.registry.queries import ModelRow, find_model
 
 READ_SCOPE = "model:read"
@@ -154,7 +154,7 @@ async def _answer(
     if as_of is not None:
         moment = _parse_as_of(as_of)
         position = await _time_travel_position(container, query.min_position or 0)
-        found = await anyio.to_thread.run_sync(_as_of, container, query, model_id, moment)
+        found = await container.heavy.run(_as_of, container, query, model_id, moment)
         return answer(build(found), position)
     positions = container.engine.positions.vector(READ_PROJECTIONS)
     key = (kind, query.principal.organization_id, model_id, query.version_id, query.split)
@@ -170,9 +170,8 @@ async def _answer(
         )
         body = msgspec.json.encode(build(found))
         container.responses.put(key, positions, body)
-    return Response(
-        body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(min(positions))}
-    )
+    read_at = min(positions[1::2])  # the vector holds (generation, position) pairs
+    return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
 
 
 async def _time_travel_position(container: Container, min_position: int) -> int:
@@ -189,9 +188,11 @@ def _as_of(container: Container, query: PerformanceQuery, model_id: str, moment:
             "performance is for classification and regression"
         )
     past, version = resolve_as_of(container.ledger, UUID(model_id), query.version_id, moment)
-    summary = summary_as_of(
-        container.ledger, container.database, past, version, str(query.split), moment
-    )
+    plan = plan_replay(container.database, past, version, str(query.split), moment)
+    summary = container.replays.get(plan.key)
+    if summary is None:
+        summary = summary_as_of(container.ledger, plan)
+        container.replays.put(plan.key, summary)
     return model, version, summary
 
 

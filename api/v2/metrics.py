@@ -29,6 +29,7 @@ from projections.recompute.queries import scope_state
 METRIC_FIELDS = ("overall_accuracy", "overall_f1_score", "overall_recall", "overall_precision",
                  "confusion_matrix", "metrics_per_decision")
 RECOMPUTE_POLL_SECONDS = 0.05
+RECOMPUTE_SCOPE = "execute:recompute_model_metrics"
 
 
 class FilterIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,7 +103,7 @@ class MetricsController(Controller):
         return answer(model_metrics(container, principal.organization_id, job, chosen), position)
 
     @post("/model/request_recompute_metrics",
-          guards=[requires("read:job_metrics", "execute:recompute_model_metrics")],
+          guards=[requires("read:job_metrics", RECOMPUTE_SCOPE)],
           operation_id="v2RequestRecomputeMetrics", status_code=200, sync_to_thread=True)
     def request_recompute(self, principal: Principal, container: Container,
                           job_id: str | None = None, model_id: str | None = None
@@ -124,7 +125,8 @@ class MetricsController(Controller):
                                    end_datetime: str | None = None,
                                    min_position: MinPosition = None,
                                    data: JobMetricsAsk | None = None) -> Response[Any]:
-        """Job metrics, and the active model's recomputed now (within `timeout_s`)."""
+        """Job metrics, and the active model's: recomputed now (within `timeout_s`) for a
+        credential holding `execute:recompute_model_metrics`, else as last recomputed."""
         reference = required(job_id, "job_id", "Job ID")
         timeout = positive_seconds(timeout_s, "timeout_s", 120.0)
         window = time_range(start_datetime, end_datetime)
@@ -132,7 +134,8 @@ class MetricsController(Controller):
         job = await in_thread(find_job, container.database, principal.organization_id, reference)
         # The job metrics first: bad filters are refused before a recompute is queued.
         body = await in_thread(job_metrics, container.database, job, window, filters_of(data))
-        if job.active_model_id is not None:
+        # Recomputing appends events: only a credential allowed to ask for one does it.
+        if job.active_model_id is not None and principal.has(RECOMPUTE_SCOPE):
             await recompute_now(container, principal, job, job.active_model_id, timeout)
         position = container.engine.positions.lowest(["jobs", "recompute"])
         body["active_model_metrics"] = await in_thread(

@@ -123,6 +123,6 @@ async def _deploy_artifact(
                 files = archive_members(content)
         return ledger.record_artifact(caller, model_uuid, archive, files, params)
 
-    job, position = await anyio.to_thread.run_sync(record)
+    job, position = await container.heavy.run(record)  # listing an archive is heavy work
     await settle(container, position)
     return normal(JobStarted(JobRef(str(job.id), job.name)))

@@ -26,6 +26,7 @@ from domain.vocabulary import DatasetSplit
 from projections.performance.queries import missing_row_ids
 
 MAX_EVENTS_PER_CALL = 1000
+MAX_PUBLISHED_ROWS = 100_000  # of a file: its rows are mapped and checked in memory at once
 SHOWN_IDS = 20
 MAX_LISTED_IDS = 1000
 PRE_PRODUCTION_SPLITS = ("train", "validation", "test")
@@ -94,7 +95,9 @@ async def publish_settled(
     container: Container, principal: Principal, data: PublishRequest, update: bool
 ) -> EventIds | PublishJob:
     """Publishes, then waits (bounded) until the v1 summaries count the rows."""
-    prepared = await anyio.to_thread.run_sync(prepare, container, principal, data, update)
+    # A file's rows are read and mapped on the heavy-work pool; a call's events are few.
+    run = container.heavy.run if isinstance(data.source, FileSource) else anyio.to_thread.run_sync
+    prepared = await run(prepare, container, principal, data, update)
     if update:
         await check_rows_exist(container, prepared)
     published = await anyio.to_thread.run_sync(
@@ -122,7 +125,12 @@ def prepare(
         return Prepared(model_id, version, split, [("events", mapped)], None)
     stored = ledger.get_file(caller, parse_id(data.source.file_id, "File"))
     frame = read_table(blob_store(container).existing(stored.digest), stored.file_type, False)
-    rows = records_of(frame)
+    if len(frame) > MAX_PUBLISHED_ROWS:
+        raise InvalidInput(
+            f"File '{stored.filename}' has {len(frame)} rows; a publish takes at most"
+            f" {MAX_PUBLISHED_ROWS}. Split it into smaller files",
+            {"limit": MAX_PUBLISHED_ROWS})
+    rows = records_of(frame[[name for name in frame.columns if name in mapper.columns]])
     if not rows:
         raise InvalidInput(f"File '{stored.filename}' has no rows")
     chunks: list[tuple[str, MappedRows]] = []

@@ -16,8 +16,6 @@ from api.v3.model_shapes import Spec, plain
 from domain.inference import complete_spec, infer_schema
 from domain.tables import read_table
 
-SAMPLE_SEED = 0
-
 
 class ModelFactoryRequest(msgspec.Struct, forbid_unknown_fields=True):
     file_id: str
@@ -36,15 +34,20 @@ class ModelFactoryController(Controller):
     tags = ["v3 models"]
 
     @post("/", guards=[requires("model:write")], operation_id="v3GenerateModel",
-          status_code=200, sync_to_thread=True)
-    def generate_model(
+          status_code=200)
+    async def generate_model(
         self, data: ModelFactoryRequest, principal: Principal, container: Container
     ) -> Normal[GeneratedModel]:
-        stored = container.ledger.get_file(principal.caller, parse_id(data.file_id, "File"))
-        path = blob_store(container).existing(stored.digest)
-        frame = read_table(path, stored.file_type, as_text=True)
-        if len(frame) > data.sample_size:  # a uniform sample, the same one every time
-            frame = frame.sample(n=data.sample_size, random_state=SAMPLE_SEED)
-        schema = infer_schema(frame, data.max_cardinality)
-        spec = complete_spec(plain(data.spec) if data.spec else {}, list(frame.columns))
-        return normal(GeneratedModel(schema, spec))
+        return normal(await container.heavy.run(generated_model, container, principal, data))
+
+
+def generated_model(
+    container: Container, principal: Principal, data: ModelFactoryRequest
+) -> GeneratedModel:
+    """The schema inferred from a uniform sample of the file, and the spec completed."""
+    stored = container.ledger.get_file(principal.caller, parse_id(data.file_id, "File"))
+    path = blob_store(container).existing(stored.digest)
+    frame = read_table(path, stored.file_type, as_text=True, sample=data.sample_size)
+    schema = infer_schema(frame, data.max_cardinality)
+    spec = complete_spec(plain(data.spec) if data.spec else {}, list(frame.columns))
+    return GeneratedModel(schema, spec)

@@ -110,7 +110,8 @@ class ProjectController(Controller):
         await published_at_least(container, ["catalog", "registry"], head)
 
         def delete_if_empty() -> int:
-            models = models_in_project(container.database, str(project_uuid))
+            models = models_in_project(
+                container.database, principal.organization_id, str(project_uuid))
             return container.ledger.delete_project(
                 principal.caller, project_uuid, models, membership
             )

@@ -21,7 +21,7 @@ SERVER_VERSION = "25.2.0"
 class ServerInfo(msgspec.Struct):
     server_version: str
     feature_flags: dict[str, Any]
-    organization: Organization
+    organization: Organization | None  # None without a credential: ids are not public
 
 
 class ServerController(Controller):
@@ -42,8 +42,11 @@ class ServerController(Controller):
         return normal({})
 
 
-async def _organization_of(request: Request[Any, Any, Any], container: Container) -> Organization:
-    """The credential's organization when one is sent (an invalid one: 401), else the default."""
+async def _organization_of(
+    request: Request[Any, Any, Any], container: Container
+) -> Organization | None:
+    """The credential's organization when one is sent (an invalid one: 401), else none: an
+    organization's id is not shown to whoever asks."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
@@ -58,7 +61,4 @@ async def _organization_of(request: Request[Any, Any, Any], container: Container
         if api_key is None:
             raise NotAuthorizedException("Unknown or revoked API key")
         return Organization(api_key.organization_id, DEFAULT_ORGANIZATION_NAME)
-    default = await anyio.to_thread.run_sync(
-        lambda: container.settings.default_organization_id
-    )
-    return Organization(default, DEFAULT_ORGANIZATION_NAME)
+    return None

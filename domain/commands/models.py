@@ -8,29 +8,45 @@ from uuid import UUID
 
 import msgspec
 
-from domain.commands.base import LedgerBase
-from domain.errors import NotFound
+from domain.commands.projects import ProjectCommands
+from domain.errors import Conflict, NotFound
 from domain.limits import MAX_PARAMS_BYTES, MAX_TEXT_CHARS, check_chars, check_encoded_size
 from domain.model import Model
 from domain.values import Caller, ModelDefinition, check_model_definition, default_project_id
 from domain.vocabulary import VersionStatus
 
+MAX_JOIN_ATTEMPTS = 5
 
-class ModelCommands(LedgerBase):
+
+class ModelCommands(ProjectCommands):
     def register_model(self, caller: Caller, definition: ModelDefinition) -> tuple[Model, int]:
+        """Files the model in the organization's default project, or in one of its own
+        projects (another organization's, or an unknown one, is not found). A project is
+        joined through its gate, so a deletion of the project cannot also commit."""
         check_model_definition(definition)
-        model = Model(
-            organization_id=caller.organization_id,
-            project_id=definition.project_id or default_project_id(caller.organization_id),
-            name=definition.name,
-            task=str(definition.task),
-            labels=list(definition.labels),
-            positive_label=definition.positive_label,
-            inputs=list(definition.inputs),
-            description=definition.description,
-            actor=caller.actor,
-        )
-        return model, self._save(model)
+        default = default_project_id(caller.organization_id)
+        project_id = definition.project_id or default
+        project = None if project_id == default else self.project_of(caller, project_id)
+        attempts = 0
+        while True:
+            attempts += 1
+            model = Model(
+                organization_id=caller.organization_id,
+                project_id=project_id,
+                name=definition.name,
+                task=str(definition.task),
+                labels=list(definition.labels),
+                positive_label=definition.positive_label,
+                inputs=list(definition.inputs),
+                description=definition.description,
+                actor=caller.actor,
+            )
+            joined = [] if project is None else self.models_added(caller, project, [model.id])
+            try:
+                return model, self._save(model, *joined)
+            except Conflict:
+                if attempts >= MAX_JOIN_ATTEMPTS:
+                    raise
 
     def get_model(self, caller: Caller, model_id: UUID) -> Model:
         model = self._get(model_id, Model)

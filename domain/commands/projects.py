@@ -24,6 +24,14 @@ class ProjectCommands(ClaimCommands):
         )
         return project, self._save(project, claim)
 
+    def project_of(self, caller: Caller, project_id: str) -> UUID:
+        """The id of one of the caller's projects, given as text (not one: not found)."""
+        try:
+            project = UUID(project_id)
+        except ValueError:
+            raise NotFound(f"Project '{project_id[:100]}' not found") from None
+        return self.get_project(caller, project).id
+
     def get_project(self, caller: Caller, project_id: UUID) -> Project:
         project = self._get(project_id, Project)
         project.check_visible_to(caller.organization_id)

@@ -12,7 +12,7 @@ import msgspec
 from domain.background_jobs import BackgroundJob
 from domain.batches import LabelBatch, PredictionBatch
 from domain.commands.registry import RegistryCommands
-from domain.commands.rows import RowCommands, batch_fields, traits_of
+from domain.commands.rows import MAX_ATTEMPTS, RowCommands, batch_fields, traits_of
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.model import Model
 from domain.publishing import MappedRows
@@ -64,7 +64,7 @@ class PublishCommands(RowCommands, RegistryCommands):
             )
         traits = traits_of(model)
         where = batch_fields(caller, model.id, version, split, "")
-        batches: list[PredictionBatch | LabelBatch] = []
+        checked: list[tuple[type[PredictionBatch | LabelBatch], str, dict[str, Any]]] = []
         rows = 0
         for key, mapped in chunks:
             rows += len(mapped.event_ids)
@@ -72,23 +72,32 @@ class PublishCommands(RowCommands, RegistryCommands):
                 if mapped.predictions:
                     columns = prediction_columns(traits, mapped.predictions)
                     batch_id = f"{key}-p-{_digest(mapped.predictions, update)}"
-                    batches.append(PredictionBatch(**{**where, "batch_id": batch_id},
-                                                   **vars(columns)))
+                    checked.append((PredictionBatch, batch_id, vars(columns)))
                 if mapped.labels:
                     labels = label_columns(traits, mapped.labels)
                     batch_id = f"{key}-l-{_digest(mapped.labels, True)}"
-                    batches.append(LabelBatch(**{**where, "batch_id": batch_id}, **vars(labels)))
+                    checked.append((LabelBatch, batch_id, vars(labels)))
             except InvalidInput as error:
                 raise InvalidInput(f"{key}: {error.message}", error.details) from None
-        new = [batch for batch in batches if not self._recorded(batch)]
-        finished = None
-        if job is not None:
-            name, info = job
-            finished = BackgroundJob(caller.organization_id, name, model.id, info, caller.actor)
-            finished.succeed({"rows": rows, "batches": len(batches), "new_batches": len(new)})
-        aggregates = [*new, *([finished] if finished else [])]
-        position = self._save(*aggregates) if aggregates else None
-        return Published(rows, len(new), position, finished)
+        for _ in range(MAX_ATTEMPTS):
+            # Fresh aggregates each time: a failed save has taken their pending events.
+            batches = [kind(**{**where, "batch_id": batch_id}, **columns)
+                       for kind, batch_id, columns in checked]
+            new = [batch for batch in batches if not self._recorded(batch)]
+            finished = None
+            if job is not None:
+                name, info = job
+                finished = BackgroundJob(caller.organization_id, name, model.id, info,
+                                         caller.actor)
+                finished.succeed({"rows": rows, "batches": len(batches),
+                                  "new_batches": len(new)})
+            aggregates = [*new, *([finished] if finished else [])]
+            try:
+                position = self._save(*aggregates) if aggregates else None
+            except Conflict:
+                continue  # an identical publish recorded some batches meanwhile: look again
+            return Published(rows, len(new), position, finished)
+        raise Conflict("Identical publishes kept racing this one; send it again")
 
     def _recorded(self, batch: PredictionBatch | LabelBatch) -> bool:
         try:

@@ -8,7 +8,6 @@ from uuid import UUID
 from domain.background_jobs import BackgroundJob
 from domain.claims import NameClaim
 from domain.commands.models import ModelCommands
-from domain.commands.projects import ProjectCommands
 from domain.errors import Conflict, NotFound
 from domain.model import Model
 from domain.registry_entry import check_entry, labels_of
@@ -23,7 +22,7 @@ def _model_key(project_id: str, name: str, version: str) -> str:
     return f"{project_id}/{name}/{version}"
 
 
-class RegistryCommands(ProjectCommands, ModelCommands):
+class RegistryCommands(ModelCommands):
     def onboard_model(
         self, caller: Caller, project_id: UUID, name: str, task: Task, entry: dict[str, Any]
     ) -> tuple[Model, int]:

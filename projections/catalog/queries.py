@@ -95,12 +95,12 @@ def list_projects(
     return [ProjectRow(*row) for row in rows], total
 
 
-def models_in_project(db: Database, project_id: str) -> int:
-    """Models of every dialect filed in the project and not deleted."""
+def models_in_project(db: Database, organization_id: str, project_id: str) -> int:
+    """The organization's models of every dialect filed in the project and not deleted."""
     with db.read() as tx:
-        return int(
-            tx.value("SELECT COUNT(*) FROM catalog_models WHERE project_id = ?", (project_id,))
-        )
+        return int(tx.value(
+            "SELECT COUNT(*) FROM catalog_models WHERE project_id = ? AND organization_id = ?",
+            (project_id, organization_id)))
 
 
 def find_entry(db: Database, log: EventLog, organization_id: str, model_id: str) -> EntryRow:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.limits import MAX_FILTER_VALUE_BYTES, MAX_FILTER_VALUES, MAX_FILTERS, key_problem
 from domain.timestamps import parse_timestamp, to_micros
 from projections.json import dumps
 
@@ -55,6 +56,7 @@ class Sql:
 
 
 def compile_filters(filters: Sequence[Filter], dialect: str, decisions: Sequence[str]) -> Sql:
+    _check_bounds(filters)
     sql = Sql()
     for index, item in enumerate(filters):
         condition, params = _compile(item, index, dialect, decisions)
@@ -76,6 +78,27 @@ def _compile(item: Filter, index: int, dialect: str, decisions: Sequence[str]
     if op in NEGATIONS:  # an event without the field matches every negation
         condition = f"NOT COALESCE(({condition}), FALSE)"
     return condition, params
+
+
+def _check_bounds(filters: Sequence[Filter]) -> None:
+    """Filters per query, values in all, and the size of each: an SQL statement has room
+    for a bounded number of conditions and parameters, on every engine."""
+    if len(filters) > MAX_FILTERS:
+        raise InvalidInput(f"A query takes at most {MAX_FILTERS} filters, not {len(filters)}",
+                           {"field": "filters", "limit": MAX_FILTERS})
+    values = 0
+    for index, item in enumerate(filters):
+        listed = item.value if isinstance(item.value, list) else [item.value]
+        values += len(listed)
+        texts = [item.field, *(v for v in listed if isinstance(v, str))]
+        if any(key_problem(text, MAX_FILTER_VALUE_BYTES) for text in texts if text):
+            raise InvalidInput(
+                f"filter {index}: a field or value is longer than {MAX_FILTER_VALUE_BYTES} bytes",
+                {"field": f"filters[{index}]", "limit_bytes": MAX_FILTER_VALUE_BYTES})
+    if values > MAX_FILTER_VALUES:
+        raise InvalidInput(
+            f"The filters compare {values} values; at most {MAX_FILTER_VALUES} in all",
+            {"field": "filters", "limit": MAX_FILTER_VALUES})
 
 
 def _check_value(item: Filter, name: str) -> None:

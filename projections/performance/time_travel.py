@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -151,11 +153,49 @@ class SeriesReplay:
                 row[TRUE], row[TARGET] = code, target
 
 
-def summary_as_of(
-    ledger: Application[UUID], db: Database, model: Model, version_id: str, split: str,
-    moment: datetime,
-) -> Summary:
-    """Replays the series' batches up to `moment` from the log: O(its rows then)."""
+@dataclass(frozen=True)
+class ReplayPlan:
+    """What a time-travel answer reads: the model then, and the batches it replays. The log
+    only grows, so two moments that read the same events give the same answer."""
+
+    model: Model
+    version_id: str
+    split: str
+    moment: datetime
+    entries: list[BatchEntry]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (str(self.model.id), self.model.version, self.version_id, self.split,
+                tuple(entry.position for entry in self.entries))
+
+
+class ReplayCache:
+    """The latest time-travel answers, by what they read; shared by a process's threads."""
+
+    def __init__(self, capacity: int = 128) -> None:
+        self._capacity = capacity
+        self._answers: OrderedDict[tuple[Any, ...], Summary] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Summary | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], summary: Summary) -> None:
+        with self._lock:
+            self._answers[key] = summary
+            while len(self._answers) > self._capacity:
+                self._answers.popitem(last=False)
+
+
+def plan_replay(db: Database, model: Model, version_id: str, split: str, moment: datetime
+                ) -> ReplayPlan:
+    """The batches a replay to `moment` reads, checked against the row bound before any is
+    read from the log."""
     entries = batches_as_of(db, str(model.id), moment)
     series = (version_id, split)
     # without declared labels, codes depend on every batch of the model, in log order
@@ -171,8 +211,14 @@ def summary_as_of(
             " narrower question: an earlier as_of, or the current (cached) summary without as_of",
             {"rows": count, "limit": MAX_TIME_TRAVEL_ROWS},
         )
+    return ReplayPlan(model, version_id, split, moment, replayed)
+
+
+def summary_as_of(ledger: Application[UUID], plan: ReplayPlan) -> Summary:
+    """Replays the planned batches from the log: O(the series' rows then)."""
+    model, series = plan.model, (plan.version_id, plan.split)
     replay = SeriesReplay(model, ReplayCodes(str(model.id), list(model.labels)))
-    for entry in replayed:
+    for entry in plan.entries:
         key = batch_key(entry.kind, model.id, entry.version_id, entry.split, entry.batch_id)
         event = ledger.mapper.to_domain_event(ledger.recorder.select_events(key, limit=1)[0])
         ours = (entry.version_id, entry.split) == series
@@ -180,7 +226,7 @@ def summary_as_of(
             replay.predictions(entry.position, event, ours)
         else:
             replay.labels(event, ours)
-    return _summarise(replay, version_id, split, format_timestamp(moment))
+    return _summarise(replay, plan.version_id, plan.split, format_timestamp(plan.moment))
 
 
 def _summarise(replay: SeriesReplay, version_id: str, split: str, when: str) -> Summary:

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from api.bootstrap import Container
 from tests.conftest import bearer
 
 
@@ -22,12 +23,13 @@ def test_server_info_names_the_callers_organization_and_a_version_the_client_acc
     assert body["data"]["feature_flags"] == {}
 
 
-def test_server_info_without_a_credential_names_the_default_organization(
-    client: TestClient[Any], org: str
+def test_server_info_without_a_credential_names_no_organization(
+    client: TestClient[Any], container: Container
 ) -> None:
     answer = client.get("/v3/server-info")
     assert answer.status_code == 200
-    assert answer.json()["data"]["organization"]["id"] != org
+    assert answer.json()["data"]["organization"] is None
+    assert container.settings.default_organization_id not in answer.text
 
 
 def test_server_info_with_a_bad_token_is_401_in_the_v3_envelope(client: TestClient[Any]) -> None:
