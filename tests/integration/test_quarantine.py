@@ -15,6 +15,7 @@ from api.bootstrap import Container
 from api.cli import main
 from domain import limits
 from domain.batches import PredictionBatch
+from domain.jobs import EventFeedback, Job, JobEventBatch
 from projections.quarantine import live_quarantine
 from tests.conftest import bearer
 from tests.integration.test_crash_and_rebuild import service_env
@@ -80,6 +81,40 @@ def test_a_poison_event_is_quarantined_and_every_other_tenant_reads_on(
     assert engine.published_position(list(engine.projections)) == engine.log.head()
 
 
+def poison_job_events(client: TestClient[Any], container: Container, headers: dict[str, str],
+                      caller: Any, field: str) -> None:
+    """A v2 batch, or an analyst's feedback, as an older release recorded it: 10 KB keys."""
+    job_id = client.post("/api/v2/jobs", json={"title": "t", "decisions": ["a", "b"]},
+                         headers=headers).json()["job_id"]
+    job_key = Job.create_id(caller.organization_id, job_id)
+    huge = "z" * 10_240
+    if field == "user":
+        sent = client.post(f"/api/v2/jobs/{job_id}/events",
+                           json={"events": [{"event_id": "e", "decision": "a"}]}, headers=headers)
+        assert sent.status_code == 202
+        container.ledger.save(EventFeedback(caller.organization_id, job_key, "e", huge, "a", "old"))
+        return
+    container.ledger.save(JobEventBatch(
+        caller.organization_id, job_key, "old", "c", [huge if field == "event_id" else "e"],
+        [0], ["a"], [None], [None], [huge if field == "bucket_id" else None], [{}], "old"))
+
+
+@pytest.mark.parametrize("field", ["event_id", "bucket_id", "user"])
+def test_a_poison_v2_event_is_quarantined_by_the_jobs_projection(
+    org_a: Scenario, org_b: Scenario, field: str
+) -> None:
+    poison_job_events(org_a.client, org_a.container, org_a.headers, _caller_of(org_a), field)
+    sent = org_b.send_predictions("v1", [{"row_id": "r", "predicted_label": "yes",
+                                          "true_label": "yes"}])
+    answer = org_b.get("/performance/summary", min_position=sent["position"])
+    assert answer.status_code == 200, answer.text
+    [entry] = live_quarantine(org_a.container.database)
+    assert entry.name == "jobs" and field in entry.error
+    jobs = org_b.client.get("/api/v2/jobs", headers=org_b.headers,
+                            params={"min_position": sent["position"]})
+    assert jobs.status_code == 200
+
+
 def test_retry_applies_a_quarantined_event_after_the_cap_is_raised(
     org_a: Scenario, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -94,6 +129,9 @@ def test_retry_applies_a_quarantined_event_after_the_cap_is_raised(
     listed = capsys.readouterr().out
     assert "performance" in listed and "quarantined performance position" in listed
     assert "perfledger projections retry NAME" in listed
+    # Step: a retry before the cause is fixed leaves the event where it was.
+    main(["projections", "retry", "performance"])
+    assert "1 still quarantined" in capsys.readouterr().out
     # Step: the operator raises the cap, then asks for the retry.
     monkeypatch.setattr(limits, "MAX_KEY_BYTES", 2_000)
     main(["projections", "retry", "performance"])

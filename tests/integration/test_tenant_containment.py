@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from api.bootstrap import Container
 from api.heavy_work import HeavyWork
+from api.v1 import performance as performance_api
 from domain.limits import MAX_ENTRY_BYTES, MAX_FILTER_VALUES, MAX_FILTERS
 from domain.tables import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
 from projections.performance import time_travel
@@ -194,7 +195,7 @@ def test_time_travel_is_bounded_before_it_reads_the_log(
     traveller: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(time_travel, "MAX_TIME_TRAVEL_ROWS", 25)
-    monkeypatch.setattr(time_travel, "summary_as_of", _never)
+    monkeypatch.setattr(performance_api, "summary_as_of", _never)
     answer = traveller.get("/performance/summary", as_of="2999-01-01")
     assert answer.status_code == 422 and answer.json()["extra"] == {"rows": 30, "limit": 25}
 
@@ -204,7 +205,7 @@ def test_time_travel_answers_come_from_a_cache_keyed_by_what_they_read(
 ) -> None:
     first = traveller.get("/performance/summary", as_of="2999-01-01")
     assert first.status_code == 200 and first.json()["sample_count"] == 30
-    monkeypatch.setattr(time_travel, "summary_as_of", _never)
+    monkeypatch.setattr(performance_api, "summary_as_of", _never)
     again = traveller.get("/performance/summary", as_of="2998-06-01")  # reads the same events
     assert again.json() == first.json()
     monkeypatch.undo()
