@@ -16,18 +16,18 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
-from api.auth import PUBLIC_PATHS, CredentialMiddleware
-from api.bootstrap import Container
-from api.consistency import follow_published_positions
-from api.dependencies import provide_container, provide_principal
-from api.errors import exception_handlers, litestar_body
-from api.input_limits import DepthLimitedRequest, RefuseNulInUrl
-from api.v1 import v1_router
-from api.v2 import v2_events_router, v2_router
-from api.v2.errors import v2_body
-from api.v3 import v3_router
-from api.v3.envelope import v3_error_body
-from projections.quarantine import quarantine_counts
+from perfledger.api.auth import PUBLIC_PATHS, CredentialMiddleware
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import follow_published_positions
+from perfledger.api.dependencies import provide_container, provide_principal
+from perfledger.api.errors import exception_handlers, litestar_body
+from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
+from perfledger.api.v1 import v1_router
+from perfledger.api.v2 import v2_events_router, v2_router
+from perfledger.api.v2.errors import v2_body
+from perfledger.api.v3 import v3_router
+from perfledger.api.v3.envelope import v3_error_body
+from perfledger.projections.quarantine import quarantine_counts
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "BearerToken": SecurityScheme(

@@ -19,9 +19,10 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 
-from domain.application import PerfLedger
-from domain.limits import MAX_KEY_BYTES, MAX_NAME_CHARS, key_problem
-from domain.values import Caller
+from perfledger.domain.aggregate import set_acting_user
+from perfledger.domain.application import PerfLedger
+from perfledger.domain.limits import MAX_KEY_BYTES, MAX_NAME_CHARS, key_problem
+from perfledger.domain.values import Caller
 
 ADMIN = "organization:admin"
 VIEWER = "organization:viewer"
@@ -61,7 +62,7 @@ class Principal:
 
     @property
     def caller(self) -> Caller:
-        return Caller(self.organization_id, self.subject)
+        return Caller(self.organization_id)
 
 
 def mint_token(
@@ -138,9 +139,9 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotAuthorizedException("Authorization header must be 'Bearer <token>'")
-            return AuthenticationResult(
-                principal_from_token(state.jwt_secret, token.strip()), token
-            )
+            principal = principal_from_token(state.jwt_secret, token.strip())
+            set_acting_user(principal.subject)  # every event this request records names them
+            return AuthenticationResult(principal, token)
         key = connection.headers.get("x-arcanna-api-key") or connection.headers.get("x-api-key")
         if key:
             ledger: PerfLedger = state.ledger
@@ -150,6 +151,7 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
             principal = Principal(
                 api_key.organization_id, None, f"api-key:{api_key.id}", frozenset(api_key.scopes)
             )
+            set_acting_user(principal.subject)
             return AuthenticationResult(principal, key)
         raise NotAuthorizedException(
             "No credential: send 'Authorization: Bearer <token>' or an 'X-API-Key' header"

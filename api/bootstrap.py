@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from api.heavy_work import HeavyWork
-from api.response_cache import ResponseCache
-from api.settings import Settings
-from domain.application import PerfLedger
-from projections.catalogue import all_projections
-from projections.database import Database
-from projections.engine import Engine
-from projections.event_log import EventLog
-from projections.performance.time_travel import ReplayCache
+from perfledger.api.heavy_work import HeavyWork
+from perfledger.api.response_cache import ResponseCache
+from perfledger.api.settings import Settings
+from perfledger.domain.application import PerfLedger
+from perfledger.projections.database import Database
+from perfledger.projections.engine import Engine
+from perfledger.projections.event_log import EventLog
+from perfledger.projections.performance.time_travel import ReplayCache
+from perfledger.projections.roster import all_projections
 
 
 def _no_wake() -> None:

@@ -13,14 +13,15 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 from rich.progress import TaskID
 
-from api.auth import ADMIN, mint_token
-from api.bootstrap import build_container
-from api.processes import serve, work
-from api.progress import progress_bar
-from api.projections_cli import projections
-from api.settings import Settings
-from domain.errors import DomainError
-from domain.values import Caller
+from perfledger.api.auth import ADMIN, mint_token
+from perfledger.api.bootstrap import build_container
+from perfledger.api.processes import serve, work
+from perfledger.api.progress import progress_bar
+from perfledger.api.projections_cli import projections
+from perfledger.api.settings import Settings
+from perfledger.domain.aggregate import acting, set_acting_user
+from perfledger.domain.errors import DomainError
+from perfledger.domain.values import Caller
 
 ENVIRONMENT_HELP = (
     "Configuration comes from the environment: PERFLEDGER_DATA_DIR (default ./var), "
@@ -48,12 +49,12 @@ def api_key(args: argparse.Namespace, settings: Settings) -> None:
     container = build_container(settings)
     try:
         if args.action == "create":
-            caller = Caller(str(uuid.UUID(args.org)), "cli")
+            caller = Caller(str(uuid.UUID(args.org)))
             key_id, key = container.ledger.mint_api_key(caller, args.scope or [ADMIN])
             print(f"key id: {key_id} (revoke with `perfledger api-key revoke {key_id}`)")
             print(key)
         else:
-            container.ledger.revoke_api_key(uuid.UUID(args.key_id), "cli")
+            container.ledger.revoke_api_key(uuid.UUID(args.key_id))
             print(f"revoked {args.key_id}")
     finally:
         container.close()
@@ -83,13 +84,13 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> None:
-    from api.demo import load_demo
-    from api.demo_job import load_demo_job
+    from perfledger.api.demo import load_demo
+    from perfledger.api.demo_job import load_demo_job
 
     container = build_container(settings)
     organization = args.org or settings.default_organization_id
     try:
-        with progress_bar() as progress:
+        with progress_bar() as progress, acting("demo"):
             model_ids = load_demo(container, organization, progress)
             job_id = load_demo_job(container, organization, progress)
         with progress_bar() as progress:
@@ -177,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Every file the service creates (the database, its journal, uploads, the secret) is
     # readable by its user alone, from its creation.
     os.umask(0o077)
+    set_acting_user("cli")  # what a command records names the CLI (the demo names itself)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:

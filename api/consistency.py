@@ -14,9 +14,9 @@ from litestar import Litestar, Response
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from api.bootstrap import Container
-from api.errors import NotReady
-from domain.values import BatchReceipt
+from perfledger.api.bootstrap import Container
+from perfledger.api.errors import NotReady
+from perfledger.domain.values import BatchReceipt
 
 log = logging.getLogger("perfledger.api")
 

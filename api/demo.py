@@ -10,10 +10,10 @@ from uuid import UUID
 
 from rich.progress import Progress
 
-from api.bootstrap import Container
-from domain.records import LabelRecord, PredictionRecord
-from domain.values import Caller, ModelDefinition
-from domain.vocabulary import DatasetSplit, Task, VersionStatus
+from perfledger.api.bootstrap import Container
+from perfledger.domain.performance.records import LabelRecord, PredictionRecord
+from perfledger.domain.values import Caller, ModelDefinition
+from perfledger.domain.vocabulary import DatasetSplit, Task, VersionStatus
 
 BATCH = 1000
 Row = Callable[[random.Random, int], dict[str, Any]]
@@ -65,7 +65,7 @@ def price_row(rng: random.Random, i: int) -> dict[str, Any]:
 
 def load_demo(container: Container, organization_id: str, progress: Progress) -> list[str]:
     """Registers three models and records their versions, predictions and late labels."""
-    ledger, caller, rng = container.ledger, Caller(organization_id, "demo"), random.Random(7)
+    ledger, caller, rng = container.ledger, Caller(organization_id), random.Random(7)
     plans: list[tuple[ModelDefinition, Row, dict[str, int]]] = [
         (
             ModelDefinition(

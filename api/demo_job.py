@@ -8,11 +8,11 @@ from typing import Any
 
 from rich.progress import Progress
 
-from api.bootstrap import Container
-from domain.errors import NotFound
-from domain.job_events import JobEventRecord
-from domain.values import Caller
-from projections.jobs.queries import consensus_now, find_job
+from perfledger.api.bootstrap import Container
+from perfledger.domain.errors import NotFound
+from perfledger.domain.jobs.incoming import JobEventRecord
+from perfledger.domain.values import Caller
+from perfledger.projections.jobs.queries import consensus_now, find_job
 
 DECISIONS = ["Drop", "Investigate", "Escalate"]
 EVENTS_PER_WAVE = 3000
@@ -37,7 +37,7 @@ def _alert(rng: random.Random, wave: int, i: int, start: datetime) -> tuple[JobE
 
 def load_demo_job(container: Container, organization_id: str, progress: Progress) -> int:
     """Records two waves of alerts, feedback on a fifth of them, a training after each."""
-    ledger, caller, rng = container.ledger, Caller(organization_id, "demo"), random.Random(11)
+    ledger, caller, rng = container.ledger, Caller(organization_id), random.Random(11)
     job, _ = ledger.create_job(caller, _free_title(container, caller), DECISIONS, 0.5)
     task = progress.add_task("loading the demo job", total=2 * EVENTS_PER_WAVE)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=14)

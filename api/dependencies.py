@@ -7,8 +7,8 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 
-from api.auth import Principal
-from api.bootstrap import Container
+from perfledger.api.auth import Principal
+from perfledger.api.bootstrap import Container
 
 
 def provide_container(state: State) -> Container:

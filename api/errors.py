@@ -10,8 +10,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from api.heavy_work import Busy
-from domain.errors import (
+from perfledger.api.heavy_work import Busy
+from perfledger.domain.errors import (
     BatchReused,
     Conflict,
     DomainError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.errors import NotFound
+from perfledger.domain.errors import NotFound
 
 
 def parse_id(text: str, kind: str) -> uuid.UUID:

@@ -9,8 +9,8 @@ from litestar.middleware import AbstractMiddleware
 from litestar.serialization import decode_json
 from litestar.types import Empty, Receive, Scope, Send
 
-from domain.bounded_json import within_json_depth
-from domain.errors import InvalidInput
+from perfledger.domain.bounded_json import within_json_depth
+from perfledger.domain.errors import InvalidInput
 
 
 class RefuseNulInUrl(AbstractMiddleware):

@@ -7,13 +7,13 @@ import logging
 import signal
 import threading
 
-from api.auth import ADMIN, mint_token
-from api.bootstrap import Container, build_container
-from api.settings import Settings
-from scheduler.jobs import JobContext
-from scheduler.leader import FileLeadership, Leadership, PostgresLeadership
-from scheduler.runner import Worker
-from scheduler.wakeups import EventListener
+from perfledger.api.auth import ADMIN, mint_token
+from perfledger.api.bootstrap import Container, build_container
+from perfledger.api.settings import Settings
+from perfledger.scheduler.leader import FileLeadership, Leadership, PostgresLeadership
+from perfledger.scheduler.runner import Worker
+from perfledger.scheduler.tasks import JobContext
+from perfledger.scheduler.wakeups import EventListener
 
 FIRST_TOKEN_TTL = 30 * 24 * 3600
 
@@ -54,7 +54,7 @@ def wake_after_commands(container: Container, worker: Worker | None) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from perfledger.api.app import create_app
 
     container = build_container(settings)
     if settings.secret_was_generated:

@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.progress import TaskID
 from rich.table import Table
 
-from api.bootstrap import build_container
-from api.progress import progress_bar
-from api.settings import Settings
-from projections.quarantine import live_quarantine
+from perfledger.api.bootstrap import build_container
+from perfledger.api.progress import progress_bar
+from perfledger.api.settings import Settings
+from perfledger.projections.quarantine import live_quarantine
 
 
 def projections(args: argparse.Namespace, settings: Settings) -> None:

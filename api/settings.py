@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from projections.storage import StorageConfig
+from perfledger.projections.storage import StorageConfig
 
 MIN_SECRET_BYTES = 32
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from api.bootstrap import build_container
-from api.settings import Settings
-from projections.engine import CatchUpResult, Engine
+from perfledger.api.bootstrap import build_container
+from perfledger.api.settings import Settings
+from perfledger.projections.engine import CatchUpResult, Engine
 
 
 def peak_rss_kb() -> int:

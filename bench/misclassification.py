@@ -16,13 +16,13 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from api.auth import ADMIN, mint_token
-from api.bootstrap import build_container
-from api.settings import Settings
-from domain.records import PredictionRecord
-from domain.values import Caller, ModelDefinition
-from domain.vocabulary import DatasetSplit, Task, VersionStatus
-from projections.storage import StorageConfig
+from perfledger.api.auth import ADMIN, mint_token
+from perfledger.api.bootstrap import build_container
+from perfledger.api.settings import Settings
+from perfledger.domain.performance.records import PredictionRecord
+from perfledger.domain.values import Caller, ModelDefinition
+from perfledger.domain.vocabulary import DatasetSplit, Task, VersionStatus
+from perfledger.projections.storage import StorageConfig
 
 ADMIN_URL = os.environ.get("PERFLEDGER_BENCH_POSTGRES_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -39,7 +39,7 @@ QUERIES = {
 def load(settings: Settings, rows: int, error_rate: float) -> str:
     """Records `rows` predictions (about error_rate wrong) and catches the projections up."""
     container = build_container(settings)
-    caller = Caller(str(uuid.uuid4()), "bench")
+    caller = Caller(str(uuid.uuid4()))
     model, _ = container.ledger.register_model(caller, ModelDefinition(
         "zoo", Task.MULTICLASS_CLASSIFICATION, labels=tuple(LABELS), inputs=("weight",)))
     container.ledger.create_version(caller, model.id, "v1")
@@ -108,7 +108,8 @@ def main() -> None:
         port = 8765
         env = {**os.environ, "PERFLEDGER_DATABASE_URL": url, "PERFLEDGER_JWT_SECRET": SECRET,
                "PERFLEDGER_DATA_DIR": str(data_dir), "PERFLEDGER_PORT": str(port)}
-        server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-scheduler"],
+        server = subprocess.Popen([sys.executable, "-m", "perfledger.api.cli", "serve",
+                                   "--no-scheduler"],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             try:

@@ -18,12 +18,12 @@ import httpx
 import msgspec
 import psycopg
 
-from api.auth import ADMIN, mint_token
-from api.bootstrap import build_container
-from api.settings import Settings
-from api.v3.model_requests import ModelCreate, entry_of
-from domain.values import Caller
-from projections.storage import StorageConfig
+from perfledger.api.auth import ADMIN, mint_token
+from perfledger.api.bootstrap import build_container
+from perfledger.api.settings import Settings
+from perfledger.api.v3.model_requests import ModelCreate, entry_of
+from perfledger.domain.values import Caller
+from perfledger.projections.storage import StorageConfig
 
 ADMIN_URL = os.environ.get("PERFLEDGER_BENCH_POSTGRES_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -47,7 +47,7 @@ def body(index: int, projects: list[str]) -> dict[str, Any]:
 
 def load(settings: Settings, count: int) -> tuple[str, list[str]]:
     container = build_container(settings)
-    caller = Caller(str(uuid.uuid4()), "bench")
+    caller = Caller(str(uuid.uuid4()))
     ledger = container.ledger
     projects = [str(ledger.create_project(caller, f"team{i}")[0].id) for i in range(PROJECTS)]
     started = time.perf_counter()
@@ -132,7 +132,8 @@ def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     env.pop("PERFLEDGER_DATABASE_URL", None)
     if settings.storage.database_url:
         env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-scheduler"],
+    server = subprocess.Popen([sys.executable, "-m", "perfledger.api.cli", "serve",
+                               "--no-scheduler"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(150):
         try:

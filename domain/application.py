@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.commands.api_keys import ApiKeyCommands
-from domain.commands.artifacts import ArtifactCommands
-from domain.commands.files import FileCommands
-from domain.commands.jobs import JobCommands
-from domain.commands.publishing import PublishCommands
-from domain.commands.recompute import RecomputeCommands
+from perfledger.domain.commands.api_keys import ApiKeyCommands
+from perfledger.domain.commands.artifacts import ArtifactCommands
+from perfledger.domain.commands.files import FileCommands
+from perfledger.domain.commands.jobs import JobCommands
+from perfledger.domain.commands.publishing import PublishCommands
+from perfledger.domain.commands.recompute import RecomputeCommands
 
 
 class PerfLedger(

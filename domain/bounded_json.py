@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from domain.errors import InvalidInput
+from perfledger.domain.errors import InvalidInput
 
 MAX_JSON_DEPTH = 100
 # Frames a decoder may use besides one per level (Litestar's decode_json, a dec_hook, ...):

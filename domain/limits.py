@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sized
 
-from domain.errors import InvalidInput
+from perfledger.domain.errors import InvalidInput
 
 # Values that become part of an index key: ids, labels, user names, bucket ids, tag values.
 # PostgreSQL's B-tree holds about 2,700 bytes per entry; a key joins a few of these.

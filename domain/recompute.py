@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from domain.errors import Conflict
+from perfledger.domain.aggregate import Aggregate, GainedActor, stored_as
+from perfledger.domain.errors import Conflict
 
 SLOT_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/recompute-slots")
 PENDING = ("queued", "in_progress")
@@ -24,11 +25,27 @@ def scope_key(target: str, scope: Scope) -> str:
     return f"{target}:{parts}"
 
 
+@stored_as("domain.recompute")
 class RecomputeRequest(Aggregate):
     """A request to recompute cached metrics of one scope of one target."""
 
-    @event("Requested")
-    def __init__(self, organization_id: str, target: str, scope: Scope, actor: str) -> None:
+    class Requested(Aggregate.Created):
+        organization_id: str
+        target: str
+        scope: Scope
+
+    class Started(GainedActor, Aggregate.Event):
+        worker: str
+        attempt: int
+
+    class Completed(GainedActor, Aggregate.Event):
+        outcome: dict[str, Any]
+
+    class Failed(GainedActor, Aggregate.Event):
+        reason: str
+
+    @event(Requested)
+    def __init__(self, organization_id: str, target: str, scope: Scope) -> None:
         self.organization_id = organization_id
         self.target = target
         self.scope = scope
@@ -48,35 +65,45 @@ class RecomputeRequest(Aggregate):
             raise Conflict(f"Recompute request {self.id} is already {self.status}")
         self._started(worker, self.attempts + 1)
 
-    @event("Started")
+    @event(Started)
     def _started(self, worker: str, attempt: int) -> None:
         self.status = "in_progress"
         self.attempts = attempt
 
-    @event("Completed")
+    @event(Completed)
     def complete(self, outcome: dict[str, Any]) -> None:
         self.status = "completed"
 
-    @event("Failed")
+    @event(Failed)
     def fail(self, reason: str) -> None:
         self.status = "failed"
 
 
+@stored_as("domain.recompute")
 class RecomputeSlot(Aggregate):
     """Holds the pending request of one scope, so that duplicates find it instead."""
+
+    class Opened(GainedActor, Aggregate.Created):
+        key: str
+
+    class Taken(GainedActor, Aggregate.Event):
+        request_id: UUID
+
+    class Released(GainedActor, Aggregate.Event):
+        request_id: UUID
 
     @staticmethod
     def create_id(key: str) -> UUID:
         return uuid5(SLOT_NAMESPACE, key)
 
-    @event("Opened")
+    @event(Opened)
     def __init__(self, key: str) -> None:
         self.pending: UUID | None = None
 
-    @event("Taken")
+    @event(Taken)
     def take(self, request_id: UUID) -> None:
         self.pending = request_id
 
-    @event("Released")
+    @event(Released)
     def release(self, request_id: UUID) -> None:
         self.pending = None

@@ -12,7 +12,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import Compressor, Transcoder
 
-from domain.errors import InvalidInput
+from perfledger.domain.errors import InvalidInput
 
 # Only top-level attributes may hold these types; nested payloads are plain JSON,
 # which keeps decoding a 10,000-row batch a single msgspec call.

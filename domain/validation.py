@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from domain.errors import InvalidInput
-from domain.limits import key_problem
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import key_problem
 
 if TYPE_CHECKING:
-    from domain.records import Label, ModelTraits
+    from perfledger.domain.performance.records import Label, ModelTraits
 
 MAX_RECORDS_PER_BATCH = 10_000
 

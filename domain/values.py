@@ -5,23 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid5
 
-from domain.errors import InvalidInput
-from domain.limits import (
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import (
     MAX_COLUMNS_PER_MODEL,
     MAX_LABELS_PER_MODEL,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
     key_problem,
 )
-from domain.vocabulary import Task
+from perfledger.domain.vocabulary import Task
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who issues a command: their organization, and a name for the audit trail."""
+    """Whose organization a command acts in (who acts is set where the command enters: see
+    `domain.aggregate.acting`)."""
 
     organization_id: str
-    actor: str
 
 
 @dataclass(frozen=True)

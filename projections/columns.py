@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from projections.database import Tx
+from perfledger.projections.database import Tx
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from projections.database import Tx
-from projections.projection import Tables
+from perfledger.projections.database import Tx
+from perfledger.projections.projection import Tables
 
 
 def compare_tables(tx: Tx, live: Tables, shadow: Tables, logical: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from domain.errors import InvalidInput
+from perfledger.domain.errors import InvalidInput
 
 Row = tuple[Any, ...]
 NEW_EVENTS_CHANNEL = "perfledger_new_events"

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from projections.database import Database, Tx
-from projections.event_log import EventLog, Positioned
-from projections.generations import create_generation, drop_generation, publish_views
-from projections.positions import PublishedPositions
-from projections.projection import Projection, Tables
-from projections.quarantine import QUARANTINE_SCHEMA, apply_isolated, quarantine_counts
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import EventLog, Positioned
+from perfledger.projections.generations import create_generation, drop_generation, publish_views
+from perfledger.projections.positions import PublishedPositions
+from perfledger.projections.projection import Projection, Tables
+from perfledger.projections.quarantine import QUARANTINE_SCHEMA, apply_isolated, quarantine_counts
 
 log = logging.getLogger("perfledger.projections")
 

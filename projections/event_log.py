@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from projections.database import Database, Tx
+from perfledger.projections.database import Database, Tx
 
 Positioned = tuple[int, Any]
 

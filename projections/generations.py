@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from projections.database import Database, Tx
-from projections.projection import Projection, Tables
-from projections.quarantine import forget_generation
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.projection import Projection, Tables
+from perfledger.projections.quarantine import forget_generation
 
 
 def create_generation(tx: Tx, database: Database, projection: Projection, generation: int) -> None:

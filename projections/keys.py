@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from domain import limits
+from perfledger.domain import limits
 
 
 def require_keys(field: str, values: Iterable[str | None]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from projections.database import Database
+from perfledger.projections.database import Database
 
 LIVE_POSITIONS = (
     "SELECT s.name, s.generation, s.published FROM projection_state s JOIN projection_live l"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from projections.database import Database, Tx
-from projections.event_log import Positioned
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
 
 
 class Tables:

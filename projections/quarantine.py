@@ -16,9 +16,9 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from projections.database import Database, Tx, is_transient
-from projections.event_log import Positioned
-from projections.projection import Projection, Tables
+from perfledger.projections.database import Database, Tx, is_transient
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.projection import Projection, Tables
 
 log = logging.getLogger("perfledger.projections")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from projections.database import Database, PostgresDatabase, SQLiteDatabase
+from perfledger.projections.database import Database, PostgresDatabase, SQLiteDatabase
 
 DEFAULT_DATA_DIR = "./var"
 

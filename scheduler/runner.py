@@ -12,8 +12,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.jobs import JobContext, catch_up, maintenance, process_recompute_requests
-from scheduler.leader import Leadership
+from perfledger.scheduler.leader import Leadership
+from perfledger.scheduler.tasks import JobContext, catch_up, maintenance, process_recompute_requests
 
 log = logging.getLogger("perfledger.scheduler")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from projections.database import NEW_EVENTS_CHANNEL
+from perfledger.projections.database import NEW_EVENTS_CHANNEL
 
 log = logging.getLogger("perfledger.scheduler")
 

@@ -13,12 +13,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.auth import ADMIN, mint_token
-from api.bootstrap import Container, build_container
-from api.settings import Settings
-from projections.storage import StorageConfig
-from scheduler.jobs import JobContext, process_recompute_requests
+from perfledger.api.app import create_app
+from perfledger.api.auth import ADMIN, mint_token
+from perfledger.api.bootstrap import Container, build_container
+from perfledger.api.settings import Settings
+from perfledger.projections.storage import StorageConfig
+from perfledger.scheduler.tasks import JobContext, process_recompute_requests
 
 ADMIN_URL = os.environ.get(
     "PERFLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from projections.database import Database
+from perfledger.projections.database import Database
 
 MODELS_TABLE = "catalog_models"
 

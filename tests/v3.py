@@ -92,7 +92,7 @@ def load_models(ledger: Any, caller: Any, project_ids: list[str], count: int) ->
 
     import msgspec
 
-    from api.v3.model_requests import ModelCreate, entry_of
+    from perfledger.api.v3.model_requests import ModelCreate, entry_of
 
     for start in range(0, count, 250):
         aggregates: list[Any] = []

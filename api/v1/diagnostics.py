@@ -8,16 +8,16 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
-from api.auth import Principal, requires, requires_any
-from api.bootstrap import Container
-from api.consistency import answer, reading
-from api.ids import parse_id
-from domain.errors import InvalidInput, Unprocessable
-from domain.vocabulary import DatasetSplit
-from projections.performance.gates import check_gate_metrics, evaluate_gate
-from projections.performance.misclassifications import ErrorFilter, misclassified_sample
-from projections.performance.queries import find_summary
-from projections.registry.queries import ModelRow, find_model, resolve_version
+from perfledger.api.auth import Principal, requires, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, reading
+from perfledger.api.ids import parse_id
+from perfledger.domain.errors import InvalidInput, Unprocessable
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.performance.gates import check_gate_metrics, evaluate_gate
+from perfledger.projections.performance.misclassifications import ErrorFilter, misclassified_sample
+from perfledger.projections.performance.queries import find_summary
+from perfledger.projections.registry.queries import ModelRow, find_model, resolve_version
 
 READ_PROJECTIONS = ["registry", "performance"]
 

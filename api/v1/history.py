@@ -8,12 +8,12 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.params import Parameter
 
-from api.auth import Principal, requires_any
-from api.bootstrap import Container
-from api.consistency import LARGEST_POSITION, answer, reading
-from api.ids import parse_id
-from projections.history.queries import model_history
-from projections.registry.queries import find_model
+from perfledger.api.auth import Principal, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import LARGEST_POSITION, answer, reading
+from perfledger.api.ids import parse_id
+from perfledger.projections.history.queries import model_history
+from perfledger.projections.registry.queries import find_model
 
 
 class HistoryEntry(msgspec.Struct):

@@ -7,15 +7,15 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 
-from api.auth import Principal, requires, requires_any
-from api.bootstrap import Container
-from api.consistency import answer, reading
-from api.ids import parse_id
-from domain.records import Label
-from domain.timestamps import format_timestamp
-from domain.values import ModelDefinition
-from domain.vocabulary import Task
-from projections.registry.queries import ModelRow, find_model
+from perfledger.api.auth import Principal, requires, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, reading
+from perfledger.api.ids import parse_id
+from perfledger.domain.performance.records import Label
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.domain.values import ModelDefinition
+from perfledger.domain.vocabulary import Task
+from perfledger.projections.registry.queries import ModelRow, find_model
 
 
 class ModelCreate(msgspec.Struct, forbid_unknown_fields=True):

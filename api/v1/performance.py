@@ -14,16 +14,20 @@ from litestar import Controller, MediaType, Request, Response, get
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
-from api.auth import Principal, check_scopes
-from api.bootstrap import Container
-from api.consistency import POSITION_HEADER, MinPosition, answer, published_at_least
-from api.ids import parse_id
-from domain.errors import Unprocessable
-from domain.timestamps import parse_timestamp
-from domain.vocabulary import DatasetSplit
-from projections.performance.queries import PERFORMANCE_TASKS, Summary, cached_performance
-from projections.performance.time_travel import plan_replay, resolve_as_of, summary_as_of
-from projections.registry.queries import ModelRow, find_model
+from perfledger.api.auth import Principal, check_scopes
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer, published_at_least
+from perfledger.api.ids import parse_id
+from perfledger.domain.errors import Unprocessable
+from perfledger.domain.timestamps import parse_timestamp
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.performance.queries import (
+    PERFORMANCE_TASKS,
+    Summary,
+    cached_performance,
+)
+from perfledger.projections.performance.time_travel import plan_replay, resolve_as_of, summary_as_of
+from perfledger.projections.registry.queries import ModelRow, find_model
 
 READ_SCOPE = "model:read"
 READ_PROJECTIONS = ["registry", "performance"]

@@ -8,15 +8,15 @@ from typing import Any
 import msgspec
 from litestar import Controller, Response, get, post
 
-from api.auth import Principal, requires, requires_any
-from api.bootstrap import Container
-from api.consistency import answer, reading
-from api.ids import parse_id
-from domain.errors import NotFound
-from domain.recompute import PERFORMANCE
-from domain.timestamps import format_timestamp
-from domain.vocabulary import DatasetSplit
-from projections.recompute.queries import find_request
+from perfledger.api.auth import Principal, requires, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, reading
+from perfledger.api.ids import parse_id
+from perfledger.domain.errors import NotFound
+from perfledger.domain.recompute import PERFORMANCE
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.recompute.queries import find_request
 
 
 class RecomputeAsk(msgspec.Struct, forbid_unknown_fields=True):

@@ -8,14 +8,14 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, post
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.consistency import position_of, published_at_least
-from api.errors import NotReady
-from api.ids import parse_id
-from domain.records import LabelRecord, PredictionRecord
-from domain.vocabulary import DatasetSplit
-from projections.performance.queries import pending_row_ids
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import position_of, published_at_least
+from perfledger.api.errors import NotReady
+from perfledger.api.ids import parse_id
+from perfledger.domain.performance.records import LabelRecord, PredictionRecord
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.performance.queries import pending_row_ids
 
 BatchId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 

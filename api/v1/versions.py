@@ -8,15 +8,20 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get, patch, post
 
-from api.auth import Principal, requires, requires_any
-from api.bootstrap import Container
-from api.consistency import answer, published_at_least, reading
-from api.ids import parse_id
-from domain.errors import Conflict
-from domain.vocabulary import DatasetSplit, VersionStatus
-from projections.performance.gates import check_gate_metrics, evaluate_gate
-from projections.performance.queries import find_summary
-from projections.registry.queries import VersionRow, find_model, find_version, list_versions
+from perfledger.api.auth import Principal, requires, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, published_at_least, reading
+from perfledger.api.ids import parse_id
+from perfledger.domain.errors import Conflict
+from perfledger.domain.vocabulary import DatasetSplit, VersionStatus
+from perfledger.projections.performance.gates import check_gate_metrics, evaluate_gate
+from perfledger.projections.performance.queries import find_summary
+from perfledger.projections.registry.queries import (
+    VersionRow,
+    find_model,
+    find_version,
+    list_versions,
+)
 
 VERSION_ID = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from litestar import Router
 
-from api.errors import exception_handlers
-from api.v2.errors import parameter_errors_as_422, v2_body
-from api.v2.events import FeedbackController, SingleEventController
-from api.v2.jobs import JobController
-from api.v2.metrics import MetricsController
-from api.v2.service import health, token_scopes
+from perfledger.api.errors import exception_handlers
+from perfledger.api.v2.errors import parameter_errors_as_422, v2_body
+from perfledger.api.v2.events import FeedbackController, SingleEventController
+from perfledger.api.v2.health import health, token_scopes
+from perfledger.api.v2.jobs import JobController
+from perfledger.api.v2.metrics import MetricsController
 
 V2_ERRORS = exception_handlers(v2_body, restate=parameter_errors_as_422)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.exceptions import HTTPException
 
-from api.errors import Failure
+from perfledger.api.errors import Failure
 
 
 class ParameterInvalid(HTTPException):

@@ -10,16 +10,16 @@ import msgspec
 from anyio.to_thread import run_sync as in_thread
 from litestar import Controller, get, post, put
 
-from api.auth import Principal, requires, requires_any
-from api.bootstrap import Container
-from api.consistency import answer, position_of, published_at_least
-from api.v2.errors import ParameterInvalid
-from api.v2.jobs import caught_up_job
-from api.v2.params import required
-from domain.errors import InvalidInput, NotFound
-from domain.job_events import JobEventRecord
-from domain.jobs import Job
-from projections.jobs.queries import event_exists, export_event, format_instant
+from perfledger.api.auth import Principal, requires, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, position_of, published_at_least
+from perfledger.api.v2.errors import ParameterInvalid
+from perfledger.api.v2.jobs import caught_up_job
+from perfledger.api.v2.params import required
+from perfledger.domain.errors import InvalidInput, NotFound
+from perfledger.domain.jobs.aggregates import Job
+from perfledger.domain.jobs.incoming import JobEventRecord
+from perfledger.projections.jobs.queries import event_exists, export_event, format_instant
 
 
 class SingleEventIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,11 +9,11 @@ import msgspec
 from anyio.to_thread import run_sync as in_thread
 from litestar import Controller, Response, get, post
 
-from api.auth import ADMIN, Principal, requires, requires_any
-from api.bootstrap import Container
-from api.consistency import answer, position_of, published_at_least, reading
-from domain.job_events import JobEventRecord
-from projections.jobs.queries import JobRow, consensus_now, find_job, list_jobs
+from perfledger.api.auth import ADMIN, Principal, requires, requires_any
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, position_of, published_at_least, reading
+from perfledger.domain.jobs.incoming import JobEventRecord
+from perfledger.projections.jobs.queries import JobRow, consensus_now, find_job, list_jobs
 
 BatchId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Decision = Annotated[str, msgspec.Meta(min_length=1)]

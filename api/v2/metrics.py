@@ -12,19 +12,19 @@ import msgspec
 from anyio.to_thread import run_sync as in_thread
 from litestar import Controller, Response, get, post
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.consistency import MinPosition, answer, published_at_least, reading
-from api.errors import NotReady
-from api.v2.params import positive_seconds, required, time_range
-from domain.commands.jobs import job_model_scope
-from domain.jobs import check_model_of_job
-from domain.recompute import JOB_MODEL, scope_key
-from projections.jobs.filters import MISSING, Filter
-from projections.jobs.metrics import job_metrics
-from projections.jobs.queries import JobRow, find_job, format_instant
-from projections.jobs.scores import in_decision_order
-from projections.recompute.queries import scope_state
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import MinPosition, answer, published_at_least, reading
+from perfledger.api.errors import NotReady
+from perfledger.api.v2.params import positive_seconds, required, time_range
+from perfledger.domain.commands.jobs import job_model_scope
+from perfledger.domain.jobs.aggregates import check_model_of_job
+from perfledger.domain.recompute import JOB_MODEL, scope_key
+from perfledger.projections.jobs.filters import MISSING, Filter
+from perfledger.projections.jobs.metrics import job_metrics
+from perfledger.projections.jobs.queries import JobRow, find_job, format_instant
+from perfledger.projections.jobs.scores import in_decision_order
+from perfledger.projections.recompute.queries import scope_state
 
 METRIC_FIELDS = ("overall_accuracy", "overall_f1_score", "overall_recall", "overall_precision",
                  "confusion_matrix", "metrics_per_decision")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from api.v2.errors import ParameterInvalid
-from domain.timestamps import parse_timestamp, to_micros
-from projections.jobs.metrics import TimeRange
+from perfledger.api.v2.errors import ParameterInvalid
+from perfledger.domain.timestamps import parse_timestamp, to_micros
+from perfledger.projections.jobs.metrics import TimeRange
 
 # Clients build query strings with f-strings, so the '+' of an offset arrives as a space.
 _SPACED_OFFSET = re.compile(r" (\d{2}(:?\d{2})?)$")

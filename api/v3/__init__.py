@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from litestar import Router
 
-from api.errors import exception_handlers
-from api.v3.artifacts import ArtifactController
-from api.v3.columns import ColumnController
-from api.v3.envelope import v3_error_body
-from api.v3.events import EventsController
-from api.v3.files import FileController
-from api.v3.jobs import JobController
-from api.v3.model_factory import ModelFactoryController
-from api.v3.models import ModelController
-from api.v3.projects import ProjectController
-from api.v3.server import ServerController
+from perfledger.api.errors import exception_handlers
+from perfledger.api.v3.artifacts import ArtifactController
+from perfledger.api.v3.columns import ColumnController
+from perfledger.api.v3.envelope import v3_error_body
+from perfledger.api.v3.events import EventsController
+from perfledger.api.v3.files import FileController
+from perfledger.api.v3.jobs import JobController
+from perfledger.api.v3.model_factory import ModelFactoryController
+from perfledger.api.v3.models import ModelController
+from perfledger.api.v3.projects import ProjectController
+from perfledger.api.v3.server import ServerController
 
 v3_router = Router(
     path="/v3",

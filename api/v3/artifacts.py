@@ -10,16 +10,16 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, post, put
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.ids import parse_id
-from api.v3.consistency import settle
-from api.v3.envelope import JobRef, JobStarted, Normal, normal
-from api.v3.files import Upload, blob_store, upload_in
-from domain.archives import archive_members
-from domain.background_jobs import BackgroundJob
-from domain.bounded_json import within_json_depth
-from domain.errors import InvalidInput
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.ids import parse_id
+from perfledger.api.storage.archives import archive_members
+from perfledger.api.v3.consistency import settle
+from perfledger.api.v3.envelope import JobRef, JobStarted, Normal, normal
+from perfledger.api.v3.files import Upload, blob_store, upload_in
+from perfledger.domain.bounded_json import within_json_depth
+from perfledger.domain.catalog.operations import Operation
+from perfledger.domain.errors import InvalidInput
 
 
 class ArtifactDeploy(msgspec.Struct, forbid_unknown_fields=True):
@@ -105,7 +105,7 @@ async def _deploy_artifact(
             ) from None
         params, file_uuid = body.deployment_params, parse_id(body.file_id, "File")
 
-    def record() -> tuple[BackgroundJob, int]:
+    def record() -> tuple[Operation, int]:
         ledger.get_entry(caller, model_uuid)
         store = blob_store(container)
         if upload is not None:

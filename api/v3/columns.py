@@ -7,14 +7,14 @@ from urllib.parse import unquote
 
 from litestar import Controller, Response, get
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.consistency import answer, reading
-from api.ids import parse_id
-from api.v3.envelope import Normal, Paginated, normal, paginated
-from api.v3.projects import Limit, Offset
-from domain.errors import NotFound
-from projections.catalog.queries import find_entry
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, reading
+from perfledger.api.ids import parse_id
+from perfledger.api.v3.envelope import Normal, Paginated, normal, paginated
+from perfledger.api.v3.projects import Limit, Offset
+from perfledger.domain.errors import NotFound
+from perfledger.projections.catalog.queries import find_entry
 
 Column = dict[str, Any]
 

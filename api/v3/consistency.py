@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import anyio.to_thread
 
-from api.bootstrap import Container
-from api.consistency import published_at_least
-from api.errors import NotReady
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import published_at_least
+from perfledger.api.errors import NotReady
 
 CATALOG = ("catalog",)
 

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from api.errors import Failure
+from perfledger.api.errors import Failure
 
 API_VERSION = "3.0"
 T = TypeVar("T")

@@ -11,19 +11,19 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, patch, post
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.consistency import published_at_least
-from api.ids import parse_id
-from api.v3.consistency import settle
-from api.v3.envelope import JobRef, Normal, normal
-from api.v3.files import blob_store
-from domain.errors import InvalidInput, NotFound
-from domain.publishing import MappedRows, RowMapper
-from domain.tables import read_table, records_of
-from domain.validation import MAX_RECORDS_PER_BATCH
-from domain.vocabulary import DatasetSplit
-from projections.performance.queries import missing_row_ids
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import published_at_least
+from perfledger.api.ids import parse_id
+from perfledger.api.storage.tables import read_table, records_of
+from perfledger.api.v3.consistency import settle
+from perfledger.api.v3.envelope import JobRef, Normal, normal
+from perfledger.api.v3.files import blob_store
+from perfledger.domain.catalog.publishing import MappedRows, RowMapper
+from perfledger.domain.errors import InvalidInput, NotFound
+from perfledger.domain.validation import MAX_RECORDS_PER_BATCH
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.performance.queries import missing_row_ids
 
 MAX_EVENTS_PER_CALL = 1000
 MAX_PUBLISHED_ROWS = 100_000  # of a file: its rows are mapped and checked in memory at once

@@ -12,14 +12,15 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.v3.envelope import Normal, normal
-from api.v3.people import User, user
-from domain.errors import InvalidInput
-from domain.files import BlobStore, StoredFile
-from domain.tables import file_type_of
-from domain.timestamps import format_timestamp
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.storage.blobs import BlobStore
+from perfledger.api.storage.tables import file_type_of
+from perfledger.api.v3.envelope import Normal, normal
+from perfledger.api.v3.people import User, user
+from perfledger.domain.catalog.files import StoredFile
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.timestamps import format_timestamp
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 

@@ -7,11 +7,11 @@ from typing import Any
 import msgspec
 from litestar import Controller, get
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.ids import parse_id
-from api.v3.envelope import Normal, normal
-from domain.background_jobs import BackgroundJob
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.ids import parse_id
+from perfledger.api.v3.envelope import Normal, normal
+from perfledger.domain.catalog.operations import Operation
 
 
 class JobOut(msgspec.Struct):
@@ -33,7 +33,7 @@ class JobController(Controller):
     def get_job(
         self, job_id: str, principal: Principal, container: Container, verbose: bool = False
     ) -> Normal[JobOut]:
-        job = container.ledger.get_background_job(principal.caller, parse_id(job_id, "Job"))
+        job = container.ledger.get_operation(principal.caller, parse_id(job_id, "Job"))
         status = _status(container, job)
         progress = 100.0 if status in ("SUCCESS", "FAILURE") else 0.0
         return normal(
@@ -42,7 +42,7 @@ class JobController(Controller):
         )
 
 
-def _status(container: Container, job: BackgroundJob) -> str:
+def _status(container: Container, job: Operation) -> str:
     """A job awaiting the projections has succeeded once all of them passed its first event."""
     if job.status != "STARTED" or not job.awaits_projection:
         return job.status

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, post
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.ids import parse_id
-from api.v3.envelope import Normal, normal
-from api.v3.files import blob_store
-from api.v3.model_shapes import Spec, plain
-from domain.inference import complete_spec, infer_schema
-from domain.tables import read_table
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.ids import parse_id
+from perfledger.api.storage.tables import read_table
+from perfledger.api.v3.envelope import Normal, normal
+from perfledger.api.v3.files import blob_store
+from perfledger.api.v3.model_shapes import Spec, plain
+from perfledger.domain.catalog.inference import complete_spec, infer_schema
 
 
 class ModelFactoryRequest(msgspec.Struct, forbid_unknown_fields=True):

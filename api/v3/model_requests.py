@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from api.v3.model_shapes import (
+from perfledger.api.v3.model_shapes import (
     DESCRIPTIVE_FIELDS,
     InputType,
     ModelStatus,
@@ -19,10 +19,10 @@ from api.v3.model_shapes import (
     XaiParams,
     plain,
 )
-from domain.errors import InvalidInput
-from domain.registry_entry import normalized_columns
-from domain.timestamps import format_timestamp, parse_timestamp
-from domain.vocabulary import Task
+from perfledger.domain.catalog.entry import normalized_columns
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.timestamps import format_timestamp, parse_timestamp
+from perfledger.domain.vocabulary import Task
 
 
 class ModelCreate(msgspec.Struct, forbid_unknown_fields=True):

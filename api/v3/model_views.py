@@ -6,11 +6,11 @@ from typing import Any
 
 import msgspec
 
-from api.auth import Principal
-from api.v3.people import Organization, ProjectRef, User, organization_of, user
-from domain.model import Model
-from domain.timestamps import format_timestamp
-from projections.catalog.queries import EntryRow
+from perfledger.api.auth import Principal
+from perfledger.api.v3.people import Organization, ProjectRef, User, organization_of, user
+from perfledger.domain.registry.model import Model
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.catalog.queries import EntryRow
 
 
 class ModelOut(msgspec.Struct):

@@ -6,18 +6,23 @@ import anyio.to_thread
 from litestar import Controller, Response, delete, get, patch, post
 from msgspec import UNSET
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.consistency import answer, reading
-from api.ids import parse_id
-from api.v3.consistency import settle
-from api.v3.envelope import JobRef, JobStarted, Normal, Paginated, normal, paginated
-from api.v3.model_requests import ModelCreate, ModelPatch, changes_of, entry_of
-from api.v3.model_views import ModelOut, model_out, row_of
-from api.v3.projects import Limit, Offset
-from domain.errors import NotFound
-from domain.model import Model
-from projections.catalog.queries import DEFAULT_PROJECT_NAME, ListQuery, find_entry, list_entries
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import answer, reading
+from perfledger.api.ids import parse_id
+from perfledger.api.v3.consistency import settle
+from perfledger.api.v3.envelope import JobRef, JobStarted, Normal, Paginated, normal, paginated
+from perfledger.api.v3.model_requests import ModelCreate, ModelPatch, changes_of, entry_of
+from perfledger.api.v3.model_views import ModelOut, model_out, row_of
+from perfledger.api.v3.projects import Limit, Offset
+from perfledger.domain.errors import NotFound
+from perfledger.domain.registry.model import Model
+from perfledger.projections.catalog.queries import (
+    DEFAULT_PROJECT_NAME,
+    ListQuery,
+    find_entry,
+    list_entries,
+)
 
 ALL_PROJECTIONS = ("catalog", "registry", "performance", "history")
 

@@ -6,7 +6,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 import msgspec
 
-from api.auth import Principal
+from perfledger.api.auth import Principal
 
 USER_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/users")
 DEFAULT_ORGANIZATION_NAME = "perfledger"

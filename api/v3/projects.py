@@ -9,15 +9,15 @@ import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 
-from api.auth import Principal, requires
-from api.bootstrap import Container
-from api.consistency import LARGEST_POSITION, answer, published_at_least, reading
-from api.ids import parse_id
-from api.v3.consistency import settle
-from api.v3.envelope import Normal, Paginated, normal, paginated
-from api.v3.people import Organization, organization_of
-from domain.timestamps import format_timestamp
-from projections.catalog.queries import (
+from perfledger.api.auth import Principal, requires
+from perfledger.api.bootstrap import Container
+from perfledger.api.consistency import LARGEST_POSITION, answer, published_at_least, reading
+from perfledger.api.ids import parse_id
+from perfledger.api.v3.consistency import settle
+from perfledger.api.v3.envelope import Normal, Paginated, normal, paginated
+from perfledger.api.v3.people import Organization, organization_of
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.catalog.queries import (
     ListQuery,
     ProjectRow,
     find_project,

@@ -9,10 +9,10 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import NotAuthorizedException
 
-from api.auth import principal_from_token
-from api.bootstrap import Container
-from api.v3.envelope import Normal, normal
-from api.v3.people import DEFAULT_ORGANIZATION_NAME, Organization
+from perfledger.api.auth import principal_from_token
+from perfledger.api.bootstrap import Container
+from perfledger.api.v3.envelope import Normal, normal
+from perfledger.api.v3.people import DEFAULT_ORGANIZATION_NAME, Organization
 
 # fiddler-client refuses some calls (project delete) below 25.2.0; this dialect serves them.
 SERVER_VERSION = "25.2.0"

@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from domain.commands.base import LedgerBase
-from domain.credentials import ApiKey, format_key, hash_secret, new_secret, parse_key
-from domain.errors import NotFound
-from domain.values import Caller
+from perfledger.domain.api_keys import ApiKey, format_key, hash_secret, new_secret, parse_key
+from perfledger.domain.commands.base import LedgerBase
+from perfledger.domain.errors import NotFound
+from perfledger.domain.values import Caller
 
 
 class ApiKeyCommands(LedgerBase):
     def mint_api_key(self, caller: Caller, scopes: Sequence[str]) -> tuple[UUID, str]:
         secret = new_secret()
-        key = ApiKey(caller.organization_id, list(scopes), hash_secret(secret), caller.actor)
+        key = ApiKey(caller.organization_id, list(scopes), hash_secret(secret))
         self._save(key)
         return key.id, format_key(key.id, secret)
 
-    def revoke_api_key(self, key_id: UUID, actor: str) -> int:
+    def revoke_api_key(self, key_id: UUID) -> int:
         key = self._get(key_id, ApiKey)
-        key.revoke(actor)
+        key.revoke()
         return self._save(key)
 
     def find_api_key(self, presented: str) -> ApiKey | None:

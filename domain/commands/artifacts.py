@@ -7,12 +7,12 @@ from uuid import UUID
 
 import msgspec
 
-from domain.background_jobs import BackgroundJob
-from domain.commands.files import FileCommands
-from domain.commands.registry import RegistryCommands
-from domain.files import StoredFile
-from domain.limits import MAX_PARAMS_BYTES, check_encoded_size
-from domain.values import Caller
+from perfledger.domain.catalog.files import StoredFile
+from perfledger.domain.catalog.operations import Operation
+from perfledger.domain.commands.files import FileCommands
+from perfledger.domain.commands.registry import RegistryCommands
+from perfledger.domain.limits import MAX_PARAMS_BYTES, check_encoded_size
+from perfledger.domain.values import Caller
 
 
 class ArtifactCommands(RegistryCommands, FileCommands):
@@ -23,7 +23,7 @@ class ArtifactCommands(RegistryCommands, FileCommands):
         archive: StoredFile,
         files: list[dict[str, Any]],
         deployment_params: dict[str, Any],
-    ) -> tuple[BackgroundJob, int]:
+    ) -> tuple[Operation, int]:
         """Records the archive's file list on the model, with its finished job.
 
         `archive` is either an earlier upload or a new one not saved yet (see `new_file`); a
@@ -31,24 +31,24 @@ class ArtifactCommands(RegistryCommands, FileCommands):
         """
         _check_params(deployment_params)
         model = self.get_entry(caller, model_id)
-        model.record_artifact(str(archive.id), archive.digest, files, caller.actor)
+        model.record_artifact(str(archive.id), archive.digest, files)
         info = {"model_id": str(model_id), "file_id": str(archive.id), "files": len(files),
                 "deployment_params": deployment_params}
-        job = BackgroundJob(caller.organization_id, f"Deploy artifact of {model.name}",
-                            model.id, info, caller.actor)
+        job = Operation(caller.organization_id, f"Deploy artifact of {model.name}",
+                            model.id, info)
         job.succeed({})
         return job, self._save(archive, model, job)
 
     def request_surrogate(
         self, caller: Caller, model_id: UUID, env_id: str | None, params: dict[str, Any]
-    ) -> tuple[BackgroundJob, int]:
+    ) -> tuple[Operation, int]:
         """Records the deployment request: this service keeps the record, it runs no container."""
         _check_params(params)
         model = self.get_entry(caller, model_id)
-        model.record_surrogate(env_id, params, caller.actor)
+        model.record_surrogate(env_id, params)
         info = {"model_id": str(model_id), "env_id": env_id, "deployment_params": params}
-        job = BackgroundJob(caller.organization_id, f"Deploy surrogate of {model.name}",
-                            model.id, info, caller.actor)
+        job = Operation(caller.organization_id, f"Deploy surrogate of {model.name}",
+                            model.id, info)
         job.succeed({})
         return job, self._save(model, job)
 

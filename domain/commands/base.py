@@ -9,8 +9,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
-from domain.errors import Conflict, NotFound
-from domain.transcoder import FastZlibCompressor, MsgspecTranscoder
+from perfledger.domain.errors import Conflict, NotFound
+from perfledger.domain.transcoder import FastZlibCompressor, MsgspecTranscoder
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.claims import NameClaim
-from domain.commands.base import LedgerBase
-from domain.errors import NotFound
+from perfledger.domain.catalog.claims import NameClaim
+from perfledger.domain.commands.base import LedgerBase
+from perfledger.domain.errors import NotFound
 
 
 class ClaimCommands(LedgerBase):

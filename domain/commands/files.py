@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.commands.base import LedgerBase
-from domain.errors import NotFound
-from domain.files import StoredFile
-from domain.values import Caller
+from perfledger.domain.catalog.files import StoredFile
+from perfledger.domain.commands.base import LedgerBase
+from perfledger.domain.errors import NotFound
+from perfledger.domain.values import Caller
 
 
 class FileCommands(LedgerBase):
@@ -21,7 +21,7 @@ class FileCommands(LedgerBase):
         self, caller: Caller, filename: str, file_type: str, digest: str, size: int
     ) -> StoredFile:
         """An upload not saved yet, for a command that records it together with its use."""
-        return StoredFile(caller.organization_id, filename, file_type, digest, size, caller.actor)
+        return StoredFile(caller.organization_id, filename, file_type, digest, size)
 
     def get_file(self, caller: Caller, file_id: UUID) -> StoredFile:
         stored = self._get(file_id, StoredFile)

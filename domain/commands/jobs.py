@@ -6,10 +6,9 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from domain.commands.recompute import RecomputeCommands
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.job_events import JobEventRecord, batch_key_of, content_key, job_event_columns
-from domain.jobs import (
+from perfledger.domain.commands.recompute import RecomputeCommands
+from perfledger.domain.errors import Conflict, InvalidInput, NotFound
+from perfledger.domain.jobs.aggregates import (
     MAX_DECISIONS,
     MIN_DECISIONS,
     EventFeedback,
@@ -20,9 +19,15 @@ from domain.jobs import (
     check_model_of_job,
     job_number,
 )
-from domain.limits import check_key, key_problem
-from domain.recompute import JOB_MODEL, RecomputeRequest, Scope
-from domain.values import BatchReceipt, Caller
+from perfledger.domain.jobs.incoming import (
+    JobEventRecord,
+    batch_key_of,
+    content_key,
+    job_event_columns,
+)
+from perfledger.domain.limits import check_key, key_problem
+from perfledger.domain.recompute import JOB_MODEL, RecomputeRequest, Scope
+from perfledger.domain.values import BatchReceipt, Caller
 
 
 class JobCommands(RecomputeCommands):
@@ -41,8 +46,7 @@ class JobCommands(RecomputeCommands):
         directory = self._directory(caller.organization_id) or JobDirectory(caller.organization_id)
         job_id = directory.next_job_id
         directory.add_job(job_id, title)
-        job = Job(caller.organization_id, job_id, title, decisions, minutes_per_event,
-                  caller.actor)
+        job = Job(caller.organization_id, job_id, title, decisions, minutes_per_event)
         return job, self._save(directory, job)
 
     def _directory(self, organization_id: str) -> JobDirectory | None:
@@ -76,7 +80,7 @@ class JobCommands(RecomputeCommands):
         key = batch_key_of(records, batch_id)
         content = content_key(records)
         batch = JobEventBatch(caller.organization_id, job.id, key, content,
-                              actor=caller.actor, **vars(columns))
+                              **vars(columns))
         try:
             position = self._save(batch)
         except Conflict:
@@ -93,8 +97,7 @@ class JobCommands(RecomputeCommands):
                       user: str) -> int:
         job.check_decision(label)
         check_key("user", user)
-        feedback = EventFeedback(caller.organization_id, job.id, event_id, user, label,
-                                 caller.actor)
+        feedback = EventFeedback(caller.organization_id, job.id, event_id, user, label)
         return self._save(feedback)
 
     def train_job(self, caller: Caller, job: Job, consensus: Sequence[tuple[str, str]],
@@ -105,7 +108,7 @@ class JobCommands(RecomputeCommands):
         labels = [label for _, label in consensus]
         knowledge_base = KnowledgeBase(caller.organization_id, job.id, model_id, event_ids,
                                        labels)
-        job.train(model_id, len(event_ids), caller.actor)
+        job.train(model_id, len(event_ids))
         return model_id, self._save(job, knowledge_base)
 
     def request_job_model_recompute(self, caller: Caller, job: Job, model_id: str

@@ -8,12 +8,22 @@ from uuid import UUID
 
 import msgspec
 
-from domain.commands.projects import ProjectCommands
-from domain.errors import Conflict, NotFound
-from domain.limits import MAX_PARAMS_BYTES, MAX_TEXT_CHARS, check_chars, check_encoded_size
-from domain.model import Model
-from domain.values import Caller, ModelDefinition, check_model_definition, default_project_id
-from domain.vocabulary import VersionStatus
+from perfledger.domain.commands.projects import ProjectCommands
+from perfledger.domain.errors import Conflict, NotFound
+from perfledger.domain.limits import (
+    MAX_PARAMS_BYTES,
+    MAX_TEXT_CHARS,
+    check_chars,
+    check_encoded_size,
+)
+from perfledger.domain.registry.model import Model
+from perfledger.domain.values import (
+    Caller,
+    ModelDefinition,
+    check_model_definition,
+    default_project_id,
+)
+from perfledger.domain.vocabulary import VersionStatus
 
 MAX_JOIN_ATTEMPTS = 5
 
@@ -39,7 +49,6 @@ class ModelCommands(ProjectCommands):
                 positive_label=definition.positive_label,
                 inputs=list(definition.inputs),
                 description=definition.description,
-                actor=caller.actor,
             )
             joined = [] if project is None else self.models_added(caller, project, [model.id])
             try:
@@ -66,14 +75,14 @@ class ModelCommands(ProjectCommands):
         check_encoded_size("params", len(msgspec.json.encode(params or {})), MAX_PARAMS_BYTES)
         model = self.get_model(caller, model_id)
         version_id = version_id or f"ver-{secrets.token_hex(5)}"
-        model.create_version(version_id, description, params or {}, caller.actor)
+        model.create_version(version_id, description, params or {})
         return version_id, self._save(model)
 
     def change_version_status(
         self, caller: Caller, model_id: UUID, version_id: str, status: VersionStatus
     ) -> int:
         model = self.get_model(caller, model_id)
-        model.change_version_status(version_id, status, caller.actor)
+        model.change_version_status(version_id, status)
         return self._save(model)
 
     def promote_version(
@@ -81,5 +90,5 @@ class ModelCommands(ProjectCommands):
     ) -> tuple[str | None, int]:
         check_chars("reason", reason, MAX_TEXT_CHARS)
         model = self.get_model(caller, model_id)
-        previous = model.promote_version(version_id, reason, caller.actor)
+        previous = model.promote_version(version_id, reason)
         return previous, self._save(model)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.commands.claims import ClaimCommands
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.project import Project
-from domain.project_gate import ProjectGate
-from domain.values import Caller
+from perfledger.domain.aggregate import ACTING_USER
+from perfledger.domain.catalog.project import Project
+from perfledger.domain.catalog.project_gate import ProjectGate
+from perfledger.domain.commands.claims import ClaimCommands
+from perfledger.domain.errors import Conflict, InvalidInput, NotFound
+from perfledger.domain.values import Caller
 
 PROJECT_NAME = "project"
 
@@ -18,7 +19,7 @@ class ProjectCommands(ClaimCommands):
     def create_project(self, caller: Caller, name: str) -> tuple[Project, int]:
         if not name.strip():
             raise InvalidInput("Project name must not be empty")
-        project = Project(caller.organization_id, name, caller.actor)
+        project = Project(caller.organization_id, name)
         claim = self._claim(
             PROJECT_NAME, caller.organization_id, name, project.id, f"Project '{name}'"
         )
@@ -59,7 +60,7 @@ class ProjectCommands(ClaimCommands):
             raise Conflict(
                 f"Project '{project.name}' holds a model added just now; delete it first"
             )
-        project.delete(caller.actor)
+        project.delete()
         claim = self._claim_of(PROJECT_NAME, caller.organization_id, project.name)
         claim.release(project.id)
         closed = self._gate_events(project_id, version, [(ProjectGate.Closed, {})], caller)
@@ -91,11 +92,11 @@ class ProjectCommands(ClaimCommands):
         if version == 0:
             gate = ProjectGate(project_id)
             for kind, fields in events:
-                gate.trigger_event(kind, actor=caller.actor, **fields)
+                gate.trigger_event(kind, **fields)
             return [gate]
         gate_id = ProjectGate.create_id(project_id)
         return [
             kind(originator_id=gate_id, originator_version=version + offset,
-                 timestamp=kind.create_timestamp(), actor=caller.actor, **fields)
+                 timestamp=kind.create_timestamp(), actor=ACTING_USER.get(), **fields)
             for offset, (kind, fields) in enumerate(events, start=1)
         ]

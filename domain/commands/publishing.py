@@ -9,16 +9,16 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from domain.background_jobs import BackgroundJob
-from domain.batches import LabelBatch, PredictionBatch
-from domain.commands.registry import RegistryCommands
-from domain.commands.rows import MAX_ATTEMPTS, RowCommands, batch_fields, traits_of
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.model import Model
-from domain.publishing import MappedRows
-from domain.records import label_columns, prediction_columns
-from domain.values import Caller
-from domain.vocabulary import DatasetSplit
+from perfledger.domain.catalog.operations import Operation
+from perfledger.domain.catalog.publishing import MappedRows
+from perfledger.domain.commands.registry import RegistryCommands
+from perfledger.domain.commands.rows import MAX_ATTEMPTS, RowCommands, batch_fields, traits_of
+from perfledger.domain.errors import Conflict, InvalidInput, NotFound
+from perfledger.domain.performance.batches import LabelBatch, PredictionBatch
+from perfledger.domain.performance.records import label_columns, prediction_columns
+from perfledger.domain.registry.model import Model
+from perfledger.domain.values import Caller
+from perfledger.domain.vocabulary import DatasetSplit
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Published:
     rows: int
     batches: int
     position: int | None
-    job: BackgroundJob | None = None
+    job: Operation | None = None
 
 
 class PublishCommands(RowCommands, RegistryCommands):
@@ -87,8 +87,7 @@ class PublishCommands(RowCommands, RegistryCommands):
             finished = None
             if job is not None:
                 name, info = job
-                finished = BackgroundJob(caller.organization_id, name, model.id, info,
-                                         caller.actor)
+                finished = Operation(caller.organization_id, name, model.id, info)
                 finished.succeed({"rows": rows, "batches": len(batches),
                                   "new_batches": len(new)})
             aggregates = [*new, *([finished] if finished else [])]

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.commands.models import ModelCommands
-from domain.errors import Conflict, NotFound
-from domain.recompute import PERFORMANCE, RecomputeRequest, RecomputeSlot, Scope, scope_key
-from domain.values import Caller
+from perfledger.domain.commands.models import ModelCommands
+from perfledger.domain.errors import Conflict, NotFound
+from perfledger.domain.recompute import (
+    PERFORMANCE,
+    RecomputeRequest,
+    RecomputeSlot,
+    Scope,
+    scope_key,
+)
+from perfledger.domain.values import Caller
 
 
 class RecomputeCommands(ModelCommands):
@@ -44,7 +50,7 @@ class RecomputeCommands(ModelCommands):
             pending = self._get(slot.pending, RecomputeRequest)
             if pending.is_pending:
                 return pending, None
-        request = RecomputeRequest(caller.organization_id, target, scope, caller.actor)
+        request = RecomputeRequest(caller.organization_id, target, scope)
         slot.take(request.id)
         return request, self._save(slot, request)
 

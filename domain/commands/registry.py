@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.background_jobs import BackgroundJob
-from domain.claims import NameClaim
-from domain.commands.models import ModelCommands
-from domain.errors import Conflict, NotFound
-from domain.model import Model
-from domain.registry_entry import check_entry, labels_of
-from domain.values import Caller, ModelDefinition, check_model_definition
-from domain.vocabulary import Task, VersionStatus
+from perfledger.domain.catalog.claims import NameClaim
+from perfledger.domain.catalog.entry import check_entry, labels_of
+from perfledger.domain.catalog.operations import Operation
+from perfledger.domain.commands.models import ModelCommands
+from perfledger.domain.errors import Conflict, NotFound
+from perfledger.domain.registry.model import Model
+from perfledger.domain.values import Caller, ModelDefinition, check_model_definition
+from perfledger.domain.vocabulary import Task, VersionStatus
 
 MODEL_NAME = "model"
 ONBOARDING_ATTEMPTS = 5
@@ -70,13 +70,12 @@ class RegistryCommands(ModelCommands):
             positive_label=definition.positive_label,
             inputs=list(definition.inputs),
             description=definition.description,
-            actor=caller.actor,
         )
         version = str(entry["version"])
-        model.create_version(version, "onboarded through the v3 registry", {}, caller.actor)
+        model.create_version(version, "onboarded through the v3 registry", {})
         for status in (VersionStatus.TRAINING, VersionStatus.TRAINED):
-            model.change_version_status(version, status, caller.actor)
-        model.onboard(entry, caller.actor)  # last, so the model's modified_on is the entry's
+            model.change_version_status(version, status)
+        model.onboard(entry)  # last, so the model's modified_on is the entry's
         claim = self._claim(
             MODEL_NAME,
             caller.organization_id,
@@ -115,7 +114,7 @@ class RegistryCommands(ModelCommands):
         aggregates: list[Any] = [model]
         if "version" in changed:
             aggregates += self._move_claim(caller, model, entry["version"], changed["version"])
-        model.update_entry(changed, caller.actor)
+        model.update_entry(changed)
         return self._save(*aggregates)
 
     def _move_claim(self, caller: Caller, model: Model, old: str, new: str) -> list[Any]:
@@ -131,10 +130,10 @@ class RegistryCommands(ModelCommands):
         released.release(model.id)
         return [taken, released]
 
-    def delete_model(self, caller: Caller, model_id: UUID) -> tuple[BackgroundJob, int]:
+    def delete_model(self, caller: Caller, model_id: UUID) -> tuple[Operation, int]:
         """Soft-deletes at once; the job succeeds when the projections have purged its rows."""
         model = self.get_entry(caller, model_id)
-        model.delete(caller.actor)
+        model.delete()
         entry = model.entry or {}
         claim = self._claim_of(
             MODEL_NAME,
@@ -142,18 +141,17 @@ class RegistryCommands(ModelCommands):
             _model_key(model.project_id, model.name, entry["version"]),
         )
         claim.release(model.id)
-        job = BackgroundJob(
+        job = Operation(
             caller.organization_id,
             f"Delete model {model.name} {entry['version']}",
             model.id,
             {"model_id": str(model.id), "model_name": model.name},
-            caller.actor,
             awaits_projection=True,
         )
         return job, self._save(model, claim, job)
 
-    def get_background_job(self, caller: Caller, job_id: UUID) -> BackgroundJob:
-        job = self._get(job_id, BackgroundJob)
+    def get_operation(self, caller: Caller, job_id: UUID) -> Operation:
+        job = self._get(job_id, Operation)
         if job.organization_id != caller.organization_id:
             raise NotFound(f"Job '{job_id}' not found")
         return job

@@ -10,11 +10,10 @@ from uuid import UUID
 
 import msgspec
 
-from domain.batches import LabelBatch, PredictionBatch
-from domain.commands.models import ModelCommands
-from domain.errors import BatchReused, Conflict
-from domain.model import Model
-from domain.records import (
+from perfledger.domain.commands.models import ModelCommands
+from perfledger.domain.errors import BatchReused, Conflict
+from perfledger.domain.performance.batches import LabelBatch, PredictionBatch
+from perfledger.domain.performance.records import (
     LabelColumns,
     LabelRecord,
     ModelTraits,
@@ -23,8 +22,9 @@ from domain.records import (
     label_columns,
     prediction_columns,
 )
-from domain.values import BatchReceipt, Caller
-from domain.vocabulary import DatasetSplit, VersionStatus
+from perfledger.domain.registry.model import Model
+from perfledger.domain.values import BatchReceipt, Caller
+from perfledger.domain.vocabulary import DatasetSplit, VersionStatus
 
 MAX_ATTEMPTS = 5
 Prepared = tuple[Model, PredictionBatch | LabelBatch, PredictionColumns | LabelColumns]
@@ -46,7 +46,7 @@ class RowCommands(ModelCommands):
             model = self._model_accepting_rows(caller, model_id, version_id)
             columns = prediction_columns(traits_of(model), records)
             model.see_labels([*columns.predicted_labels, *columns.true_labels,
-                              *columns.probability_labels], caller.actor)
+                              *columns.probability_labels])
             where = batch_fields(caller, model_id, version_id, split, batch_id)
             return model, PredictionBatch(**where, **vars(columns)), columns
 
@@ -66,7 +66,7 @@ class RowCommands(ModelCommands):
         def prepare() -> Prepared:
             model = self._model_accepting_rows(caller, model_id, version_id)
             columns = label_columns(traits_of(model), records)
-            model.see_labels(columns.true_labels, caller.actor)
+            model.see_labels(columns.true_labels)
             where = batch_fields(caller, model_id, version_id, split, batch_id)
             return model, LabelBatch(**where, **vars(columns)), columns
 
@@ -111,7 +111,6 @@ def batch_fields(
         "version_id": version_id,
         "dataset_split": str(split),
         "batch_id": batch_id,
-        "actor": caller.actor,
     }
 
 

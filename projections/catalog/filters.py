@@ -8,9 +8,9 @@ from uuid import UUID
 
 import msgspec
 
-from domain.bounded_json import within_json_depth
-from domain.errors import InvalidInput
-from domain.timestamps import format_timestamp, parse_timestamp
+from perfledger.domain.bounded_json import within_json_depth
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.timestamps import format_timestamp, parse_timestamp
 
 MAX_DEPTH = 8
 MAX_RULES = 200

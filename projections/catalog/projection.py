@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from domain.model import Model
-from domain.project import Project
-from domain.timestamps import format_timestamp
-from projections.catalog.schema import TABLES, catalog_schema
-from projections.comparison import compare_tables
-from projections.database import Database, Tx
-from projections.event_log import Positioned
-from projections.json import dumps, loads
-from projections.projection import Tables
-from projections.topics import event_topics
+from perfledger.domain.catalog.project import Project
+from perfledger.domain.registry.model import Model
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.catalog.schema import TABLES, catalog_schema
+from perfledger.projections.comparison import compare_tables
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.json import dumps, loads
+from perfledger.projections.projection import Tables
+from perfledger.projections.topics import UnknownEvent, topics_of
 
 # Registry-entry fields that have a column of their own (the rest live in `document`).
 ENTRY_COLUMNS = ("version", "status", "input_type", "description", "algorithm", "framework",
@@ -25,12 +25,9 @@ SEARCHED = ("version", "description", "algorithm", "framework")
 class CatalogProjection:
     name = "catalog"
     tables = TABLES
-    topics = (
-        *event_topics(Project, "Created", "Deleted"),
-        *event_topics(
-            Model, "Registered", "Onboarded", "EntryUpdated", "Deleted", "ArtifactRecorded",
-            "SurrogateRequested",
-        ),
+    topics = topics_of(
+        Project.Created, Project.Deleted, Model.Registered, Model.Onboarded, Model.EntryUpdated,
+        Model.Deleted, Model.ArtifactRecorded, Model.SurrogateRequested,
     )
 
     def schema(self, database: Database, t: Tables) -> list[str]:
@@ -38,8 +35,29 @@ class CatalogProjection:
 
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
         for position, event in events:
-            handler = _HANDLERS[type(event).__qualname__]
-            handler(tx, t, position, event)
+            match event:
+                case Project.Created():
+                    add_project(tx, t, position, event)
+                case Project.Deleted():
+                    tx.execute(f"DELETE FROM {t.catalog_projects} WHERE project_id = ?",
+                               (str(event.originator_id),))
+                case Model.Registered():
+                    add_model(tx, t, position, event)
+                case Model.Onboarded():
+                    _write_entry(tx, t, event, dict(event.entry), listed=True)
+                    _refresh_latest(tx, t, str(event.originator_id))
+                case Model.EntryUpdated():
+                    _merge(tx, t, event, dict(event.changes))
+                case Model.ArtifactRecorded():
+                    _merge(tx, t, event, {"artifact_status": "user_uploaded",
+                                          "artifact_files": event.files})
+                case Model.SurrogateRequested():
+                    surrogate = {"env_id": event.env_id, "deployment_params": event.params}
+                    _merge(tx, t, event, {"artifact_status": "surrogate", "surrogate": surrogate})
+                case Model.Deleted():
+                    remove_model(tx, t, event)
+                case _:
+                    raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         """Nothing is derived across pages."""
@@ -48,7 +66,7 @@ class CatalogProjection:
         return compare_tables(tx, live, shadow, list(self.tables))
 
 
-def add_project(tx: Tx, t: Tables, position: int, e: Any) -> None:
+def add_project(tx: Tx, t: Tables, position: int, e: Project.Created) -> None:
     at = format_timestamp(e.timestamp)
     tx.execute(
         f"INSERT INTO {t.catalog_projects} (project_id, organization_id, name, created_at,"
@@ -57,11 +75,7 @@ def add_project(tx: Tx, t: Tables, position: int, e: Any) -> None:
     )
 
 
-def remove_project(tx: Tx, t: Tables, position: int, e: Any) -> None:
-    tx.execute(f"DELETE FROM {t.catalog_projects} WHERE project_id = ?", (str(e.originator_id),))
-
-
-def add_model(tx: Tx, t: Tables, position: int, e: Any) -> None:
+def add_model(tx: Tx, t: Tables, position: int, e: Model.Registered) -> None:
     at = format_timestamp(e.timestamp)
     tx.execute(
         f"INSERT INTO {t.catalog_models} (model_id, organization_id, project_id, name, task,"
@@ -72,25 +86,7 @@ def add_model(tx: Tx, t: Tables, position: int, e: Any) -> None:
     )
 
 
-def onboard(tx: Tx, t: Tables, position: int, e: Any) -> None:
-    _write_entry(tx, t, e, dict(e.entry), listed=True)
-    _refresh_latest(tx, t, str(e.originator_id))
-
-
-def update_entry(tx: Tx, t: Tables, position: int, e: Any) -> None:
-    _merge(tx, t, e, dict(e.changes))
-
-
-def record_artifact(tx: Tx, t: Tables, position: int, e: Any) -> None:
-    _merge(tx, t, e, {"artifact_status": "user_uploaded", "artifact_files": e.files})
-
-
-def record_surrogate(tx: Tx, t: Tables, position: int, e: Any) -> None:
-    surrogate = {"env_id": e.env_id, "deployment_params": e.params}
-    _merge(tx, t, e, {"artifact_status": "surrogate", "surrogate": surrogate})
-
-
-def remove_model(tx: Tx, t: Tables, position: int, e: Any) -> None:
+def remove_model(tx: Tx, t: Tables, e: Model.Deleted) -> None:
     model_id = str(e.originator_id)
     family = tx.row(f"SELECT project_id, name FROM {t.catalog_models} WHERE model_id = ?",
                     (model_id,))
@@ -100,14 +96,15 @@ def remove_model(tx: Tx, t: Tables, position: int, e: Any) -> None:
         _refresh_family(tx, t, str(family[0]), str(family[1]))
 
 
-def _merge(tx: Tx, t: Tables, e: Any, changes: dict[str, Any]) -> None:
+def _merge(tx: Tx, t: Tables, e: Model.Event, changes: dict[str, Any]) -> None:
     model_id = str(e.originator_id)
     document = loads(tx.value(f"SELECT document FROM {t.catalog_documents} WHERE model_id = ?",
                               (model_id,)))
     _write_entry(tx, t, e, {**(document or {}), **changes}, listed=document is not None)
 
 
-def _write_entry(tx: Tx, t: Tables, e: Any, entry: dict[str, Any], listed: bool) -> None:
+def _write_entry(tx: Tx, t: Tables, e: Model.Event, entry: dict[str, Any], listed: bool
+                 ) -> None:
     model_id = str(e.originator_id)
     name = tx.value(f"SELECT name FROM {t.catalog_models} WHERE model_id = ?", (model_id,))
     searched = [str(name), *(str(entry.get(key) or "") for key in SEARCHED)]
@@ -146,15 +143,3 @@ def _refresh_family(tx: Tx, t: Tables, project_id: str, name: str) -> None:
         (project_id, name, latest),
     )
 
-
-Handler = Callable[[Tx, Tables, int, Any], None]
-_HANDLERS: dict[str, Handler] = {
-    "Project.Created": add_project,
-    "Project.Deleted": remove_project,
-    "Model.Registered": add_model,
-    "Model.Onboarded": onboard,
-    "Model.EntryUpdated": update_entry,
-    "Model.ArtifactRecorded": record_artifact,
-    "Model.SurrogateRequested": record_surrogate,
-    "Model.Deleted": remove_model,
-}

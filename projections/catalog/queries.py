@@ -6,17 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from domain.errors import NotFound
-from domain.model import Model
-from projections.catalog.filters import compile_filter, compile_ordering, compile_search
-from projections.catalog.schema import MODEL_FIELDS, PROJECT_FIELDS
-from projections.database import Database, Tx
-from projections.event_log import EventLog
-from projections.json import loads
-from projections.topics import event_topics
+from perfledger.domain.errors import NotFound
+from perfledger.domain.registry.model import Model
+from perfledger.projections.catalog.filters import compile_filter, compile_ordering, compile_search
+from perfledger.projections.catalog.schema import MODEL_FIELDS, PROJECT_FIELDS
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import EventLog
+from perfledger.projections.json import loads
+from perfledger.projections.topics import topics_of
 
 DEFAULT_PROJECT_NAME = "default"
-MODEL_DELETED = event_topics(Model, "Deleted")
+MODEL_DELETED = topics_of(Model.Deleted)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
-from projections.database import Database
-from projections.projection import Tables
+from perfledger.projections.database import Database
+from perfledger.projections.projection import Tables
 
 TABLES = ("catalog_projects", "catalog_models", "catalog_documents")
 

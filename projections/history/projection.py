@@ -5,43 +5,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.batches import LabelBatch, PredictionBatch
-from domain.model import Model
-from domain.timestamps import format_timestamp
-from projections.comparison import compare_tables
-from projections.database import Database, Tx
-from projections.event_log import Positioned
-from projections.json import dumps
-from projections.projection import Tables
-from projections.topics import event_topics
+from perfledger.domain.performance.batches import LabelBatch, PredictionBatch
+from perfledger.domain.registry.model import Model
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.comparison import compare_tables
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.json import dumps
+from perfledger.projections.projection import Tables
+from perfledger.projections.topics import UnknownEvent, topics_of
 
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
-_EVENT_TYPES = {
-    "Model.Registered": "ModelRegistered",
-    "Model.VersionCreated": "VersionCreated",
-    "Model.VersionStatusChanged": "VersionStatusChanged",
-    "Model.VersionPromoted": "VersionPromoted",
-    "Model.Onboarded": "ModelOnboarded",
-    "Model.EntryUpdated": "ModelUpdated",
-    "Model.Deleted": "ModelDeleted",
-    "Model.ArtifactRecorded": "ArtifactRecorded",
-    "Model.SurrogateRequested": "SurrogateRequested",
-    "PredictionBatch.Recorded": "PredictionsRecorded",
-    "LabelBatch.Recorded": "LabelsRecorded",
+# The history's name of each event it keeps.
+_EVENT_TYPES: dict[type, str] = {
+    Model.Registered: "ModelRegistered",
+    Model.VersionCreated: "VersionCreated",
+    Model.VersionStatusChanged: "VersionStatusChanged",
+    Model.VersionPromoted: "VersionPromoted",
+    Model.Onboarded: "ModelOnboarded",
+    Model.EntryUpdated: "ModelUpdated",
+    Model.Deleted: "ModelDeleted",
+    Model.ArtifactRecorded: "ArtifactRecorded",
+    Model.SurrogateRequested: "SurrogateRequested",
+    PredictionBatch.Recorded: "PredictionsRecorded",
+    LabelBatch.Recorded: "LabelsRecorded",
 }
 
 
 class HistoryProjection:
     name = "history"
     tables = ("model_history",)
-    topics = (
-        *event_topics(
-            Model, "Registered", "VersionCreated", "VersionStatusChanged", "VersionPromoted",
-            "Onboarded", "EntryUpdated", "Deleted", "ArtifactRecorded", "SurrogateRequested",
-        ),
-        *event_topics(PredictionBatch, "Recorded"),
-        *event_topics(LabelBatch, "Recorded"),
-    )
+    topics = topics_of(*_EVENT_TYPES)
 
     def schema(self, database: Database, t: Tables) -> list[str]:
         return [
@@ -55,7 +49,7 @@ class HistoryProjection:
         tx.executemany(
             f"INSERT INTO {t.model_history} (model_id, position, type, at, actor, data)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [_entry(position, event) for position, event in events],
+            [_entry(self.name, position, event) for position, event in events],
         )
 
     def settle(self, tx: Tx, t: Tables) -> None:
@@ -65,18 +59,20 @@ class HistoryProjection:
         return compare_tables(tx, live, shadow, list(self.tables))
 
 
-def _entry(position: int, event: Any) -> tuple[str, int, str, str, str, str]:
-    kind = type(event).__qualname__
-    if kind.endswith("Batch.Recorded"):
-        model_id = str(event.model_id)
-        data: dict[str, Any] = {
-            "version_id": event.version_id,
-            "dataset_split": event.dataset_split,
-            "batch_id": event.batch_id,
-            "rows": len(event.row_ids),
-        }
-    else:
-        model_id = str(event.originator_id)
-        data = {k: v for k, v in vars(event).items() if k not in _BOOKKEEPING}
+def _entry(projection: str, position: int, event: Any) -> tuple[str, int, str, str, str, str]:
+    match event:
+        case PredictionBatch.Recorded() | LabelBatch.Recorded():
+            model_id = str(event.model_id)
+            data: dict[str, Any] = {
+                "version_id": event.version_id,
+                "dataset_split": event.dataset_split,
+                "batch_id": event.batch_id,
+                "rows": len(event.row_ids),
+            }
+        case Model.Event() if type(event) in _EVENT_TYPES:
+            model_id = str(event.originator_id)
+            data = {k: v for k, v in vars(event).items() if k not in _BOOKKEEPING}
+        case _:
+            raise UnknownEvent(projection, event)
     at = format_timestamp(event.timestamp)
-    return (model_id, position, _EVENT_TYPES[kind], at, event.actor, dumps(data))
+    return (model_id, position, _EVENT_TYPES[type(event)], at, event.actor, dumps(data))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.database import Database
-from projections.json import loads
+from perfledger.projections.database import Database
+from perfledger.projections.json import loads
 
 
 def model_history(

@@ -7,10 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.errors import InvalidInput
-from domain.limits import MAX_FILTER_VALUE_BYTES, MAX_FILTER_VALUES, MAX_FILTERS, key_problem
-from domain.timestamps import parse_timestamp, to_micros
-from projections.json import dumps
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import (
+    MAX_FILTER_VALUE_BYTES,
+    MAX_FILTER_VALUES,
+    MAX_FILTERS,
+    key_problem,
+)
+from perfledger.domain.timestamps import parse_timestamp, to_micros
+from perfledger.projections.json import dumps
 
 MISSING: Any = object()
 LIST_OPERATORS = ("is one of", "is not one of")

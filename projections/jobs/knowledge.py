@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from projections.database import Tx
-from projections.jobs.schema import HOUR_MICROS
-from projections.projection import Tables
+from perfledger.domain.jobs.aggregates import KnowledgeBase
+from perfledger.projections.database import Tx
+from perfledger.projections.jobs.schema import HOUR_MICROS
+from perfledger.projections.projection import Tables
 
 
-def capture_kb(tx: Tx, t: Tables, event: Any, codes: dict[str, int]) -> None:
+def capture_kb(tx: Tx, t: Tables, event: KnowledgeBase.Captured, codes: dict[str, int]
+               ) -> None:
     """Stores a training's captured events, then copies their time and bucket from the events."""
     job_key, model_id = str(event.job_key), event.model_id
     rows = [(job_key, model_id, event_id, codes[label], 0)

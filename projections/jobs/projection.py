@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from domain.jobs import EventFeedback, Job, JobEventBatch, KnowledgeBase
-from projections.comparison import compare_tables
-from projections.database import Database, Tx
-from projections.event_log import Positioned
-from projections.jobs.schema import TABLES, jobs_schema
-from projections.jobs.writes import (
+from perfledger.domain.jobs.aggregates import EventFeedback, Job, JobEventBatch, KnowledgeBase
+from perfledger.projections.comparison import compare_tables
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.jobs.schema import TABLES, jobs_schema
+from perfledger.projections.jobs.writes import (
     Counts,
     add_events,
     add_feedback,
@@ -19,19 +19,15 @@ from projections.jobs.writes import (
     add_model,
     write_counts,
 )
-from projections.projection import Tables
-from projections.topics import event_topics
+from perfledger.projections.projection import Tables
+from perfledger.projections.topics import UnknownEvent, topics_of
 
 
 class JobsProjection:
     name = "jobs"
     tables = TABLES
-    topics = (
-        *event_topics(Job, "Created", "Trained"),
-        *event_topics(KnowledgeBase, "Captured"),
-        *event_topics(JobEventBatch, "Recorded"),
-        *event_topics(EventFeedback, "Given"),
-    )
+    topics = topics_of(Job.Created, Job.Trained, KnowledgeBase.Captured, JobEventBatch.Recorded,
+                       EventFeedback.Given)
 
     def schema(self, database: Database, t: Tables) -> list[str]:
         return jobs_schema(database, t)
@@ -39,17 +35,19 @@ class JobsProjection:
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
         counts: Counts = Counter()
         for position, event in events:
-            kind = type(event).__qualname__
-            if kind == "JobEventBatch.Recorded":
-                add_events(tx, t, position, event, counts)
-            elif kind == "EventFeedback.Given":
-                add_feedback(tx, t, position, event, counts)
-            elif kind == "Job.Created":
-                add_job(tx, t, event)
-            elif kind == "Job.Trained":
-                add_model(tx, t, event)
-            else:
-                add_knowledge_base(tx, t, event)
+            match event:
+                case JobEventBatch.Recorded():
+                    add_events(tx, t, position, event, counts)
+                case EventFeedback.Given():
+                    add_feedback(tx, t, position, event, counts)
+                case Job.Created():
+                    add_job(tx, t, event)
+                case Job.Trained():
+                    add_model(tx, t, event)
+                case KnowledgeBase.Captured():
+                    add_knowledge_base(tx, t, event)
+                case _:
+                    raise UnknownEvent(self.name, event)
         write_counts(tx, t, counts)
 
     def settle(self, tx: Tx, t: Tables) -> None:

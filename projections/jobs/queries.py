@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.errors import NotFound
-from domain.jobs import job_number
-from domain.timestamps import from_micros
-from projections.database import Database
-from projections.json import loads
+from perfledger.domain.errors import NotFound
+from perfledger.domain.jobs.aggregates import job_number
+from perfledger.domain.timestamps import from_micros
+from perfledger.projections.database import Database
+from perfledger.projections.json import loads
 
 JOB_COLUMNS = ("job_key, job_id, title, decisions, minutes_per_event, active_model_id,"
                " model_ids, created_at")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.recompute import Scope
-from projections.database import Database
-from projections.jobs.scores import decision_scores
-from projections.json import loads
+from perfledger.domain.recompute import Scope
+from perfledger.projections.database import Database
+from perfledger.projections.jobs.scores import decision_scores
+from perfledger.projections.json import loads
 
 
 def recompute_job_model(db: Database, scope: Scope) -> dict[str, Any]:

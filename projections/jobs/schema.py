@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from projections.database import Database
-from projections.projection import Tables
+from perfledger.projections.database import Database
+from perfledger.projections.projection import Tables
 
 TABLES = ("job_jobs", "job_events", "job_feedback", "job_kb", "job_counts", "job_kb_counts")
 HOUR_MICROS = 3_600_000_000

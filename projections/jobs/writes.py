@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from domain.timestamps import format_timestamp
-from projections.database import Tx
-from projections.jobs.knowledge import capture_kb, follow_replaced_events, mark_changed
-from projections.jobs.schema import HOUR_MICROS, NO_CONSENSUS
-from projections.json import dumps, loads
-from projections.keys import require_keys
-from projections.projection import Tables
+from perfledger.domain.jobs.aggregates import EventFeedback, Job, JobEventBatch, KnowledgeBase
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.database import Tx
+from perfledger.projections.jobs.knowledge import capture_kb, follow_replaced_events, mark_changed
+from perfledger.projections.jobs.schema import HOUR_MICROS, NO_CONSENSUS
+from perfledger.projections.json import dumps, loads
+from perfledger.projections.keys import require_keys
+from perfledger.projections.projection import Tables
 
 # job key, hour, model id ('' for none), decision, consensus
 CountKey = tuple[str, int, str, int, int]
@@ -22,7 +23,7 @@ EVENT_COLUMNS = ("job_key", "event_id", "ts", "decision", "confidence", "model_i
                  "fields", "consensus", "consensus_at", "position")
 
 
-def add_job(tx: Tx, t: Tables, event: Any) -> None:
+def add_job(tx: Tx, t: Tables, event: Job.Created) -> None:
     tx.execute(
         f"INSERT INTO {t.job_jobs} (job_key, organization_id, job_id, title, decisions,"
         " minutes_per_event, active_model_id, model_ids, created_at)"
@@ -31,7 +32,7 @@ def add_job(tx: Tx, t: Tables, event: Any) -> None:
          dumps(event.decisions), event.minutes_per_event, format_timestamp(event.timestamp)))
 
 
-def add_model(tx: Tx, t: Tables, event: Any) -> None:
+def add_model(tx: Tx, t: Tables, event: Job.Trained) -> None:
     job_key = str(event.originator_id)
     model_ids = loads(tx.value(f"SELECT model_ids FROM {t.job_jobs} WHERE job_key = ?",
                                (job_key,)))
@@ -45,11 +46,12 @@ def decision_codes(tx: Tx, t: Tables, job_key: str) -> dict[str, int]:
     return {label: code for code, label in enumerate(decisions)}
 
 
-def add_knowledge_base(tx: Tx, t: Tables, event: Any) -> None:
+def add_knowledge_base(tx: Tx, t: Tables, event: KnowledgeBase.Captured) -> None:
     capture_kb(tx, t, event, decision_codes(tx, t, str(event.job_key)))
 
 
-def add_events(tx: Tx, t: Tables, position: int, event: Any, counts: Counts) -> None:
+def add_events(tx: Tx, t: Tables, position: int, event: JobEventBatch.Recorded,
+               counts: Counts) -> None:
     """Inserts the batch's rows; a resent event id replaces its row but keeps its consensus."""
     job_key = str(event.job_key)
     require_keys("event_id", event.event_ids)
@@ -82,7 +84,8 @@ def _replace_events(tx: Tx, t: Tables, job_key: str, rows: list[list[Any]],
               " fields = excluded.fields, position = excluded.position")
 
 
-def add_feedback(tx: Tx, t: Tables, position: int, event: Any, counts: Counts) -> None:
+def add_feedback(tx: Tx, t: Tables, position: int, event: EventFeedback.Given,
+                 counts: Counts) -> None:
     """Records the user's latest label, then moves the event to its new consensus."""
     job_key, event_id = str(event.job_key), event.event_id
     require_keys("user", [event.user, event_id])

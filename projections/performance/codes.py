@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from projections.database import Tx
-from projections.keys import require_keys
-from projections.projection import Tables
+from perfledger.projections.database import Tx
+from perfledger.projections.keys import require_keys
+from perfledger.projections.projection import Tables
 
 
 class LabelCodes:

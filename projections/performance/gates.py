@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.errors import InvalidInput
-from projections.performance.queries import Summary
+from perfledger.domain.errors import InvalidInput
+from perfledger.projections.performance.queries import Summary
 
 KNOWN_METRICS = frozenset(
     {

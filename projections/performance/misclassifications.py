@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import InvalidInput
-from projections.database import Database, Tx
-from projections.json import loads
-from projections.performance.queries import series_id_of
+from perfledger.domain.errors import InvalidInput
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.json import loads
+from perfledger.projections.performance.queries import series_id_of
 
 # Pools up to this size are sampled exactly (ORDER BY random() over the whole pool).
 EXACT_POOL_LIMIT = 5_000

@@ -5,29 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.batches import LabelBatch, PredictionBatch
-from domain.model import Model
-from domain.timestamps import format_timestamp, to_micros
-from projections.database import Database, Tx
-from projections.event_log import Positioned
-from projections.json import dumps
-from projections.keys import require_keys
-from projections.performance.codes import LabelCodes
-from projections.performance.rows import prediction_rows
-from projections.performance.schema import TABLES, performance_schema
-from projections.performance.summaries import compare_performance, refresh_isolated
-from projections.projection import Tables
-from projections.topics import event_topics
+from perfledger.domain.performance.batches import LabelBatch, PredictionBatch
+from perfledger.domain.registry.model import Model
+from perfledger.domain.timestamps import format_timestamp, to_micros
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.json import dumps
+from perfledger.projections.keys import require_keys
+from perfledger.projections.performance.codes import LabelCodes
+from perfledger.projections.performance.rows import prediction_rows
+from perfledger.projections.performance.schema import TABLES, performance_schema
+from perfledger.projections.performance.summaries import compare_performance, refresh_isolated
+from perfledger.projections.projection import Tables
+from perfledger.projections.topics import UnknownEvent, topics_of
 
 
 class PerformanceProjection:
     name = "performance"
     tables = TABLES
-    topics = (
-        *event_topics(Model, "Registered", "Deleted"),
-        *event_topics(PredictionBatch, "Recorded"),
-        *event_topics(LabelBatch, "Recorded"),
-    )
+    topics = topics_of(Model.Registered, Model.Deleted, PredictionBatch.Recorded,
+                       LabelBatch.Recorded)
 
     def schema(self, database: Database, t: Tables) -> list[str]:
         return performance_schema(database, t)
@@ -35,15 +32,17 @@ class PerformanceProjection:
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
         codes = LabelCodes(tx, t)
         for position, event in events:
-            kind = type(event).__qualname__
-            if kind == "Model.Registered":
-                add_model(tx, t, codes, event)
-            elif kind == "Model.Deleted":
-                purge_model(tx, t, codes, str(event.originator_id))
-            elif kind == "PredictionBatch.Recorded":
-                add_predictions(tx, t, codes, position, event)
-            else:
-                add_labels(tx, t, codes, event)
+            match event:
+                case Model.Registered():
+                    add_model(tx, t, codes, event)
+                case Model.Deleted():
+                    purge_model(tx, t, codes, str(event.originator_id))
+                case PredictionBatch.Recorded():
+                    add_predictions(tx, t, codes, position, event)
+                case LabelBatch.Recorded():
+                    add_labels(tx, t, codes, event)
+                case _:
+                    raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
@@ -70,7 +69,7 @@ ROW_COLUMNS = (
 )
 
 
-def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
+def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Model.Registered) -> None:
     model_id = str(event.originator_id)
     tx.execute(
         f"INSERT INTO {t.perf_models} (model_id, organization_id, task, positive_label, inputs)"
@@ -91,7 +90,7 @@ def purge_model(tx: Tx, t: Tables, codes: LabelCodes, model_id: str) -> None:
     codes.forget(model_id)
 
 
-def series_of(tx: Tx, t: Tables, event: Any) -> int:
+def series_of(tx: Tx, t: Tables, event: PredictionBatch.Recorded | LabelBatch.Recorded) -> int:
     """Finds or creates the series a batch belongs to, and marks it for a refresh."""
     key = (str(event.model_id), event.version_id, event.dataset_split)
     at = format_timestamp(event.timestamp)
@@ -115,7 +114,8 @@ def series_of(tx: Tx, t: Tables, event: Any) -> int:
     return int(series_id)
 
 
-def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int, event: Any) -> None:
+def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
+                    event: PredictionBatch.Recorded) -> None:
     require_keys("row_id", event.row_ids)
     model = tx.row(
         f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
@@ -164,7 +164,7 @@ def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any
     )
 
 
-def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: Any) -> None:
+def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: LabelBatch.Recorded) -> None:
     require_keys("row_id", event.row_ids)
     model_id = str(event.model_id)
     if tx.value(f"SELECT 1 FROM {t.perf_models} WHERE model_id = ?", (model_id,)) is None:

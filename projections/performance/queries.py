@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import Unprocessable
-from projections.database import Database, Tx
-from projections.json import loads
-from projections.registry.queries import ModelRow, model_in, version_meant
+from perfledger.domain.errors import Unprocessable
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.json import loads
+from perfledger.projections.registry.queries import ModelRow, model_in, version_meant
 
 PERFORMANCE_TASKS = ("binary_classification", "multiclass_classification", "regression")
 

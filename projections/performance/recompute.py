@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.engine import Engine
-from projections.performance.schema import TABLES
-from projections.performance.summaries import metrics_close, refresh_summary
-from projections.projection import Tables
+from perfledger.projections.engine import Engine
+from perfledger.projections.performance.schema import TABLES
+from perfledger.projections.performance.summaries import metrics_close, refresh_summary
+from perfledger.projections.projection import Tables
 
 PROJECTION = "performance"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from domain.timestamps import parse_timestamp, to_micros
-from projections.performance.codes import LabelCodes
+from perfledger.domain.timestamps import parse_timestamp, to_micros
+from perfledger.projections.performance.codes import LabelCodes
 
 
 def sample_keys(position: int, count: int) -> list[int]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from projections.database import Database
-from projections.projection import Tables
+from perfledger.projections.database import Database
+from perfledger.projections.projection import Tables
 
 TABLES = (
     "perf_models",

@@ -8,17 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from projections.columns import read_columns, read_columns_and_vectors
-from projections.comparison import compare_tables
-from projections.database import Tx, is_transient
-from projections.json import dumps, loads
-from projections.performance.metrics import (
+from perfledger.projections.columns import read_columns, read_columns_and_vectors
+from perfledger.projections.comparison import compare_tables
+from perfledger.projections.database import Tx, is_transient
+from perfledger.projections.json import dumps, loads
+from perfledger.projections.performance.metrics import (
     Metrics,
     classification_metrics,
     confusion_matrix,
     regression_metrics,
 )
-from projections.projection import Tables
+from perfledger.projections.projection import Tables
 
 log = logging.getLogger("perfledger.projections")
 CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")

@@ -13,22 +13,22 @@ import numpy as np
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from domain.batches import batch_key
-from domain.errors import NotFound, Unprocessable
-from domain.model import Model
-from domain.timestamps import format_timestamp, parse_timestamp, to_micros
-from domain.vocabulary import Task, VersionStatus
-from projections.columns import FloatArray
-from projections.database import Database
-from projections.json import loads
-from projections.performance.codes import LabelCodes
-from projections.performance.metrics import (
+from perfledger.domain.errors import NotFound, Unprocessable
+from perfledger.domain.performance.batches import batch_key
+from perfledger.domain.registry.model import Model
+from perfledger.domain.timestamps import format_timestamp, parse_timestamp, to_micros
+from perfledger.domain.vocabulary import Task, VersionStatus
+from perfledger.projections.columns import FloatArray
+from perfledger.projections.database import Database
+from perfledger.projections.json import loads
+from perfledger.projections.performance.codes import LabelCodes
+from perfledger.projections.performance.metrics import (
     classification_metrics,
     confusion_matrix,
     regression_metrics,
 )
-from projections.performance.queries import Summary
-from projections.performance.rows import prediction_rows
+from perfledger.projections.performance.queries import Summary
+from perfledger.projections.performance.rows import prediction_rows
 
 MAX_TIME_TRAVEL_ROWS = 2_000_000
 _BATCH_KINDS = {"PredictionsRecorded": "predictions", "LabelsRecorded": "labels"}

@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.recompute import RecomputeRequest, scope_key
-from domain.timestamps import format_timestamp
-from projections.comparison import compare_tables
-from projections.database import Database, Tx
-from projections.event_log import Positioned
-from projections.json import dumps
-from projections.projection import Tables
-from projections.topics import event_topics
+from perfledger.domain.recompute import RecomputeRequest, scope_key
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.comparison import compare_tables
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.json import dumps
+from perfledger.projections.projection import Tables
+from perfledger.projections.topics import UnknownEvent, topics_of
 
 
 class RecomputeProjection:
     name = "recompute"
     tables = ("recompute_requests",)
-    topics = event_topics(RecomputeRequest, "Requested", "Started", "Completed", "Failed")
+    topics = topics_of(RecomputeRequest.Requested, RecomputeRequest.Started,
+                       RecomputeRequest.Completed, RecomputeRequest.Failed)
 
     def schema(self, database: Database, t: Tables) -> list[str]:
         return [
@@ -36,18 +37,27 @@ class RecomputeProjection:
 
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
         for position, event in events:
-            kind = type(event).__name__
             at = format_timestamp(event.timestamp)
             request_id = str(event.originator_id)
-            if kind == "Requested":
-                tx.execute(
-                    f"INSERT INTO {t.recompute_requests} (request_id, organization_id, target,"
-                    " scope_key, scope, status, attempts, requested_at, position)"
-                    " VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-                    (request_id, event.organization_id, event.target,
-                     scope_key(event.target, event.scope), dumps(event.scope), at, position))
-            else:
-                _update(tx, t, kind, request_id, at, position, event)
+            match event:
+                case RecomputeRequest.Requested():
+                    tx.execute(
+                        f"INSERT INTO {t.recompute_requests} (request_id, organization_id,"
+                        " target, scope_key, scope, status, attempts, requested_at, position)"
+                        " VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+                        (request_id, event.organization_id, event.target,
+                         scope_key(event.target, event.scope), dumps(event.scope), at, position))
+                case RecomputeRequest.Started():
+                    _update(tx, t, request_id, "status = 'in_progress', started_at = ?,"
+                            " attempts = ?", (at, event.attempt), position)
+                case RecomputeRequest.Completed():
+                    _update(tx, t, request_id, "status = 'completed', finished_at = ?,"
+                            " outcome = ?", (at, dumps(event.outcome)), position)
+                case RecomputeRequest.Failed():
+                    _update(tx, t, request_id, "status = 'failed', finished_at = ?, error = ?",
+                            (at, event.reason), position)
+                case _:
+                    raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         """Nothing is derived across pages."""
@@ -56,16 +66,7 @@ class RecomputeProjection:
         return compare_tables(tx, live, shadow, list(self.tables))
 
 
-def _update(tx: Tx, t: Tables, kind: str, request_id: str, at: str, position: int,
-            event: Any) -> None:
-    if kind == "Started":
-        sql = "status = 'in_progress', started_at = ?, attempts = ?, position = ?"
-        params: tuple[Any, ...] = (at, event.attempt, position)
-    elif kind == "Completed":
-        sql = "status = 'completed', finished_at = ?, outcome = ?, position = ?"
-        params = (at, dumps(event.outcome), position)
-    else:
-        sql = "status = 'failed', finished_at = ?, error = ?, position = ?"
-        params = (at, event.reason, position)
-    tx.execute(f"UPDATE {t.recompute_requests} SET {sql} WHERE request_id = ?",
-               (*params, request_id))
+def _update(tx: Tx, t: Tables, request_id: str, assignments: str, params: tuple[Any, ...],
+            position: int) -> None:
+    tx.execute(f"UPDATE {t.recompute_requests} SET {assignments}, position = ?"
+               " WHERE request_id = ?", (*params, position, request_id))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import NotFound
-from domain.recompute import PENDING
-from projections.database import Database
-from projections.json import loads
+from perfledger.domain.errors import NotFound
+from perfledger.domain.recompute import PENDING
+from perfledger.projections.database import Database
+from perfledger.projections.json import loads
 
 COLUMNS = ("request_id, target, scope, status, attempts, requested_at, started_at, finished_at,"
            " outcome, error")

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from domain.model import Model
-from domain.timestamps import format_timestamp
-from projections.comparison import compare_tables
-from projections.database import Database, Tx
-from projections.event_log import Positioned
-from projections.json import dumps
-from projections.projection import Tables
-from projections.topics import event_topics
+from perfledger.domain.registry.model import Model
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.comparison import compare_tables
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.json import dumps
+from perfledger.projections.projection import Tables
+from perfledger.projections.topics import UnknownEvent, topics_of
 
 
 class RegistryProjection:
     name = "registry"
     tables = ("registry_models", "registry_versions")
-    topics = event_topics(
-        Model, "Registered", "VersionCreated", "VersionStatusChanged", "VersionPromoted", "Deleted"
+    topics = topics_of(
+        Model.Registered, Model.VersionCreated, Model.VersionStatusChanged, Model.VersionPromoted,
+        Model.Deleted,
     )
 
     def schema(self, database: Database, t: Tables) -> list[str]:
@@ -43,8 +43,19 @@ class RegistryProjection:
         for position, event in events:
             at = format_timestamp(event.timestamp)
             model_id = str(event.originator_id)
-            handler = _HANDLERS[type(event).__name__]
-            handler(tx, t, model_id, at, position, event)
+            match event:
+                case Model.Registered():
+                    add_model(tx, t, model_id, at, event)
+                case Model.VersionCreated():
+                    add_version(tx, t, model_id, at, position, event)
+                case Model.VersionStatusChanged():
+                    change_status(tx, t, model_id, at, event)
+                case Model.VersionPromoted():
+                    promote(tx, t, model_id, at, event)
+                case Model.Deleted():
+                    remove_model(tx, t, model_id)
+                case _:
+                    raise UnknownEvent(self.name, event)
             tx.execute(
                 f"UPDATE {t.registry_models} SET updated_at = ? WHERE model_id = ?", (at, model_id)
             )
@@ -56,7 +67,7 @@ class RegistryProjection:
         return compare_tables(tx, live, shadow, list(self.tables))
 
 
-def add_model(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) -> None:
+def add_model(tx: Tx, t: Tables, model_id: str, at: str, e: Model.Registered) -> None:
     tx.execute(
         f"INSERT INTO {t.registry_models} (model_id, organization_id, project_id, name, task,"
         " labels, positive_label, inputs, description, created_at, updated_at, created_by)"
@@ -78,7 +89,8 @@ def add_model(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) 
     )
 
 
-def add_version(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) -> None:
+def add_version(tx: Tx, t: Tables, model_id: str, at: str, position: int,
+                e: Model.VersionCreated) -> None:
     tx.execute(
         f"INSERT INTO {t.registry_versions} (model_id, version_id, status, description, params,"
         " promoted, created_at, updated_at, created_seq) VALUES (?, ?, 'draft', ?, ?, 0, ?, ?, ?)",
@@ -86,7 +98,8 @@ def add_version(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any
     )
 
 
-def change_status(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) -> None:
+def change_status(tx: Tx, t: Tables, model_id: str, at: str, e: Model.VersionStatusChanged
+                  ) -> None:
     tx.execute(
         f"UPDATE {t.registry_versions} SET status = ?, updated_at = ?"
         " WHERE model_id = ? AND version_id = ?",
@@ -94,7 +107,7 @@ def change_status(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: A
     )
 
 
-def promote(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) -> None:
+def promote(tx: Tx, t: Tables, model_id: str, at: str, e: Model.VersionPromoted) -> None:
     tx.execute(
         f"UPDATE {t.registry_versions} SET promoted = 0, updated_at = ?"
         " WHERE model_id = ? AND promoted = 1",
@@ -111,16 +124,8 @@ def promote(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) ->
     )
 
 
-def remove_model(tx: Tx, t: Tables, model_id: str, at: str, position: int, e: Any) -> None:
+def remove_model(tx: Tx, t: Tables, model_id: str) -> None:
     """A deleted model (v3's soft delete) leaves the read model; its events stay."""
     tx.execute(f"DELETE FROM {t.registry_versions} WHERE model_id = ?", (model_id,))
     tx.execute(f"DELETE FROM {t.registry_models} WHERE model_id = ?", (model_id,))
 
-
-_HANDLERS = {
-    "Registered": add_model,
-    "Deleted": remove_model,
-    "VersionCreated": add_version,
-    "VersionStatusChanged": change_status,
-    "VersionPromoted": promote,
-}

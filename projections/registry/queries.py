@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.errors import NotFound, Unprocessable
-from projections.database import Database, Tx
-from projections.json import loads
+from perfledger.domain.errors import NotFound, Unprocessable
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.json import loads
 
 SPLITS = ("train", "validation", "test", "production")
 

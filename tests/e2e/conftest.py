@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.settings import Settings
+from perfledger.api.settings import Settings
 
 
 @dataclass
@@ -51,7 +51,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
     log = tmp_path / "server.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
+            [sys.executable, "-m", "perfledger.api.cli", "serve"],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -25,7 +25,8 @@ MODEL_FIELDS = ("overall_accuracy", "overall_f1_score", "overall_recall", "overa
 
 def api_key(server: LiveServer, organization: str, *scopes: str) -> str:
     """Mints a key with the CLI against the server's store; the key is on the last line."""
-    command = [sys.executable, "-m", "api.cli", "api-key", "create", "--org", organization]
+    command = [sys.executable, "-m", "perfledger.api.cli", "api-key", "create",
+               "--org", organization]
     for scope in scopes:
         command += ["--scope", scope]
     done = subprocess.run(command, env=server.env, capture_output=True, text=True, check=True)

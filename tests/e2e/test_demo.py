@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from api.settings import Settings
+from perfledger.api.settings import Settings
 from tests.conftest import bearer
 from tests.integration.test_crash_and_rebuild import service_env
 
@@ -17,7 +17,7 @@ ORG = "0d3e6a5c-0000-4000-8000-00000000d3e0"
 
 def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
                                                       client: TestClient[Any]) -> None:
-    done = subprocess.run([sys.executable, "-m", "api.cli", "demo", "--org", ORG],
+    done = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "demo", "--org", ORG],
                           env=service_env(settings), capture_output=True, text=True,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr

@@ -49,7 +49,7 @@ def test_the_first_token_is_printed_once_and_never_logged(live_server: LiveServe
 def test_a_short_jwt_secret_is_refused_at_start_with_what_to_do(tmp_path: Path) -> None:
     env = {**os.environ, "PERFLEDGER_DATA_DIR": str(tmp_path), "PERFLEDGER_JWT_SECRET": "a"}
     env.pop("PERFLEDGER_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "api.cli", "serve"], env=env,
+    done = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "serve"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "at least 32" in done.stderr and "openssl rand" in done.stderr

@@ -79,7 +79,7 @@ def test_cli_tokens_carry_their_scopes(live_server: LiveServer) -> None:
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "perfledger.api.cli",
             "token",
             "--org",
             "7d7d2d7e-0000-4000-8000-000000000001",

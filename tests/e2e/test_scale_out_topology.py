@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from api.settings import Settings
+from perfledger.api.settings import Settings
 from tests.conftest import SECRET, bearer
 from tests.e2e.conftest import free_port
 
@@ -32,7 +32,8 @@ class Processes:
     def start(self, name: str, *args: str) -> subprocess.Popen[str]:
         log = self.logs / f"{name}.log"
         with log.open("w") as sink:
-            process = subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=self.env,
+            process = subprocess.Popen([sys.executable, "-m", "perfledger.api.cli", *args],
+                                       env=self.env,
                                        stdout=sink, stderr=subprocess.STDOUT, text=True)
         self.running.append((process, log))
         return process

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from api.bootstrap import build_container
-from api.settings import Settings
-from scheduler import jobs
+from perfledger.api.bootstrap import build_container
+from perfledger.api.settings import Settings
+from perfledger.scheduler import tasks
 
 
 def main(marker: Path) -> None:
@@ -20,8 +20,8 @@ def main(marker: Path) -> None:
         time.sleep(600)
         return {}
 
-    jobs.recompute_cached = freeze  # type: ignore[assignment]
-    jobs.process_recompute_requests(jobs.JobContext(container.engine, container.ledger))
+    tasks.recompute_cached = freeze  # type: ignore[assignment]
+    tasks.process_recompute_requests(tasks.JobContext(container.engine, container.ledger))
 
 
 if __name__ == "__main__":

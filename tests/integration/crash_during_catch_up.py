@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from api.bootstrap import build_container
-from api.settings import Settings
-from projections.performance.projection import PerformanceProjection
+from perfledger.api.bootstrap import build_container
+from perfledger.api.settings import Settings
+from perfledger.projections.performance.projection import PerformanceProjection
 
 
 def main(marker: Path) -> None:

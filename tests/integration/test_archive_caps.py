@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
-from domain.archives import MAX_ARCHIVE_MEMBERS, MAX_HEADER_BYTES, MAX_MEMBER_NAME_BYTES
+from perfledger.api.bootstrap import Container
+from perfledger.api.storage.archives import (
+    MAX_ARCHIVE_MEMBERS,
+    MAX_HEADER_BYTES,
+    MAX_MEMBER_NAME_BYTES,
+)
 from tests.v3 import create_model, create_project, model_body
 
 

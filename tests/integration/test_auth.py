@@ -10,8 +10,8 @@ import jwt
 import pytest
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
-from domain.values import Caller
+from perfledger.api.bootstrap import Container
+from perfledger.domain.values import Caller
 from tests.conftest import SECRET, bearer
 from tests.scenario import Scenario
 
@@ -120,7 +120,7 @@ def test_another_organization_sees_404_for_reads_and_writes(model: Scenario) -> 
 def test_api_keys_work_until_revoked(
     client: TestClient[Any], container: Container, org: str
 ) -> None:
-    key_id, key = container.ledger.mint_api_key(Caller(org, "cli"), ["model:write"])
+    key_id, key = container.ledger.mint_api_key(Caller(org), ["model:write"])
     created = client.post(
         "/api/v1/models", json={"name": "k", "task": "regression"}, headers={"X-API-Key": key}
     )
@@ -143,7 +143,7 @@ def test_api_keys_work_until_revoked(
         == 401
     )
 
-    container.ledger.revoke_api_key(key_id, "cli")
+    container.ledger.revoke_api_key(key_id)
 
     assert (
         client.post(
@@ -154,7 +154,7 @@ def test_api_keys_work_until_revoked(
 
 
 def test_api_keys_are_stored_only_as_a_hash(container: Container, org: str) -> None:
-    key_id, key = container.ledger.mint_api_key(Caller(org, "cli"), ["model:read"])
+    key_id, key = container.ledger.mint_api_key(Caller(org), ["model:read"])
     secret = key.rsplit("_", 1)[1]
     stored = b"".join(event.state for event in container.ledger.recorder.select_events(key_id))
     assert secret.encode() not in stored

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import Settings
+from perfledger.api.settings import Settings
 from tests.scenario import Scenario
 
 CRASH_SCRIPT = Path(__file__).with_name("crash_during_catch_up.py")
@@ -129,7 +129,7 @@ def test_the_rebuild_command_shows_progress_and_keeps_answers(
     before = quiet.get("/performance/summary").json()
 
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "rebuild"],
+        [sys.executable, "-m", "perfledger.api.cli", "rebuild"],
         env=service_env(settings),
         capture_output=True,
         text=True,

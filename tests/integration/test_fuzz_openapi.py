@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 from schemathesis import GenerationMode
 
-from api.app import create_app
-from api.bootstrap import Container
-from api.settings import Settings
+from perfledger.api.app import create_app
+from perfledger.api.bootstrap import Container
+from perfledger.api.settings import Settings
 from tests.conftest import app_serving, eager_container
 from tests.scenario import Scenario
 from tests.v3 import create_model, create_project, model_body

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
-from domain.bounded_json import MAX_JSON_DEPTH
-from domain.errors import InvalidInput
+from perfledger.api.bootstrap import Container
+from perfledger.domain.bounded_json import MAX_JSON_DEPTH
+from perfledger.domain.errors import InvalidInput
 from tests.scenario import Scenario
 from tests.v3 import create_project, model_body, rules
 

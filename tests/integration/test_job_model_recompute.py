@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scheduler import jobs
+from perfledger.scheduler import tasks
 from tests.job_oracle import expected_metrics
 from tests.jobs_scenario import JobScenario
 
@@ -49,7 +49,7 @@ def model_metrics(s: JobScenario) -> dict[str, Any]:
 
 
 def run_job(s: JobScenario) -> int:
-    return jobs.process_recompute_requests(jobs.JobContext(s.container.engine, s.container.ledger))
+    return tasks.process_recompute_requests(tasks.JobContext(s.container.engine, s.container.ledger))
 
 
 def expected_model_metrics(s: JobScenario) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def test_a_request_left_in_progress_by_a_crashed_worker_is_taken_up_again(
     assert again["status"] == "in_progress"
     assert model_metrics(trained)["is_recomputing_metrics"] is True
     assert run_job(trained) == 0  # not stuck long enough yet
-    monkeypatch.setattr(jobs, "STUCK_AFTER", timedelta(0))
+    monkeypatch.setattr(tasks, "STUCK_AFTER", timedelta(0))
     assert run_job(trained) == 1
     done = model_metrics(trained)
     assert done["is_recomputing_metrics"] is False

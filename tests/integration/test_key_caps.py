@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from domain.limits import MAX_KEY_BYTES, MAX_LABELS_PER_MODEL
+from perfledger.domain.limits import MAX_KEY_BYTES, MAX_LABELS_PER_MODEL
 from tests.conftest import bearer
 from tests.scenario import Scenario
 from tests.v3 import create_model, create_project, model_body

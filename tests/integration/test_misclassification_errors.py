@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from projections.performance import misclassifications
+from perfledger.projections.performance import misclassifications
 from tests.conftest import bearer
 from tests.scenario import Scenario
 

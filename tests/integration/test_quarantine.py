@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
-from api.cli import main
-from domain import limits
-from domain.batches import PredictionBatch
-from domain.jobs import EventFeedback, Job, JobEventBatch
-from projections.quarantine import live_quarantine
+from perfledger.api.bootstrap import Container
+from perfledger.api.cli import main
+from perfledger.domain import limits
+from perfledger.domain.aggregate import acting
+from perfledger.domain.jobs.aggregates import EventFeedback, Job, JobEventBatch
+from perfledger.domain.performance.batches import PredictionBatch
+from perfledger.projections.quarantine import live_quarantine
 from tests.conftest import bearer
 from tests.integration.test_crash_and_rebuild import service_env
 from tests.scenario import Scenario
@@ -28,21 +29,21 @@ def poison_batch(scenario: Scenario, row_id: str, batch_id: str = "old") -> None
     organization = scenario.container.ledger.get_model(
         _caller_of(scenario), model_id).organization_id
     rows = [row_id, "fine"]
-    batch = PredictionBatch(
-        organization, model_id, "v1", "test", batch_id, rows, ["yes", "no"], ["yes", "no"],
-        [0.9, 0.2], [], [None, None], [None, None], [None, None], [None, None], [None, None],
-        "an older release")
+    with acting("an older release"):
+        batch = PredictionBatch(
+            organization, model_id, "v1", "test", batch_id, rows, ["yes", "no"], ["yes", "no"],
+            [0.9, 0.2], [], [None, None], [None, None], [None, None], [None, None], [None, None])
     scenario.container.ledger.save(batch)
 
 
 def _caller_of(scenario: Scenario) -> Any:
-    from domain.values import Caller
+    from perfledger.domain.values import Caller
 
     token = scenario.headers["Authorization"].split()[1]
     import jwt
 
     claims = jwt.decode(token, options={"verify_signature": False})
-    return Caller(claims["org"], "test")
+    return Caller(claims["org"])
 
 
 @pytest.fixture
@@ -92,11 +93,11 @@ def poison_job_events(client: TestClient[Any], container: Container, headers: di
         sent = client.post(f"/api/v2/jobs/{job_id}/events",
                            json={"events": [{"event_id": "e", "decision": "a"}]}, headers=headers)
         assert sent.status_code == 202
-        container.ledger.save(EventFeedback(caller.organization_id, job_key, "e", huge, "a", "old"))
+        container.ledger.save(EventFeedback(caller.organization_id, job_key, "e", huge, "a"))
         return
     container.ledger.save(JobEventBatch(
         caller.organization_id, job_key, "old", "c", [huge if field == "event_id" else "e"],
-        [0], ["a"], [None], [None], [huge if field == "bucket_id" else None], [{}], "old"))
+        [0], ["a"], [None], [None], [huge if field == "bucket_id" else None], [{}]))
 
 
 @pytest.mark.parametrize("field", ["event_id", "bucket_id", "user"])

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from api.bootstrap import Container
-from projections import engine as engine_module
+from perfledger.api.bootstrap import Container
+from perfledger.projections import engine as engine_module
 from tests.conftest import bearer
 from tests.scenario import Scenario
 

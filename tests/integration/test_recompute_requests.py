@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
-from projections.performance.recompute import recompute_cached
-from scheduler import jobs
+from perfledger.api.settings import Settings
+from perfledger.projections.performance.recompute import recompute_cached
+from perfledger.scheduler import tasks
 from tests.conftest import bearer
 from tests.integration.test_crash_and_rebuild import service_env
 from tests.scenario import Scenario
@@ -38,7 +38,7 @@ def binary(scenario: Scenario) -> Scenario:
 
 
 def run_job(s: Scenario) -> int:
-    return jobs.process_recompute_requests(jobs.JobContext(s.container.engine, s.container.ledger))
+    return tasks.process_recompute_requests(tasks.JobContext(s.container.engine, s.container.ledger))
 
 
 def status(s: Scenario, request_id: str) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def test_a_failure_is_recorded_with_its_reason(binary: Scenario,
     def broken(*_: Any) -> dict[str, Any]:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(jobs, "recompute_cached", broken)
+    monkeypatch.setattr(tasks, "recompute_cached", broken)
     asked = ask(binary)
     run_job(binary)
     failed = status(binary, asked["request_id"])
@@ -125,7 +125,7 @@ def test_a_request_abandoned_by_a_killed_worker_is_taken_up_again(
     assert status(binary, asked["request_id"])["status"] == "in_progress"
     assert run_job(binary) == 0  # not stuck long enough yet
 
-    monkeypatch.setattr(jobs, "STUCK_AFTER", timedelta(0))
+    monkeypatch.setattr(tasks, "STUCK_AFTER", timedelta(0))
     assert run_job(binary) == 1
 
     done = status(binary, asked["request_id"])

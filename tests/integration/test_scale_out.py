@@ -10,14 +10,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from api.bootstrap import Container, build_container
-from api.settings import Settings
-from domain.errors import Conflict
-from domain.values import Caller, ModelDefinition
-from domain.vocabulary import Task, VersionStatus
-from scheduler.jobs import JobContext
-from scheduler.leader import FileLeadership, Leadership, PostgresLeadership
-from scheduler.runner import Worker
+from perfledger.api.bootstrap import Container, build_container
+from perfledger.api.settings import Settings
+from perfledger.domain.errors import Conflict
+from perfledger.domain.values import Caller, ModelDefinition
+from perfledger.domain.vocabulary import Task, VersionStatus
+from perfledger.scheduler.leader import FileLeadership, Leadership, PostgresLeadership
+from perfledger.scheduler.runner import Worker
+from perfledger.scheduler.tasks import JobContext
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def second(settings: Settings) -> Iterator[Container]:
 def test_concurrent_promotions_leave_exactly_one_promoted_version(
     container: Container, second: Container, org: str
 ) -> None:
-    caller = Caller(org, "ci")
+    caller = Caller(org)
     model, _ = container.ledger.register_model(caller, ModelDefinition("m", Task.REGRESSION))
     for version in ("v1", "v2"):
         container.ledger.create_version(caller, model.id, version)
@@ -108,7 +108,7 @@ def test_two_workers_never_both_run_the_jobs(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("scheduler.runner.ELECTION_INTERVAL_SECONDS", 0.05)
+    monkeypatch.setattr("perfledger.scheduler.runner.ELECTION_INTERVAL_SECONDS", 0.05)
     workers = [
         Worker(JobContext(c.engine, c.ledger), leadership(settings, tmp_path))
         for c in (container, second)

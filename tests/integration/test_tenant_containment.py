@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
-from api.heavy_work import HeavyWork
-from api.v1 import performance as performance_api
-from domain.limits import MAX_ENTRY_BYTES, MAX_FILTER_VALUES, MAX_FILTERS
-from domain.tables import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
-from projections.performance import time_travel
+from perfledger.api.bootstrap import Container
+from perfledger.api.heavy_work import HeavyWork
+from perfledger.api.storage.tables import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
+from perfledger.api.v1 import performance as performance_api
+from perfledger.domain.limits import MAX_ENTRY_BYTES, MAX_FILTER_VALUES, MAX_FILTERS
+from perfledger.projections.performance import time_travel
 from tests.conftest import bearer
 from tests.jobs_scenario import JobScenario
 from tests.scenario import Scenario
@@ -94,7 +94,7 @@ def test_heavy_work_beyond_its_queue_is_503_and_queries_still_answer(
 def test_the_heavy_pool_runs_at_most_its_workers_and_refuses_past_its_queue() -> None:
     import anyio
 
-    from api.heavy_work import Busy
+    from perfledger.api.heavy_work import Busy
 
     heavy = HeavyWork(workers=1, queue=1)
     release, running, peak = threading.Event(), [0], [0]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from projections.performance import time_travel
+from perfledger.projections.performance import time_travel
 from tests.integration.test_performance_matches_sklearn import assert_close
 from tests.scenario import Scenario
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
+from perfledger.api.bootstrap import Container
 from tests.conftest import bearer
 from tests.v3 import create_model, create_project, model_body, rules
 

@@ -12,10 +12,10 @@ import pytest
 from fiddler.schemas.model_schema import ModelSchema
 from litestar.testing import TestClient
 
-from api.bootstrap import Container, build_container
-from api.settings import Settings
-from domain.files import BlobStore
-from domain.values import Caller
+from perfledger.api.bootstrap import Container, build_container
+from perfledger.api.settings import Settings
+from perfledger.api.storage.blobs import BlobStore
+from perfledger.domain.values import Caller
 
 
 def upload(client: TestClient[Any], headers: dict[str, str], name: str, content: bytes) -> Any:
@@ -108,7 +108,7 @@ def test_an_upload_is_stored_by_content_and_survives_a_restart(
     assert len([path for path in stored if path.is_file()]) == 1
     restarted = build_container(settings)
     try:
-        record = restarted.ledger.get_file(Caller(org, "tester"), uuid.UUID(data["id"]))
+        record = restarted.ledger.get_file(Caller(org), uuid.UUID(data["id"]))
         assert store.existing(record.digest).read_bytes() == content
     finally:
         restarted.close()

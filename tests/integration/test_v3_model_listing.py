@@ -12,13 +12,13 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.bootstrap import build_container
-from api.settings import Settings
-from domain.values import Caller
-from projections.catalog.queries import ListQuery, listing_sql
-from projections.database import Database, PostgresDatabase
-from projections.storage import StorageConfig
+from perfledger.api.app import create_app
+from perfledger.api.bootstrap import build_container
+from perfledger.api.settings import Settings
+from perfledger.domain.values import Caller
+from perfledger.projections.catalog.queries import ListQuery, listing_sql
+from perfledger.projections.database import Database, PostgresDatabase
+from perfledger.projections.storage import StorageConfig
 from tests.conftest import BACKENDS, SECRET, bearer, reset_postgres
 from tests.query_plans import full_scans, index_reads, plan
 from tests.v3 import load_models, rules
@@ -54,7 +54,7 @@ def catalog(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         Settings(StorageConfig(data_dir, url), jwt_secret=SECRET, secret_was_generated=False)
     )
     org = str(uuid.uuid4())
-    caller = Caller(org, "loader")
+    caller = Caller(org)
     projects = [str(container.ledger.create_project(caller, f"p{i}")[0].id) for i in range(2)]
     load_models(container.ledger, caller, projects, MODELS)
     container.engine.catch_up_all(budget_seconds=600)

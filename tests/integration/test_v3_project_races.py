@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
-from api.bootstrap import Container
-from api.settings import Settings
+from perfledger.api.app import create_app
+from perfledger.api.bootstrap import Container
+from perfledger.api.settings import Settings
 from tests.conftest import eager_container
 from tests.v3 import create_project, model_body, rules
 

@@ -20,11 +20,11 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from api.bootstrap import Container
-from domain.errors import Conflict
-from domain.publishing import RowMapper
-from domain.values import Caller
-from domain.vocabulary import DatasetSplit, VersionStatus
+from perfledger.api.bootstrap import Container
+from perfledger.domain.catalog.publishing import RowMapper
+from perfledger.domain.errors import Conflict
+from perfledger.domain.values import Caller
+from perfledger.domain.vocabulary import DatasetSplit, VersionStatus
 from tests.v3 import create_model, create_project, model_body
 
 
@@ -268,7 +268,7 @@ def test_an_update_from_a_file_with_an_unknown_event_id_is_404_and_appends_nothi
 def test_an_update_checked_against_one_version_conflicts_once_another_is_promoted(
     model: dict[str, Any], container: Container, org: str
 ) -> None:
-    caller, ledger = Caller(org, "tester"), container.ledger
+    caller, ledger = Caller(org), container.ledger
     model_id = uuid.UUID(model["id"])
     ledger.create_version(caller, model_id, "v2")
     for status in (VersionStatus.TRAINING, VersionStatus.TRAINED):

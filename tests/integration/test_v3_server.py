@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from api.bootstrap import Container
+from perfledger.api.bootstrap import Container
 from tests.conftest import bearer
 
 

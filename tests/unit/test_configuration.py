@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import Settings
-from projections.storage import StorageConfig
+from perfledger.api.settings import Settings
+from perfledger.projections.storage import StorageConfig
 
 
 def test_defaults_are_embedded_sqlite_in_var(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_a_postgres_url_configures_the_event_store() -> None:
 def test_the_cli_explains_bad_configuration_without_a_traceback(
         tmp_path: Path, variable: str, value: str, message: str) -> None:
     env = {"PERFLEDGER_DATA_DIR": str(tmp_path), variable: value, "PATH": ""}
-    done = subprocess.run([sys.executable, "-m", "api.cli", "rebuild"], env=env,
+    done = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "rebuild"], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0
     assert message in done.stderr and "Traceback" not in done.stderr
@@ -60,7 +60,8 @@ def test_the_cli_explains_bad_configuration_without_a_traceback(
 def test_revoking_an_unknown_api_key_says_so_without_a_traceback(tmp_path: Path) -> None:
     env = {"PERFLEDGER_DATA_DIR": str(tmp_path), "PATH": ""}
     unknown = "6a7b3c1e-0000-4000-8000-000000000000"
-    done = subprocess.run([sys.executable, "-m", "api.cli", "api-key", "revoke", unknown],
+    done = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "api-key", "revoke",
+                           unknown],
                           env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0
     assert f"ApiKey '{unknown}' not found" in done.stderr and "Traceback" not in done.stderr

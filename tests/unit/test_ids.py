@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from api.ids import parse_id
-from domain.errors import NotFound
+from perfledger.api.ids import parse_id
+from perfledger.domain.errors import NotFound
 
 
 def test_a_well_formed_id_parses_whatever_its_case() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from projections.performance.metrics import (
+from perfledger.projections.performance.metrics import (
     Metrics,
     classification_metrics,
     confusion_matrix,

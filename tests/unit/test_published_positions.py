@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from projections.database import SQLiteDatabase
-from projections.positions import PublishedPositions
+from perfledger.projections.database import SQLiteDatabase
+from perfledger.projections.positions import PublishedPositions
 
 
 def test_positions_only_grow_within_a_generation_and_follow_a_swap(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.response_cache import ResponseCache
+from perfledger.api.response_cache import ResponseCache
 
 
 def test_an_answer_is_served_only_while_the_positions_are_unchanged() -> None:

@@ -8,7 +8,7 @@ import sys
 
 
 def test_the_service_starts_without_pandas_or_pyarrow() -> None:
-    probe = ("import sys, api.app, api.cli, scheduler.runner; "
+    probe = ("import sys, perfledger.api.app, perfledger.api.cli, perfledger.scheduler.runner; "
              "print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()

@@ -7,7 +7,7 @@ import time
 import pytest
 from litestar.exceptions import NotAuthorizedException
 
-from api import auth
+from perfledger.api import auth
 
 SECRET = "unit-secret-" + "y" * 32
 ORG = "00000000-0000-4000-8000-00000000000a"

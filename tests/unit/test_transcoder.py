@@ -9,8 +9,8 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from domain.errors import InvalidInput
-from domain.transcoder import MsgspecTranscoder, holds_nul
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.transcoder import MsgspecTranscoder, holds_nul
 
 
 def test_round_trips_top_level_uuids_and_datetimes() -> None:

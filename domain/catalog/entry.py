@@ -7,15 +7,15 @@ from urllib.parse import quote
 
 import msgspec
 
-from domain.errors import InvalidInput
-from domain.limits import (
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import (
     MAX_COLUMNS_PER_MODEL,
     MAX_ENTRY_BYTES,
     check_count,
     check_encoded_size,
     key_problem,
 )
-from domain.vocabulary import Task
+from perfledger.domain.vocabulary import Task
 
 SPEC_ROLES = ("inputs", "outputs", "targets", "decisions", "metadata")
 COLUMN_FIELDS = ("min", "max", "categories", "bins", "replace_with_nulls", "n_dimensions")

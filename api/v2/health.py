@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import get
 
-from api.auth import Principal
+from perfledger.api.auth import Principal
 
 
 @get("/health", operation_id="v2Health", tags=["v2 service"], security=[])

@@ -11,12 +11,12 @@ from typing import Any
 
 import msgspec
 
-from domain.errors import InvalidInput
-from domain.model import Model
-from domain.records import LabelRecord, PredictionRecord
-from domain.registry_entry import label_text, threshold_of
-from domain.validation import Problems
-from domain.vocabulary import Task
+from perfledger.domain.catalog.entry import label_text, threshold_of
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.performance.records import LabelRecord, PredictionRecord
+from perfledger.domain.registry.model import Model
+from perfledger.domain.validation import Problems
+from perfledger.domain.vocabulary import Task
 
 ROW_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "perfledger/v3-rows")
 

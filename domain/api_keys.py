@@ -7,7 +7,9 @@ import hmac
 import secrets
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
+
+from perfledger.domain.aggregate import Aggregate, stored_as
 
 KEY_PREFIX = "plk"
 
@@ -36,9 +38,18 @@ def parse_key(key: str) -> tuple[UUID, str] | None:
         return None
 
 
+@stored_as("domain.credentials")
 class ApiKey(Aggregate):
-    @event("Minted")
-    def __init__(self, organization_id: str, scopes: list[str], secret_hash: str, actor: str):
+    class Minted(Aggregate.Created):
+        organization_id: str
+        scopes: list[str]
+        secret_hash: str
+
+    class Revoked(Aggregate.Event):
+        pass
+
+    @event(Minted)
+    def __init__(self, organization_id: str, scopes: list[str], secret_hash: str) -> None:
         self.organization_id = organization_id
         self.scopes = scopes
         self.secret_hash = secret_hash
@@ -47,6 +58,6 @@ class ApiKey(Aggregate):
     def matches(self, secret: str) -> bool:
         return not self.revoked and hmac.compare_digest(self.secret_hash, hash_secret(secret))
 
-    @event("Revoked")
-    def revoke(self, actor: str) -> None:
+    @event(Revoked)
+    def revoke(self) -> None:
         self.revoked = True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
+
+from perfledger.domain.aggregate import Aggregate, stored_as
 
 BATCH_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/batches")
 
@@ -14,14 +16,32 @@ def batch_key(kind: str, model_id: UUID, version_id: str, split: str, batch_id: 
     return uuid5(BATCH_NAMESPACE, f"{kind}/{model_id}/{version_id}/{split}/{batch_id}")
 
 
+@stored_as("domain.batches")
 class PredictionBatch(Aggregate):
     """Rows scored by one version on one split, stored column by column."""
+
+    class Recorded(Aggregate.Created):
+        organization_id: str
+        model_id: UUID
+        version_id: str
+        dataset_split: str
+        batch_id: str
+        row_ids: list[str]
+        predicted_labels: list[str | None]
+        true_labels: list[str | None]
+        scores: list[float | None]
+        probability_labels: list[str]
+        probabilities: list[list[float] | None]
+        predictions: list[float | None]
+        targets: list[float | None]
+        features: list[str | None]
+        timestamps: list[str | None]
 
     @staticmethod
     def create_id(model_id: UUID, version_id: str, dataset_split: str, batch_id: str) -> UUID:
         return batch_key("predictions", model_id, version_id, dataset_split, batch_id)
 
-    @event("Recorded")
+    @event(Recorded)
     def __init__(
         self,
         organization_id: str,
@@ -39,20 +59,30 @@ class PredictionBatch(Aggregate):
         targets: list[float | None],
         features: list[str | None],
         timestamps: list[str | None],
-        actor: str,
     ) -> None:
         self.model_id = model_id
         self.row_count = len(row_ids)
 
 
+@stored_as("domain.batches")
 class LabelBatch(Aggregate):
     """Ground truth that arrived after the predictions it belongs to."""
+
+    class Recorded(Aggregate.Created):
+        organization_id: str
+        model_id: UUID
+        version_id: str
+        dataset_split: str
+        batch_id: str
+        row_ids: list[str]
+        true_labels: list[str | None]
+        targets: list[float | None]
 
     @staticmethod
     def create_id(model_id: UUID, version_id: str, dataset_split: str, batch_id: str) -> UUID:
         return batch_key("labels", model_id, version_id, dataset_split, batch_id)
 
-    @event("Recorded")
+    @event(Recorded)
     def __init__(
         self,
         organization_id: str,
@@ -63,7 +93,6 @@ class LabelBatch(Aggregate):
         row_ids: list[str],
         true_labels: list[str | None],
         targets: list[float | None],
-        actor: str,
     ) -> None:
         self.model_id = model_id
         self.row_count = len(row_ids)

@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 
-from domain.jobs import Job
-from domain.timestamps import parse_timestamp, to_micros
-from domain.validation import (
+from perfledger.domain.jobs.aggregates import Job
+from perfledger.domain.timestamps import parse_timestamp, to_micros
+from perfledger.domain.validation import (
     Problems,
     check_batch_size,
     check_finite,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from domain.registry_entry import SPEC_ROLES, normalized_columns
+from perfledger.domain.catalog.entry import SPEC_ROLES, normalized_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +32,7 @@ def infer_schema(frame: pd.DataFrame, max_cardinality: int) -> dict[str, Any]:
 def infer_column(name: str, values: pd.Series, max_cardinality: int) -> dict[str, Any]:
     """The column's type and range; its distinct values as `categories` when there are at
     most `max_cardinality` of them, whatever the type (text with more is `str`)."""
-    import pandas as pd  # loaded with the first sample read (domain.tables), not at start
+    import pandas as pd  # loaded with the first sample read, not at start
 
     text = pd.Series(
         [str(v).strip() for v in values if v is not None and str(v).strip().lower() not in MISSING],

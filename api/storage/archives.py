@@ -15,8 +15,8 @@ import zipfile
 from datetime import UTC, datetime
 from typing import IO, Any, cast
 
-from domain.errors import InvalidInput
-from domain.timestamps import format_timestamp
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.timestamps import format_timestamp
 
 MAX_ARCHIVE_MEMBERS = 2_000
 MAX_MEMBER_NAME_BYTES = 1_024

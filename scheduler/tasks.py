@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.application import PerfLedger
-from domain.recompute import JOB_MODEL, PERFORMANCE, Scope
-from domain.timestamps import format_timestamp
-from projections.engine import Engine
-from projections.jobs.recompute import recompute_job_model
-from projections.performance.recompute import recompute_cached
-from projections.recompute.queries import due_requests
+from perfledger.domain.aggregate import acting
+from perfledger.domain.application import PerfLedger
+from perfledger.domain.recompute import JOB_MODEL, PERFORMANCE, Scope
+from perfledger.domain.timestamps import format_timestamp
+from perfledger.projections.engine import Engine
+from perfledger.projections.jobs.recompute import recompute_job_model
+from perfledger.projections.performance.recompute import recompute_cached
+from perfledger.projections.recompute.queries import due_requests
 
 log = logging.getLogger("perfledger.scheduler")
 
@@ -51,6 +52,12 @@ def process_recompute_requests(context: JobContext) -> int:
 def run_recompute_request(engine: Engine, ledger: PerfLedger, request_id: UUID,
                           worker: str) -> bool:
     """Takes one request up and appends its outcome; False when another worker had it."""
+    with acting(f"scheduler:{worker}"):
+        return _run_recompute_request(engine, ledger, request_id, worker)
+
+
+def _run_recompute_request(engine: Engine, ledger: PerfLedger, request_id: UUID,
+                           worker: str) -> bool:
     request = ledger.start_recompute(request_id, worker)
     if request is None:
         return False

@@ -1,4 +1,4 @@
-"""Uploaded files: the StoredFile aggregate, and the content-addressed store holding the bytes."""
+"""Uploaded bytes, stored once each under their SHA-256 in the data directory."""
 
 from __future__ import annotations
 
@@ -7,25 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from eventsourcing.domain import Aggregate, event
-
-from domain.errors import NotFound
-
-
-class StoredFile(Aggregate):
-    """One upload: its name, kind and the digest of its content (the bytes live in a BlobStore)."""
-
-    @event("Uploaded")
-    def __init__(
-        self, organization_id: str, filename: str, file_type: str, digest: str, size: int,
-        actor: str,
-    ) -> None:
-        self.organization_id = organization_id
-        self.filename = filename
-        self.file_type = file_type
-        self.digest = digest
-        self.size = size
-        self.created_by = actor
+from perfledger.domain.errors import NotFound
 
 
 class BlobStore:

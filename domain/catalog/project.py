@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from domain.errors import NotFound
+from perfledger.domain.aggregate import Aggregate, stored_as
+from perfledger.domain.errors import NotFound
 
 
+@stored_as("domain.project")
 class Project(Aggregate):
     """A project; its name is unique in its organization (see `NameClaim`)."""
 
-    @event("Created")
-    def __init__(self, organization_id: str, name: str, actor: str) -> None:
+    class Created(Aggregate.Created):
+        organization_id: str
+        name: str
+
+    class Deleted(Aggregate.Event):
+        pass
+
+    @event(Created)
+    def __init__(self, organization_id: str, name: str) -> None:
         self.organization_id = organization_id
         self.name = name
         self.deleted = False
@@ -20,9 +29,9 @@ class Project(Aggregate):
         if self.deleted or self.organization_id != organization_id:
             raise NotFound(f"Project '{self.id}' not found")
 
-    def delete(self, actor: str) -> None:
-        self._deleted(actor)
+    def delete(self) -> None:
+        self._deleted()
 
-    @event("Deleted")
-    def _deleted(self, actor: str) -> None:
+    @event(Deleted)
+    def _deleted(self) -> None:
         self.deleted = True

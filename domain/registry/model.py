@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.limits import MAX_LABELS_PER_MODEL
-from domain.vocabulary import ALLOWED_TRANSITIONS, Task, VersionStatus
+from perfledger.domain.aggregate import Aggregate, stored_as
+from perfledger.domain.errors import Conflict, InvalidInput, NotFound
+from perfledger.domain.limits import MAX_LABELS_PER_MODEL
+from perfledger.domain.vocabulary import ALLOWED_TRANSITIONS, Task, VersionStatus
 
 
 @dataclass
@@ -19,10 +20,56 @@ class Version:
     status: VersionStatus
 
 
+@stored_as("domain.model")
 class Model(Aggregate):
     """One deployable model; versions live inside it so promotion stays atomic."""
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        organization_id: str
+        project_id: str
+        name: str
+        task: str
+        labels: list[str]
+        positive_label: str | None
+        inputs: list[str]
+        description: str
+
+    class VersionCreated(Aggregate.Event):
+        version_id: str
+        description: str
+        params: dict[str, Any]
+
+    class VersionStatusChanged(Aggregate.Event):
+        version_id: str
+        status: str
+
+    class VersionPromoted(Aggregate.Event):
+        version_id: str
+        previous_version_id: str | None
+        reason: str
+
+    class LabelsSeen(Aggregate.Event):
+        labels: list[str]
+
+    class Onboarded(Aggregate.Event):
+        entry: dict[str, Any]
+
+    class EntryUpdated(Aggregate.Event):
+        changes: dict[str, Any]
+
+    class Deleted(Aggregate.Event):
+        pass
+
+    class ArtifactRecorded(Aggregate.Event):
+        file_id: str
+        digest: str
+        files: list[dict[str, Any]]
+
+    class SurrogateRequested(Aggregate.Event):
+        env_id: str | None
+        params: dict[str, Any]
+
+    @event(Registered)
     def __init__(
         self,
         organization_id: str,
@@ -33,7 +80,7 @@ class Model(Aggregate):
         positive_label: str | None,
         inputs: list[str],
         description: str,
-        actor: str,
+        actor: str = "",
     ) -> None:
         self.organization_id = organization_id
         self.project_id = project_id
@@ -60,14 +107,12 @@ class Model(Aggregate):
 
     # Commands: check the rule, then record the event.
 
-    def create_version(
-        self, version_id: str, description: str, params: dict[str, Any], actor: str
-    ) -> None:
+    def create_version(self, version_id: str, description: str, params: dict[str, Any]) -> None:
         if version_id in self.versions:
             raise Conflict(f"Version '{version_id}' already exists")
-        self._version_created(version_id, description, params, actor)
+        self._version_created(version_id, description, params)
 
-    def change_version_status(self, version_id: str, status: VersionStatus, actor: str) -> None:
+    def change_version_status(self, version_id: str, status: VersionStatus) -> None:
         current = self.version_of(version_id).status
         if status not in ALLOWED_TRANSITIONS[current]:
             raise Conflict(
@@ -78,9 +123,9 @@ class Model(Aggregate):
             raise Conflict(
                 f"Version '{version_id}' is promoted; promote another version before archiving it"
             )
-        self._version_status_changed(version_id, str(status), actor)
+        self._version_status_changed(version_id, str(status))
 
-    def promote_version(self, version_id: str, reason: str, actor: str) -> str | None:
+    def promote_version(self, version_id: str, reason: str) -> str | None:
         status = self.version_of(version_id).status
         if status is not VersionStatus.TRAINED:
             raise Conflict(
@@ -89,10 +134,10 @@ class Model(Aggregate):
         if version_id == self.promoted_version_id:
             raise Conflict(f"Version '{version_id}' is already promoted")
         previous = self.promoted_version_id
-        self._version_promoted(version_id, previous, reason, actor)
+        self._version_promoted(version_id, previous, reason)
         return previous
 
-    def see_labels(self, labels: Iterable[str | None], actor: str) -> None:
+    def see_labels(self, labels: Iterable[str | None]) -> None:
         """Counts the labels a batch brings to a model that declares none: a confusion matrix
         is labels x labels, so their number is capped. Declared labels need no count (rows
         are checked against them)."""
@@ -109,76 +154,72 @@ class Model(Aggregate):
                 {"field": "labels", "limit": MAX_LABELS_PER_MODEL, "known": len(known),
                  "new": len(new)},
             )
-        self._labels_seen(new, actor)
-
-    # Events: apply the change; never fail.
-
-    @event("LabelsSeen")
-    def _labels_seen(self, labels: list[str], actor: str) -> None:
-        self.labels_seen = [*self.labels_seen, *labels]
-
-    @event("VersionCreated")
-    def _version_created(
-        self, version_id: str, description: str, params: dict[str, Any], actor: str
-    ) -> None:
-        self.versions[version_id] = Version(version_id, VersionStatus.DRAFT)
-
-    @event("VersionStatusChanged")
-    def _version_status_changed(self, version_id: str, status: str, actor: str) -> None:
-        self.versions[version_id].status = VersionStatus(status)
-
-    @event("VersionPromoted")
-    def _version_promoted(
-        self, version_id: str, previous_version_id: str | None, reason: str, actor: str
-    ) -> None:
-        self.promoted_version_id = version_id
+        self._labels_seen(new)
 
     # The registry entry (v3): schema, spec, task parameters, artifacts; and soft deletion.
 
-    def onboard(self, entry: dict[str, Any], actor: str) -> None:
-        self._onboarded(entry, actor)
+    def onboard(self, entry: dict[str, Any]) -> None:
+        self._onboarded(entry)
 
-    def update_entry(self, changes: dict[str, Any], actor: str) -> None:
+    def update_entry(self, changes: dict[str, Any]) -> None:
         if changes:
-            self._entry_updated(changes, actor)
+            self._entry_updated(changes)
 
-    def delete(self, actor: str) -> None:
+    def delete(self) -> None:
         if self.deleted:
             raise NotFound(f"Model '{self.id}' not found")
-        self._deleted(actor)
+        self._deleted()
 
-    def record_artifact(
-        self, file_id: str, digest: str, files: list[dict[str, Any]], actor: str
-    ) -> None:
-        self._artifact_recorded(file_id, digest, files, actor)
+    def record_artifact(self, file_id: str, digest: str, files: list[dict[str, Any]]) -> None:
+        self._artifact_recorded(file_id, digest, files)
 
-    def record_surrogate(self, env_id: str | None, params: dict[str, Any], actor: str) -> None:
-        self._surrogate_requested(env_id, params, actor)
+    def record_surrogate(self, env_id: str | None, params: dict[str, Any]) -> None:
+        self._surrogate_requested(env_id, params)
 
-    @event("Onboarded")
-    def _onboarded(self, entry: dict[str, Any], actor: str) -> None:
+    # Events: apply the change; never fail.
+
+    @event(VersionCreated)
+    def _version_created(self, version_id: str, description: str, params: dict[str, Any]
+                         ) -> None:
+        self.versions[version_id] = Version(version_id, VersionStatus.DRAFT)
+
+    @event(VersionStatusChanged)
+    def _version_status_changed(self, version_id: str, status: str) -> None:
+        self.versions[version_id].status = VersionStatus(status)
+
+    @event(VersionPromoted)
+    def _version_promoted(self, version_id: str, previous_version_id: str | None, reason: str
+                          ) -> None:
+        self.promoted_version_id = version_id
+
+    @event(LabelsSeen)
+    def _labels_seen(self, labels: list[str]) -> None:
+        self.labels_seen = [*self.labels_seen, *labels]
+
+    @event(Onboarded)
+    def _onboarded(self, entry: dict[str, Any], actor: str = "") -> None:
         self.updated_by = actor
         self.entry = dict(entry)
 
-    @event("EntryUpdated")
-    def _entry_updated(self, changes: dict[str, Any], actor: str) -> None:
+    @event(EntryUpdated)
+    def _entry_updated(self, changes: dict[str, Any], actor: str = "") -> None:
         self.updated_by = actor
         self.entry = {**(self.entry or {}), **changes}
 
-    @event("Deleted")
-    def _deleted(self, actor: str) -> None:
+    @event(Deleted)
+    def _deleted(self) -> None:
         self.deleted = True
 
-    @event("ArtifactRecorded")
-    def _artifact_recorded(
-        self, file_id: str, digest: str, files: list[dict[str, Any]], actor: str
-    ) -> None:
+    @event(ArtifactRecorded)
+    def _artifact_recorded(self, file_id: str, digest: str, files: list[dict[str, Any]],
+                           actor: str = "") -> None:
         self.updated_by = actor
         changes = {"artifact_status": "user_uploaded", "artifact_files": files}
         self.entry = {**(self.entry or {}), **changes}
 
-    @event("SurrogateRequested")
-    def _surrogate_requested(self, env_id: str | None, params: dict[str, Any], actor: str) -> None:
+    @event(SurrogateRequested)
+    def _surrogate_requested(self, env_id: str | None, params: dict[str, Any], actor: str = ""
+                             ) -> None:
         self.updated_by = actor
         surrogate = {"env_id": env_id, "deployment_params": params}
         self.entry = {**(self.entry or {}), "artifact_status": "surrogate", "surrogate": surrogate}

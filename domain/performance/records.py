@@ -9,9 +9,9 @@ from typing import Any
 
 import msgspec
 
-from domain.timestamps import format_timestamp, parse_timestamp
-from domain.transcoder import holds_nul
-from domain.validation import (
+from perfledger.domain.timestamps import format_timestamp, parse_timestamp
+from perfledger.domain.transcoder import holds_nul
+from perfledger.domain.validation import (
     Problems,
     as_label,
     check_batch_size,
@@ -23,7 +23,7 @@ from domain.validation import (
     forbid,
     require,
 )
-from domain.vocabulary import Task
+from perfledger.domain.vocabulary import Task
 
 PROBABILITY_SUM_TOLERANCE = 1e-6
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from domain.errors import InvalidInput
+from perfledger.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,0 +1,1 @@
+"""Predictions and labels: batches of rows, validated whole, recorded as one event each."""

@@ -1,0 +1,1 @@
+"""Models and their versions: registration, lifecycle, promotion, the v3 entry they carry."""
