@@ -5,7 +5,6 @@ from __future__ import annotations
 import msgspec
 from litestar import Litestar, get
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -19,7 +18,7 @@ from litestar.openapi.spec import (
 from perfledger.api.auth import PUBLIC_PATHS, CredentialMiddleware
 from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import follow_published_positions
-from perfledger.api.dependencies import provide_container, provide_principal
+from perfledger.api.dependencies import DEPENDENCIES
 from perfledger.api.errors import exception_handlers, litestar_body
 from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
 from perfledger.api.v1 import v1_router
@@ -70,10 +69,7 @@ def create_app(container: Container) -> Litestar:
                 "jwt_secret": container.settings.jwt_secret,
             }
         ),
-        dependencies={
-            "container": Provide(provide_container, sync_to_thread=False),
-            "principal": Provide(provide_principal, sync_to_thread=False),
-        },
+        dependencies=DEPENDENCIES,
         middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS), RefuseNulInUrl],
         request_class=DepthLimitedRequest,
         exception_handlers=exception_handlers(

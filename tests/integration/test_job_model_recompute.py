@@ -49,7 +49,8 @@ def model_metrics(s: JobScenario) -> dict[str, Any]:
 
 
 def run_job(s: JobScenario) -> int:
-    return tasks.process_recompute_requests(tasks.JobContext(s.container.engine, s.container.ledger))
+    context = tasks.JobContext(s.container.engine, s.container.ledger)
+    return tasks.process_recompute_requests(context)
 
 
 def expected_model_metrics(s: JobScenario) -> dict[str, Any]:

@@ -38,7 +38,8 @@ def binary(scenario: Scenario) -> Scenario:
 
 
 def run_job(s: Scenario) -> int:
-    return tasks.process_recompute_requests(tasks.JobContext(s.container.engine, s.container.ledger))
+    context = tasks.JobContext(s.container.engine, s.container.ledger)
+    return tasks.process_recompute_requests(context)
 
 
 def status(s: Scenario, request_id: str) -> dict[str, Any]:
