@@ -18,7 +18,7 @@ from perfledger.api.bootstrap import Container
 log = logging.getLogger("perfledger.api")
 
 POSITION_HEADER = "X-Projection-Position"
-# How often the API re-reads what other processes (a worker) have published.
+# How often the API re-reads what other processes (a worker) have made visible.
 REFRESH_SECONDS = 0.05
 
 # Positions and offsets are 64-bit in both databases; a larger number can name nothing.
@@ -41,8 +41,8 @@ def reading(*projections: str) -> Provide:
 
 
 @contextlib.asynccontextmanager
-async def follow_published_positions(app: Litestar) -> AsyncIterator[None]:
-    """Keeps the in-memory positions fresh with what other processes publish."""
+async def follow_visible_positions(app: Litestar) -> AsyncIterator[None]:
+    """Keeps the in-memory positions fresh with what other processes make visible."""
     container: Container = app.state.container
 
     async def poll() -> None:
@@ -50,7 +50,7 @@ async def follow_published_positions(app: Litestar) -> AsyncIterator[None]:
             try:
                 await anyio.to_thread.run_sync(container.engine.positions.refresh)
             except Exception:  # the database may be briefly away; the next poll retries
-                log.warning("could not read published positions", exc_info=True)
+                log.warning("could not read the visible positions", exc_info=True)
             await asyncio.sleep(REFRESH_SECONDS)
 
     task = asyncio.create_task(poll())

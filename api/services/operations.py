@@ -22,6 +22,6 @@ class Operations:
         if operation.status != "STARTED" or not operation.awaits_projection:
             return operation, operation.status
         started_at = self._read.engine.log.position_of_first_event(operation.id)
-        visible = self._read.engine.published_position(list(self._read.engine.projections))
+        visible = self._read.engine.visible_position(list(self._read.engine.projections))
         done = started_at is not None and visible >= started_at
         return operation, "SUCCESS" if done else "STARTED"

@@ -24,6 +24,7 @@ class ReadSide:
     def __init__(self, engine: Engine, timeout: float) -> None:
         self.engine = engine
         self.timeout = timeout
+        self.waiting = 0  # requests waiting for a position right now (event loop only)
 
     @property
     def database(self) -> Database:
@@ -49,11 +50,15 @@ class ReadSide:
         if position is None or seen >= position:
             return seen
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while seen < position:
-            if time.monotonic() >= deadline:
-                raise NotReady(position, seen)
-            await asyncio.sleep(WAIT_STEP_SECONDS)
-            seen = self.position(projections)
+        self.waiting += 1
+        try:
+            while seen < position:
+                if time.monotonic() >= deadline:
+                    raise NotReady(position, seen)
+                await asyncio.sleep(WAIT_STEP_SECONDS)
+                seen = self.position(projections)
+        finally:
+            self.waiting -= 1
         return seen
 
     async def catch_up(self, projections: Sequence[str]) -> int:

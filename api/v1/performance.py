@@ -29,8 +29,6 @@ from perfledger.projections.registry.queries import ModelRow
 
 READ_SCOPE = "model:read"
 READ_PROJECTIONS = ["registry", "performance"]
-# Time travel reads the event log, and finds the model's batches in its history.
-TIME_TRAVEL_PROJECTIONS = ["history", "registry"]
 AsOf = Annotated[
     str | None,
     Parameter(description="ISO 8601 timestamp or date: answer as the projections did then"),

@@ -25,7 +25,7 @@ from perfledger.domain.timestamps import format_timestamp, parse_timestamp
 from perfledger.domain.vocabulary import Task, VersionStatus
 from perfledger.projections.database import Database, SQLiteDatabase
 from perfledger.projections.event_log import Positioned
-from perfledger.projections.generations import publish_views
+from perfledger.projections.generations import point_views
 from perfledger.projections.json import loads
 from perfledger.projections.performance.projection import PerformanceProjection
 from perfledger.projections.performance.queries import Summary, summary_in
@@ -179,7 +179,7 @@ def summary_as_of(ledger: Application[UUID], plan: ReplayPlan) -> Summary:
             tables = Tables(projection.tables, 1)
             for statement in projection.schema(view, tables):
                 tx.execute(statement)
-            publish_views(tx, projection, 1)
+            point_views(tx, projection, 1)
             projection.apply(tx, tables, events)
             projection.settle(tx, tables)
             try:

@@ -28,7 +28,8 @@ async def _wait_and_read(server: LiveServer) -> tuple[list[str], list[int], int]
             return answer.status_code
 
         async def reader() -> int:
-            await asyncio.sleep(0.5)  # every waiter is waiting by now
+            while (await http.get("/health")).json()["waiting_queries"] < WAITERS:
+                await asyncio.sleep(0.01)  # the service itself says when all are waiting
             answer = await http.get(model_url)
             finished.append("reader")
             return answer.status_code
