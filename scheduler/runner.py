@@ -13,7 +13,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from perfledger.scheduler.leader import Leadership
-from perfledger.scheduler.tasks import TaskContext, catch_up, maintenance, process_recompute_requests
+from perfledger.scheduler.tasks import (
+    TaskContext,
+    catch_up,
+    maintenance,
+    process_recompute_requests,
+)
 
 log = logging.getLogger("perfledger.scheduler")
 
