@@ -5,7 +5,6 @@ from __future__ import annotations
 import msgspec
 from litestar import Litestar, get
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -18,8 +17,8 @@ from litestar.openapi.spec import (
 
 from perfledger.api.auth import PUBLIC_PATHS, CredentialMiddleware
 from perfledger.api.bootstrap import Container
-from perfledger.api.consistency import follow_published_positions
-from perfledger.api.dependencies import provide_container, provide_principal
+from perfledger.api.consistency import follow_visible_positions
+from perfledger.api.dependencies import DEPENDENCIES
 from perfledger.api.errors import exception_handlers, litestar_body
 from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
 from perfledger.api.v1 import v1_router
@@ -52,12 +51,15 @@ SECURITY: list[SecurityRequirement] = [{"BearerToken": []}, {"ApiKey": []}, {"Ar
 class Health(msgspec.Struct):
     status: str
     quarantined_events: int
+    waiting_queries: int
 
 
 @get("/health", operation_id="health", tags=["service"], security=[], sync_to_thread=True)
 def health(container: Container) -> Health:
-    """`quarantined_events` counts events a projection set aside (`perfledger projections`)."""
-    return Health("ok", sum(quarantine_counts(container.database).values()))
+    """`quarantined_events` counts events a projection set aside (`perfledger projections`);
+    `waiting_queries`, the requests of this process waiting for a `min_position` now."""
+    quarantined = sum(quarantine_counts(container.database).values())
+    return Health("ok", quarantined, container.services.read.waiting)
 
 
 def create_app(container: Container) -> Litestar:
@@ -70,10 +72,7 @@ def create_app(container: Container) -> Litestar:
                 "jwt_secret": container.settings.jwt_secret,
             }
         ),
-        dependencies={
-            "container": Provide(provide_container, sync_to_thread=False),
-            "principal": Provide(provide_principal, sync_to_thread=False),
-        },
+        dependencies=DEPENDENCIES,
         middleware=[DefineMiddleware(CredentialMiddleware, exclude=PUBLIC_PATHS), RefuseNulInUrl],
         request_class=DepthLimitedRequest,
         exception_handlers=exception_handlers(
@@ -81,7 +80,7 @@ def create_app(container: Container) -> Litestar:
             {"/v3/": v3_error_body, "/api/v2/": v2_body, "/api/v1/events/": v2_body},
         ),
         request_max_body_size=container.settings.max_body_bytes,
-        lifespan=[follow_published_positions],
+        lifespan=[follow_visible_positions],
         openapi_config=OpenAPIConfig(
             title="perfledger",
             version="0.1.0",

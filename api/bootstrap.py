@@ -1,4 +1,4 @@
-"""The composition root: builds the ledger, the read side and the app from settings."""
+"""The composition root: builds the ledger, the read side, the services and their wake-ups."""
 
 from __future__ import annotations
 
@@ -7,17 +7,41 @@ from dataclasses import dataclass, field
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.response_cache import ResponseCache
+from perfledger.api.services.catalog import Catalog
+from perfledger.api.services.job_metrics import JobMetrics
+from perfledger.api.services.jobs import Jobs
+from perfledger.api.services.operations import Operations
+from perfledger.api.services.publishing import Publishing
+from perfledger.api.services.reading import ReadSide
+from perfledger.api.services.rows import Rows
+from perfledger.api.services.time_travel import TimeTravel
+from perfledger.api.services.versions import Versions
 from perfledger.api.settings import Settings
+from perfledger.api.storage.blobs import BlobStore
 from perfledger.domain.application import PerfLedger
 from perfledger.projections.database import Database
 from perfledger.projections.engine import Engine
 from perfledger.projections.event_log import EventLog
-from perfledger.projections.performance.time_travel import ReplayCache
 from perfledger.projections.roster import all_projections
 
 
 def _no_wake() -> None:
     """Without an in-process scheduler, the worker polls on its own."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use cases, each given only what it needs."""
+
+    read: ReadSide
+    rows: Rows
+    versions: Versions
+    time_travel: TimeTravel
+    jobs: Jobs
+    job_metrics: JobMetrics
+    publishing: Publishing
+    catalog: Catalog
+    operations: Operations
 
 
 @dataclass
@@ -28,7 +52,10 @@ class Container:
     engine: Engine
     responses: ResponseCache
     heavy: HeavyWork
-    replays: ReplayCache
+    blobs: BlobStore
+    services: Services
+    # Set by whoever runs the scheduler (api.processes, or a test): the ledger calls
+    # wake_catch_up after every save.
     wake_catch_up: Callable[[], None] = field(default=_no_wake)
     wake_recompute: Callable[[], None] = field(default=_no_wake)
 
@@ -43,6 +70,26 @@ def build_container(settings: Settings) -> Container:
         ledger = PerfLedger(env=settings.storage.event_store_env())
         engine = Engine(database, EventLog(ledger, database), all_projections())
         engine.install()
-    responses = ResponseCache(settings.response_cache_entries)
     heavy = HeavyWork(settings.heavy_workers, settings.heavy_queue)
-    return Container(settings, database, ledger, engine, responses, heavy, ReplayCache())
+    blobs = BlobStore(settings.storage.data_dir / "files")
+    read = ReadSide(engine, settings.consistency_timeout)
+    container = Container(settings, database, ledger, engine,
+                          ResponseCache(settings.response_cache_entries), heavy, blobs,
+                          _services(ledger, read, heavy, blobs, lambda: container.wake_recompute()))
+    ledger.after_save = lambda: container.wake_catch_up()
+    return container
+
+
+def _services(ledger: PerfLedger, read: ReadSide, heavy: HeavyWork, blobs: BlobStore,
+              wake_recompute: Callable[[], None]) -> Services:
+    return Services(
+        read=read,
+        rows=Rows(ledger, read),
+        versions=Versions(ledger, read),
+        time_travel=TimeTravel(ledger, read, heavy),
+        jobs=Jobs(ledger, read),
+        job_metrics=JobMetrics(ledger, read, wake_recompute),
+        publishing=Publishing(ledger, read, heavy, blobs),
+        catalog=Catalog(ledger, read, heavy, blobs),
+        operations=Operations(ledger, read),
+    )

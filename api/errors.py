@@ -33,12 +33,12 @@ STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], int] = {
 class NotReady(Exception):
     """The projections a query reads have not reached the requested position in time."""
 
-    def __init__(self, wanted: int, published: int) -> None:
+    def __init__(self, wanted: int, visible: int) -> None:
         super().__init__(
-            f"Projections are at position {published}, not yet at {wanted}; retry shortly"
+            f"Projections are at position {visible}, not yet at {wanted}; retry shortly"
         )
         self.wanted = wanted
-        self.published = published
+        self.visible = visible
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
     if isinstance(error, Busy):
         return Failure(503, str(error), None, {"Retry-After": str(error.retry_after)})
     if isinstance(error, NotReady):
-        positions = {"min_position": error.wanted, "projection_position": error.published}
+        positions = {"min_position": error.wanted, "projection_position": error.visible}
         return Failure(503, str(error), positions, {"Retry-After": "1"})
     if isinstance(error, HTTPException):
         extra = error.extra if isinstance(error, ValidationException) or error.extra else None
@@ -107,5 +107,3 @@ def exception_handlers(
 
     return {Exception: handle}
 
-
-EXCEPTION_HANDLERS = exception_handlers(litestar_body)

@@ -12,7 +12,7 @@ from perfledger.api.bootstrap import Container, build_container
 from perfledger.api.settings import Settings
 from perfledger.scheduler.leader import FileLeadership, Leadership, PostgresLeadership
 from perfledger.scheduler.runner import Worker
-from perfledger.scheduler.tasks import JobContext
+from perfledger.scheduler.tasks import TaskContext
 from perfledger.scheduler.wakeups import EventListener
 
 FIRST_TOKEN_TTL = 30 * 24 * 3600
@@ -25,8 +25,8 @@ def leadership_for(settings: Settings) -> Leadership:
 
 
 def start_worker(container: Container) -> Worker:
-    """Campaigns for the scheduler jobs in this process; PostgreSQL NOTIFY also wakes them."""
-    context = JobContext(container.engine, container.ledger)
+    """Campaigns for the scheduler tasks in this process; PostgreSQL NOTIFY also wakes them."""
+    context = TaskContext(container.engine, container.ledger)
     worker = Worker(context, leadership_for(container.settings))
     url = container.settings.storage.database_url
     if url is not None:

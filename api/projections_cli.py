@@ -34,11 +34,11 @@ def projections(args: argparse.Namespace, settings: Settings) -> None:
                   f" {left} still quarantined")
             return
         console = Console()
-        table = Table("projection", "generation", "position", "published", "lag (events)",
+        table = Table("projection", "generation", "position", "visible", "lag (events)",
                       "quarantined")
         for status in engine.status():
             table.add_row(status.name, str(status.generation), f"{status.position:,}",
-                          f"{status.published:,}", f"{status.lag:,}", str(status.quarantined))
+                          f"{status.visible:,}", f"{status.lag:,}", str(status.quarantined))
         console.print(table)
         for entry in live_quarantine(container.database):
             console.print(f"[red]quarantined[/red] {entry.name} position {entry.position}"

@@ -76,7 +76,7 @@ def main() -> None:
     instrument(engine, seconds)
     head = engine.log.head()
     seconds["peak_before_kb"] = peak_rss_kb()
-    start_position = engine.published_position(names)
+    start_position = engine.visible_position(names)
     profiler = cProfile.Profile() if args.profile else None
     deadline = time.monotonic() + args.max_seconds
     calls = applied = 0
@@ -87,7 +87,7 @@ def main() -> None:
     while calls < args.max_calls and time.monotonic() < deadline:
         applied += engine.catch_up_all(args.budget)
         calls += 1
-        if engine.published_position(names) >= head:
+        if engine.visible_position(names) >= head:
             caught_up = True
             break
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started

@@ -62,7 +62,7 @@ def load(settings: Settings, rows: int, error_rate: float) -> str:
         container.ledger.record_predictions(caller, model.id, "v1", DatasetSplit.TEST, records)
     print(f"recorded {rows} rows in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
-    while container.engine.published_position(list(container.engine.projections)) \
+    while container.engine.visible_position(list(container.engine.projections)) \
             < container.engine.log.head():
         container.engine.catch_up_all(60)
     print(f"caught up in {time.perf_counter() - started:.1f} s", flush=True)

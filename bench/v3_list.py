@@ -65,7 +65,7 @@ def load(settings: Settings, count: int) -> tuple[str, list[str]]:
         ledger.save(*aggregates)
     print(f"  recorded {count} models in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
-    while container.engine.published_position(["catalog"]) < container.engine.log.head():
+    while container.engine.visible_position(["catalog"]) < container.engine.log.head():
         container.engine.catch_up("catalog", 60)
     print(f"  catalog caught up in {time.perf_counter() - started:.1f} s", flush=True)
     if settings.storage.database_url is not None:

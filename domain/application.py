@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
+
 from perfledger.domain.commands.api_keys import ApiKeyCommands
 from perfledger.domain.commands.artifacts import ArtifactCommands
 from perfledger.domain.commands.files import FileCommands
@@ -21,3 +26,15 @@ class PerfLedger(
     """Every command group over one event store; each group lives in `domain/commands/`."""
 
     name = "perfledger"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        # Called after every save; the composition root makes it wake the catch-up.
+        self.after_save: Callable[[], None] = _nothing
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        self.after_save()
+
+
+def _nothing() -> None:
+    """Nobody to wake."""

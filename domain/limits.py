@@ -25,13 +25,6 @@ MAX_FILTER_VALUES = 1_000  # values of one `is one of` condition
 MAX_FILTER_VALUE_BYTES = 1_024  # one compared value or field path
 
 
-def byte_length(text: str) -> int:
-    """UTF-8 length; a str of n characters holds n to 4n bytes, so most need no encoding."""
-    if len(text) * 4 <= MAX_KEY_BYTES:
-        return len(text)
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
 def key_problem(value: str, limit: int = MAX_KEY_BYTES) -> str | None:
     """Why `value` cannot be a key (too long), or None when it can."""
     if len(value) * 4 <= limit:

@@ -104,6 +104,12 @@ class RecomputeSlot(Aggregate):
     def take(self, request_id: UUID) -> None:
         self.pending = request_id
 
-    @event(Released)
     def release(self, request_id: UUID) -> None:
+        """Frees the slot if `request_id` holds it (a finished request that lost its slot to
+        a later one leaves that one pending)."""
+        if self.pending == request_id:
+            self._released(request_id)
+
+    @event(Released)
+    def _released(self, request_id: UUID) -> None:
         self.pending = None

@@ -320,6 +320,3 @@ def is_transient(error: BaseException) -> bool:
         return not state.startswith("54")
     return isinstance(error, psycopg.InterfaceError | sqlite3.OperationalError)
 
-
-def is_unique_violation(error: BaseException) -> bool:
-    return isinstance(error, sqlite3.IntegrityError | psycopg.errors.UniqueViolation)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from perfledger.projections.database import Database, Tx
 from perfledger.projections.event_log import EventLog, Positioned
-from perfledger.projections.generations import create_generation, drop_generation, publish_views
-from perfledger.projections.positions import PublishedPositions
+from perfledger.projections.generations import create_generation, drop_generation, point_views
+from perfledger.projections.positions import VisiblePositions
 from perfledger.projections.projection import Projection, Tables
 from perfledger.projections.quarantine import QUARANTINE_SCHEMA, apply_isolated, quarantine_counts
 
@@ -20,7 +20,7 @@ PAGE_SIZE = 100
 # While a run is still behind the head, a settle that took t seconds (more than
 # SLOW_SETTLE_SECONDS) is not repeated for SETTLE_BACKOFF * t seconds: re-settling very large
 # series then costs at most about 1/(1 + SETTLE_BACKOFF) of a long catch-up. A run that reaches
-# the head always publishes.
+# the head always makes its position visible.
 SLOW_SETTLE_SECONDS = 0.05
 SETTLE_BACKOFF = 4.0
 Progress = Callable[[int, int], None]
@@ -29,12 +29,24 @@ Progress = Callable[[int, int], None]
 STATE_SCHEMA = [
     "CREATE TABLE IF NOT EXISTS projection_state ("
     " name TEXT NOT NULL, generation INTEGER NOT NULL,"
-    " position BIGINT NOT NULL, published BIGINT NOT NULL,"
+    " position BIGINT NOT NULL, visible BIGINT NOT NULL,"
     " PRIMARY KEY (name, generation))",
     "CREATE TABLE IF NOT EXISTS projection_live ("
     " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
     QUARANTINE_SCHEMA,
 ]
+
+
+def rename_published_column(tx: Tx) -> None:
+    """A database made when the visible position was called `published` keeps working."""
+    if tx.dialect == "sqlite":
+        columns = {row[1] for row in tx.rows("PRAGMA table_info(projection_state)")}
+    else:
+        columns = {row[0] for row in tx.rows(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'projection_state' AND table_schema = current_schema()")}
+    if "published" in columns:
+        tx.execute("ALTER TABLE projection_state RENAME COLUMN published TO visible")
 
 
 @dataclass
@@ -45,12 +57,12 @@ class CatchUpResult:
 
 @dataclass(frozen=True)
 class ProjectionStatus:
-    """Where a live projection stands: applied, published, behind the head, set aside."""
+    """Where a live projection stands: applied, visible, behind the head, set aside."""
 
     name: str
     generation: int
     position: int
-    published: int
+    visible: int
     lag: int
     quarantined: int
 
@@ -69,12 +81,13 @@ class Engine:
         self.log = log
         self.projections = {projection.name: projection for projection in projections}
         self.page_size = page_size
-        self.positions = PublishedPositions(database)
+        self.positions = VisiblePositions(database)
         self._next_settle: dict[str, float] = {}
 
     def install(self) -> None:
         """Creates the state tables and a first generation of every projection."""
         with self.database.transaction() as tx:
+            rename_published_column(tx)
             for statement in STATE_SCHEMA:
                 tx.execute(statement)
         for projection in self.projections.values():
@@ -86,7 +99,7 @@ class Engine:
                     is None
                 ):
                     create_generation(tx, self.database, projection, 1)
-                    publish_views(tx, projection, 1)
+                    point_views(tx, projection, 1)
                     tx.execute(
                         "INSERT INTO projection_live (name, generation) VALUES (?, 1)",
                         (projection.name,),
@@ -102,9 +115,10 @@ class Engine:
         )
 
     def catch_up(self, name: str, budget_seconds: float = 1.0) -> CatchUpResult:
-        """Applies pages to the live generation until caught up or out of time, then publishes.
+        """Applies pages to the live generation until caught up or out of time, then settles
+        and makes the position visible to queries.
 
-        A run that ran out of time behind the head skips publishing while a slow settle is
+        A run that ran out of time behind the head skips settling while a slow settle is
         recent (see SETTLE_BACKOFF), so a long backlog is not re-settled after every slice.
         """
         return self._run(name, None, budget_seconds, None)
@@ -119,8 +133,8 @@ class Engine:
                 log.exception("projection %s could not catch up; the next run retries", name)
         return applied
 
-    def published_position(self, names: Sequence[str]) -> int:
-        """What `names` have published, read from the database now (other processes too)."""
+    def visible_position(self, names: Sequence[str]) -> int:
+        """What `names` show to queries, read from the database now (other processes too)."""
         self.positions.refresh()
         return self.positions.lowest(names)
 
@@ -128,7 +142,7 @@ class Engine:
         head = self.log.head()
         with self.database.read() as tx:
             rows = tx.rows(
-                "SELECT s.name, s.generation, s.position, s.published FROM projection_state s"
+                "SELECT s.name, s.generation, s.position, s.visible FROM projection_state s"
                 " JOIN projection_live l ON s.name = l.name AND s.generation = l.generation"
             )
         quarantined = quarantine_counts(self.database)
@@ -164,7 +178,7 @@ class Engine:
             tx.execute(
                 "UPDATE projection_live SET generation = ? WHERE name = ?", (generation, name)
             )
-            publish_views(tx, projection, generation)
+            point_views(tx, projection, generation)
             drop_generation(tx, projection, old)
         self.positions.refresh()
         return generation
@@ -202,7 +216,7 @@ class Engine:
         applied = 0
         head = self.log.head()
         while True:
-            gen, position = self._read_position(name, generation)
+            _, position = self._read_position(name, generation)
             # Read the page before taking the write transaction: holding SQLite's write lock
             # while waiting for an event-store connection deadlocks with a command that holds
             # the store's writer and waits for that lock (both time out, the command with 500).
@@ -219,22 +233,22 @@ class Engine:
             if caught_up or (deadline is not None and time.monotonic() >= deadline):
                 break
         if not caught_up and time.monotonic() < self._next_settle.get(name, 0.0):
-            return CatchUpResult(applied, position)  # still behind: a later run publishes
+            return CatchUpResult(applied, position)  # still behind: a later run settles
         started = time.monotonic()
         with self.database.transaction() as tx:
             gen = generation or self.live_generation(tx, name)
             # A settle rewrites cached rows, as a page does: it takes the same lock, so a
             # recompute (or another runner's settle) waits instead of writing beside it.
             self.lock_position(tx, name, gen)
-            published = tx.value(
-                "SELECT published FROM projection_state WHERE name = ? AND generation = ?",
+            visible = tx.value(
+                "SELECT visible FROM projection_state WHERE name = ? AND generation = ?",
                 (name, gen),
             )
-            settled = int(published) < position
+            settled = int(visible) < position
             if settled:
                 self._settle(tx, projection, gen)
         if settled and generation is None:
-            self.positions.published(name, gen, position)
+            self.positions.shown(name, gen, position)
             finished = time.monotonic()
             if finished - started > SLOW_SETTLE_SECONDS:
                 self._next_settle[name] = finished + SETTLE_BACKOFF * (finished - started)
@@ -287,7 +301,7 @@ class Engine:
     def _settle(self, tx: Tx, projection: Projection, generation: int) -> None:
         projection.settle(tx, Tables(projection.tables, generation))
         tx.execute(
-            "UPDATE projection_state SET published = position WHERE name = ? AND generation = ?",
+            "UPDATE projection_state SET visible = position WHERE name = ? AND generation = ?",
             (projection.name, generation),
         )
 

@@ -1,4 +1,4 @@
-"""Generations of a projection's tables: created, published behind views, dropped."""
+"""Generations of a projection's tables: created, read through views, dropped."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ def create_generation(tx: Tx, database: Database, projection: Projection, genera
     for statement in projection.schema(database, tables):
         tx.execute(statement)
     tx.execute(
-        "INSERT INTO projection_state (name, generation, position, published) VALUES (?, ?, 0, 0)",
+        "INSERT INTO projection_state (name, generation, position, visible) VALUES (?, ?, 0, 0)",
         (projection.name, generation),
     )
 
 
-def publish_views(tx: Tx, projection: Projection, generation: int) -> None:
+def point_views(tx: Tx, projection: Projection, generation: int) -> None:
     """Points the plain view names that queries read at this generation's tables."""
     tables = Tables(projection.tables, generation)
     for logical, physical in tables.names.items():

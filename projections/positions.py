@@ -1,4 +1,4 @@
-"""Published positions of the live projections, kept in memory so queries need not ask."""
+"""Visible positions of the live projections, kept in memory so queries need not ask."""
 
 from __future__ import annotations
 
@@ -8,39 +8,40 @@ from collections.abc import Sequence
 from perfledger.projections.database import Database
 
 LIVE_POSITIONS = (
-    "SELECT s.name, s.generation, s.published FROM projection_state s JOIN projection_live l"
+    "SELECT s.name, s.generation, s.visible FROM projection_state s JOIN projection_live l"
     " ON s.name = l.name AND s.generation = l.generation"
 )
 
 
-class PublishedPositions:
-    """What each live projection has published, as last seen; never ahead of the database.
+class VisiblePositions:
+    """What each live projection has made visible to queries, as last seen; never ahead of the
+    database.
 
-    The engine reports what it publishes in this process; `refresh` reads what other
-    processes published (the API polls it). Within a generation a position only grows; a
+    The engine reports what it shows in this process; `refresh` reads what other processes
+    showed (the API polls it). Within a generation a position only grows; a
     rebuild's swap to a new generation replaces it.
     """
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._seen: dict[str, tuple[int, int]] = {}  # name -> (generation, published)
+        self._seen: dict[str, tuple[int, int]] = {}  # name -> (generation, visible)
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         with self._database.read() as tx:
             rows = tx.rows(LIVE_POSITIONS)
-        for name, generation, published in rows:
-            self.published(str(name), int(generation), int(published))
+        for name, generation, visible in rows:
+            self.shown(str(name), int(generation), int(visible))
 
-    def published(self, name: str, generation: int, position: int) -> None:
-        """Records that `name` has published `position` (after the commit that did it)."""
+    def shown(self, name: str, generation: int, position: int) -> None:
+        """Records that `name` shows `position` to queries (after the commit that did it)."""
         with self._lock:
             known = self._seen.get(name)
             if known is None or known[0] != generation or known[1] < position:
                 self._seen = {**self._seen, name: (generation, position)}
 
     def lowest(self, names: Sequence[str]) -> int:
-        """The position every one of `names` has published."""
+        """The position every one of `names` shows."""
         seen = self._seen
         return min((seen.get(name, (0, 0))[1] for name in names), default=0)
 

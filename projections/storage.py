@@ -29,10 +29,6 @@ class StorageConfig:
         return cls(Path(environ.get("PERFLEDGER_DATA_DIR", DEFAULT_DATA_DIR)), url)
 
     @property
-    def is_postgres(self) -> bool:
-        return self.database_url is not None
-
-    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "perfledger.sqlite3"
 

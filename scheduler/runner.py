@@ -13,7 +13,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from perfledger.scheduler.leader import Leadership
-from perfledger.scheduler.tasks import JobContext, catch_up, maintenance, process_recompute_requests
+from perfledger.scheduler.tasks import (
+    TaskContext,
+    catch_up,
+    maintenance,
+    process_recompute_requests,
+)
 
 log = logging.getLogger("perfledger.scheduler")
 
@@ -26,7 +31,7 @@ TRIGGERS: dict[str, Callable[[], Any]] = {
     "process_recompute_requests": lambda: IntervalTrigger(seconds=1),
     "maintenance": lambda: CronTrigger(hour=3, minute=17),
 }
-JOBS: dict[str, Callable[[JobContext], Any]] = {
+TASKS: dict[str, Callable[[TaskContext], Any]] = {
     "catch_up": catch_up,
     "process_recompute_requests": process_recompute_requests,
     "maintenance": maintenance,
@@ -34,9 +39,9 @@ JOBS: dict[str, Callable[[JobContext], Any]] = {
 
 
 class Worker:
-    """Runs the jobs while it holds leadership; a standby takes over when the leader dies."""
+    """Runs the tasks while it holds leadership; a standby takes over when the leader dies."""
 
-    def __init__(self, context: JobContext, leadership: Leadership) -> None:
+    def __init__(self, context: TaskContext, leadership: Leadership) -> None:
         self.context = context
         self.leadership = leadership
         self._scheduler: BackgroundScheduler | None = None
@@ -55,10 +60,10 @@ class Worker:
         """Campaigns for leadership until stopped (blocks)."""
         while not self._stopping.is_set():
             if self._scheduler is None and self.leadership.try_acquire():
-                log.info("this process now runs the scheduler jobs")
+                log.info("this process now runs the scheduler tasks")
                 self._scheduler = self._start_scheduler()
             elif self._scheduler is not None and not self.leadership.holds():
-                log.warning("lost leadership; stopping the scheduler jobs")
+                log.warning("lost leadership; stopping the scheduler tasks")
                 self._stop_scheduler()
             self._stopping.wait(ELECTION_INTERVAL_SECONDS)
         self._stop_scheduler()
@@ -87,9 +92,9 @@ class Worker:
 
     def _start_scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(timezone="UTC")
-        for name, job in JOBS.items():
+        for name, task in TASKS.items():
             scheduler.add_job(
-                job,
+                task,
                 TRIGGERS[name](),
                 args=[self.context],
                 id=name,

@@ -27,18 +27,18 @@ STUCK_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
-class JobContext:
+class TaskContext:
     engine: Engine
     ledger: PerfLedger
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
-def catch_up(context: JobContext) -> int:
+def catch_up(context: TaskContext) -> int:
     """Brings every projection up to the head of the log (bounded per run)."""
     return context.engine.catch_up_all(CATCH_UP_BUDGET_SECONDS)
 
 
-def process_recompute_requests(context: JobContext) -> int:
+def process_recompute_requests(context: TaskContext) -> int:
     """Runs queued (and abandoned) recompute requests of every target; returns how many."""
     engine, ledger = context.engine, context.ledger
     engine.catch_up("recompute", CATCH_UP_BUDGET_SECONDS)
@@ -83,7 +83,7 @@ def recompute(engine: Engine, target: str, scope: Scope) -> dict[str, Any]:
     raise ValueError(f"unknown recompute target '{target}'")
 
 
-def maintenance(context: JobContext) -> dict[str, list[str]]:
+def maintenance(context: TaskContext) -> dict[str, list[str]]:
     """Rebuilds each projection into shadow tables and reports any drift from the live ones."""
     engine = context.engine
     report = {}

@@ -18,7 +18,7 @@ from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.bootstrap import Container, build_container
 from perfledger.api.settings import Settings
 from perfledger.projections.storage import StorageConfig
-from perfledger.scheduler.tasks import JobContext, process_recompute_requests
+from perfledger.scheduler.tasks import TaskContext, process_recompute_requests
 
 ADMIN_URL = os.environ.get(
     "PERFLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -79,7 +79,7 @@ def eager_container(settings: Settings) -> Container:
     at once, as the scheduler would."""
     container = build_container(settings)
     container.wake_catch_up = lambda: container.engine.catch_up_all(budget_seconds=60)
-    context = JobContext(container.engine, container.ledger)
+    context = TaskContext(container.engine, container.ledger)
     container.wake_recompute = lambda: process_recompute_requests(context)
     return container
 

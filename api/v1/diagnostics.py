@@ -9,11 +9,11 @@ from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires, requires_any
-from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.domain.errors import InvalidInput, Unprocessable
 from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.database import Database
 from perfledger.projections.performance.gates import check_gate_metrics, evaluate_gate
 from perfledger.projections.performance.misclassifications import ErrorFilter, misclassified_sample
 from perfledger.projections.performance.queries import find_summary
@@ -63,15 +63,15 @@ class DiagnosticsController(Controller):
          operation_id="v1MisclassificationErrors", sync_to_thread=True,
          dependencies={"position": reading(*READ_PROJECTIONS)})
     def misclassification_errors(
-        self, model_id: str, principal: Principal, position: int, container: Container,
+        self, model_id: str, principal: Principal, position: int, database: Database,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.TEST,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         true_label: str | None = None, predicted_label: str | None = None,
         min_confidence: Annotated[float | None, Parameter(ge=0.0, le=1.0)] = None,
     ) -> Response[MisclassificationErrors]:
-        model, version = _classifier_version(container, principal, model_id, version_id)
+        model, version = _classifier_version(database, principal, model_id, version_id)
         total, rows = misclassified_sample(
-            container.database, model.model_id, version, str(dataset_split), limit,
+            database, model.model_id, version, str(dataset_split), limit,
             ErrorFilter(true_label, predicted_label, min_confidence), model.inputs)
         records = [MisclassifiedRecord(r.row_id, r.features, r.true_label, r.predicted_label,
                                        r.confidence) for r in rows]
@@ -85,16 +85,16 @@ class DiagnosticsController(Controller):
     def gate(
         self, model_id: str, request: Request[Any, Any, Any], principal: Principal,
         position: int,
-        container: Container, version_id: str | None = None,
+        database: Database, version_id: str | None = None,
         dataset_split: DatasetSplit = DatasetSplit.TEST,
     ) -> Response[GateVerdict]:
         """Thresholds come as `min.<metric>=<value>` and `max.<metric>=<value>`."""
         minimum, maximum = _thresholds(request)
         check_gate_metrics(minimum, maximum)
-        model = find_model(container.database, principal.organization_id,
+        model = find_model(database, principal.organization_id,
                            str(parse_id(model_id, "Model")))
-        version = resolve_version(container.database, model.model_id, version_id)
-        summary = find_summary(container.database, model.model_id, version, str(dataset_split))
+        version = resolve_version(database, model.model_id, version_id)
+        summary = find_summary(database, model.model_id, version, str(dataset_split))
         result = evaluate_gate(summary, minimum, maximum)
         checks = [GateCheckOut(c.metric, c.bound, c.threshold, c.value, c.passed)
                   for c in result.checks]
@@ -102,14 +102,14 @@ class DiagnosticsController(Controller):
                                   result.passed, checks), position)
 
 
-def _classifier_version(container: Container, principal: Principal, model_id: str,
+def _classifier_version(database: Database, principal: Principal, model_id: str,
                         version_id: str | None) -> tuple[ModelRow, str]:
-    model = find_model(container.database, principal.organization_id,
+    model = find_model(database, principal.organization_id,
                        str(parse_id(model_id, "Model")))
     if model.task not in ("binary_classification", "multiclass_classification"):
         raise Unprocessable(f"Model '{model.model_id}' is a {model.task} model; "
                             "misclassification errors are for classification")
-    return model, resolve_version(container.database, model.model_id, version_id)
+    return model, resolve_version(database, model.model_id, version_id)
 
 
 def _thresholds(request: Request[Any, Any, Any]) -> tuple[dict[str, float], dict[str, float]]:

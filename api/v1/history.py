@@ -9,9 +9,9 @@ from litestar import Controller, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires_any
-from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import LARGEST_POSITION, answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.projections.database import Database
 from perfledger.projections.history.queries import model_history
 from perfledger.projections.registry.queries import find_model
 
@@ -38,12 +38,12 @@ class HistoryController(Controller):
         model_id: str,
         principal: Principal,
         position: int,
-        container: Container,
+        database: Database,
         after: Annotated[int, Parameter(ge=0, le=LARGEST_POSITION)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
     ) -> Response[list[HistoryEntry]]:
         model = find_model(
-            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
+            database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
-        entries = model_history(container.database, model.model_id, after, limit)
+        entries = model_history(database, model.model_id, after, limit)
         return answer([HistoryEntry(**entry) for entry in entries], position)

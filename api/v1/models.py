@@ -8,13 +8,14 @@ import msgspec
 from litestar import Controller, Response, get, post
 
 from perfledger.api.auth import Principal, requires, requires_any
-from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.domain.application import PerfLedger
 from perfledger.domain.performance.records import Label
 from perfledger.domain.timestamps import format_timestamp
 from perfledger.domain.values import ModelDefinition
 from perfledger.domain.vocabulary import Task
+from perfledger.projections.database import Database
 from perfledger.projections.registry.queries import ModelRow, find_model
 
 
@@ -71,7 +72,7 @@ class ModelController(Controller):
         sync_to_thread=True,
     )
     def create_model(
-        self, data: ModelCreate, principal: Principal, container: Container
+        self, data: ModelCreate, principal: Principal, ledger: PerfLedger
     ) -> ModelOut:
         definition = ModelDefinition(
             name=data.name,
@@ -82,8 +83,7 @@ class ModelController(Controller):
             inputs=tuple(data.inputs),
             description=data.description,
         )
-        model, position = container.ledger.register_model(principal.caller, definition)
-        container.wake_catch_up()
+        model, position = ledger.register_model(principal.caller, definition)
         return ModelOut(
             str(model.id),
             model.name,
@@ -110,9 +110,9 @@ class ModelController(Controller):
         model_id: str,
         principal: Principal,
         position: int,
-        container: Container,
+        database: Database,
     ) -> Response[ModelOut]:
         row = find_model(
-            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
+            database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
         return answer(model_out(row), position)

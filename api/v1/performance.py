@@ -16,23 +16,19 @@ from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, check_scopes
 from perfledger.api.bootstrap import Container
-from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer, published_at_least
+from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
 from perfledger.api.ids import parse_id
 from perfledger.domain.errors import Unprocessable
 from perfledger.domain.timestamps import parse_timestamp
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.queries import (
-    PERFORMANCE_TASKS,
     Summary,
     cached_performance,
 )
-from perfledger.projections.performance.time_travel import plan_replay, resolve_as_of, summary_as_of
-from perfledger.projections.registry.queries import ModelRow, find_model
+from perfledger.projections.registry.queries import ModelRow
 
 READ_SCOPE = "model:read"
 READ_PROJECTIONS = ["registry", "performance"]
-# Time travel reads the event log, and finds the model's batches in its history.
-TIME_TRAVEL_PROJECTIONS = ["history", "registry"]
 AsOf = Annotated[
     str | None,
     Parameter(description="ISO 8601 timestamp or date: answer as the projections did then"),
@@ -154,12 +150,12 @@ async def _answer(
 ) -> Response[Any]:
     """The cached performance shaped by `build`; served from encoded answers when unchanged."""
     model_id = str(parse_id(query.model_id, "Model"))
-    await published_at_least(container, READ_PROJECTIONS, query.min_position)
     if as_of is not None:
-        moment = _parse_as_of(as_of)
-        position = await _time_travel_position(container, query.min_position or 0)
-        found = await container.heavy.run(_as_of, container, query, model_id, moment)
-        return answer(build(found), position)
+        model, version, summary, position = await container.services.time_travel.summary(
+            query.principal.organization_id, UUID(model_id), query.version_id, str(query.split),
+            _parse_as_of(as_of), query.min_position)
+        return answer(build((model, version, summary)), position)
+    await container.services.read.reach(READ_PROJECTIONS, query.min_position)
     positions = container.engine.positions.vector(READ_PROJECTIONS)
     key = (kind, query.principal.organization_id, model_id, query.version_id, query.split)
     body = container.responses.get(key, positions)
@@ -176,28 +172,6 @@ async def _answer(
         container.responses.put(key, positions, body)
     read_at = min(positions[1::2])  # the vector holds (generation, position) pairs
     return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
-
-
-async def _time_travel_position(container: Container, min_position: int) -> int:
-    """Everything recorded up to now must be in the history before it is searched."""
-    head = await anyio.to_thread.run_sync(container.engine.log.head)
-    return await published_at_least(container, TIME_TRAVEL_PROJECTIONS, max(head, min_position))
-
-
-def _as_of(container: Container, query: PerformanceQuery, model_id: str, moment: datetime) -> Found:
-    model = find_model(container.database, query.principal.organization_id, model_id)
-    if model.task not in PERFORMANCE_TASKS:
-        raise Unprocessable(
-            f"Model '{model.model_id}' is a {model.task} model; "
-            "performance is for classification and regression"
-        )
-    past, version = resolve_as_of(container.ledger, UUID(model_id), query.version_id, moment)
-    plan = plan_replay(container.database, past, version, str(query.split), moment)
-    summary = container.replays.get(plan.key)
-    if summary is None:
-        summary = summary_as_of(container.ledger, plan)
-        container.replays.put(plan.key, summary)
-    return model, version, summary
 
 
 def _parse_as_of(text: str) -> datetime:

@@ -9,13 +9,14 @@ import msgspec
 from litestar import Controller, Response, get, post
 
 from perfledger.api.auth import Principal, requires, requires_any
-from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.domain.application import PerfLedger
 from perfledger.domain.errors import NotFound
 from perfledger.domain.recompute import PERFORMANCE
 from perfledger.domain.timestamps import format_timestamp
 from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.database import Database
 from perfledger.projections.recompute.queries import find_request
 
 
@@ -50,14 +51,13 @@ class RecomputeController(Controller):
 
     @post("/models/{model_id:str}/performance/recompute", guards=[requires("model:write")],
           operation_id="v1RequestRecompute", status_code=202, sync_to_thread=True)
-    def request_recompute(self, model_id: str, principal: Principal, container: Container,
+    def request_recompute(self, model_id: str, principal: Principal, ledger: PerfLedger,
                           data: RecomputeAsk | None = None) -> RecomputeQueued:
         """A request while one for the same scope is pending answers that one instead."""
         ask = data or RecomputeAsk()
         split = None if ask.dataset_split is None else str(ask.dataset_split)
-        request, position = container.ledger.request_recompute(
+        request, position = ledger.request_recompute(
             principal.caller, parse_id(model_id, "Model"), ask.version_id, split)
-        container.wake_catch_up()
         return RecomputeQueued(str(request.id), request.status,
                                format_timestamp(request.created_on), position)
 
@@ -65,13 +65,13 @@ class RecomputeController(Controller):
          operation_id="v1RecomputeRequest", sync_to_thread=True,
          dependencies={"position": reading("recompute")})
     def recompute_request(
-        self, request_id: str, principal: Principal, position: int, container: Container,
+        self, request_id: str, principal: Principal, position: int, database: Database,
     ) -> Response[RecomputeStatus]:
         try:
             request_uuid = str(uuid.UUID(request_id))
         except ValueError:
             raise NotFound(f"Recompute request '{request_id}' not found") from None
-        row = find_request(container.database, principal.organization_id, request_uuid)
+        row = find_request(database, principal.organization_id, request_uuid)
         if row.target != PERFORMANCE:
             raise NotFound(f"Recompute request '{request_id}' not found")
         status = RecomputeStatus(

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get, patch, post
 
 from perfledger.api.auth import Principal, requires, requires_any
-from perfledger.api.bootstrap import Container
-from perfledger.api.consistency import answer, published_at_least, reading
+from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
-from perfledger.domain.errors import Conflict
+from perfledger.api.services.versions import Gate as GateRule
+from perfledger.api.services.versions import Versions
+from perfledger.domain.application import PerfLedger
 from perfledger.domain.vocabulary import DatasetSplit, VersionStatus
-from perfledger.projections.performance.gates import check_gate_metrics, evaluate_gate
-from perfledger.projections.performance.queries import find_summary
-from perfledger.projections.registry.queries import (
-    VersionRow,
-    find_model,
-    find_version,
-    list_versions,
-)
+from perfledger.projections.database import Database
+from perfledger.projections.registry.queries import find_model, find_version, list_versions
 
 VERSION_ID = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -77,162 +71,64 @@ class VersionOut(msgspec.Struct):
     row_counts: dict[str, int]
 
 
-def version_out(row: VersionRow) -> VersionOut:
-    return VersionOut(
-        row.version_id,
-        row.status,
-        row.promoted,
-        row.description,
-        row.params,
-        row.created_at,
-        row.updated_at,
-        row.promoted_at,
-        row.row_counts,
-    )
-
-
+READ = [requires_any("model:read")]
+WRITE = [requires("model:write")]
+READS = {"position": reading("registry", "performance")}
 
 
 class VersionController(Controller):
     path = "/models/{model_id:str}/versions"
     tags = ["v1 versions"]
 
-    @post(
-        "/",
-        guards=[requires("model:write")],
-        operation_id="v1CreateVersion",
-        status_code=201,
-        sync_to_thread=True,
-    )
+    @post("/", guards=WRITE, operation_id="v1CreateVersion", status_code=201,
+          sync_to_thread=True)
     def create_version(
-        self, model_id: str, data: VersionCreate, principal: Principal, container: Container
+        self, model_id: str, data: VersionCreate, principal: Principal, ledger: PerfLedger
     ) -> VersionCreated:
-        version_id, position = container.ledger.create_version(
-            principal.caller,
-            parse_id(model_id, "Model"),
-            data.version_id,
-            data.description,
-            data.params,
-        )
-        container.wake_catch_up()
+        version_id, position = ledger.create_version(
+            principal.caller, parse_id(model_id, "Model"), data.version_id, data.description,
+            data.params)
         return VersionCreated(version_id, "draft", position)
 
-    @get(
-        "/", guards=[requires_any("model:read")], operation_id="v1ListVersions",
-        sync_to_thread=True,
-        dependencies={"position": reading("registry", "performance")},
-    )
+    @get("/", guards=READ, operation_id="v1ListVersions", sync_to_thread=True,
+         dependencies=READS)
     def list_versions(
-        self,
-        model_id: str,
-        principal: Principal,
-        position: int,
-        container: Container,
+        self, model_id: str, principal: Principal, position: int, database: Database
     ) -> Response[list[VersionOut]]:
-        model = find_model(
-            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
-        )
-        rows = list_versions(container.database, model.model_id)
-        return answer([version_out(row) for row in rows], position)
+        model = find_model(database, principal.organization_id, str(parse_id(model_id, "Model")))
+        versions = msgspec.convert(list_versions(database, model.model_id), list[VersionOut],
+                                   from_attributes=True)
+        return answer(versions, position)
 
-    @get(
-        "/{version_id:str}",
-        guards=[requires_any("model:read")],
-        operation_id="v1GetVersion",
-        sync_to_thread=True,
-        dependencies={"position": reading("registry", "performance")},
-    )
+    @get("/{version_id:str}", guards=READ, operation_id="v1GetVersion", sync_to_thread=True,
+         dependencies=READS)
     def get_version(
-        self,
-        model_id: str,
-        version_id: str,
-        principal: Principal,
-        position: int,
-        container: Container,
+        self, model_id: str, version_id: str, principal: Principal, position: int,
+        database: Database,
     ) -> Response[VersionOut]:
-        model = find_model(
-            container.database, principal.organization_id, str(parse_id(model_id, "Model"))
-        )
-        return answer(
-            version_out(find_version(container.database, model.model_id, version_id)), position
-        )
+        model = find_model(database, principal.organization_id, str(parse_id(model_id, "Model")))
+        version = find_version(database, model.model_id, version_id)
+        return answer(msgspec.convert(version, VersionOut, from_attributes=True), position)
 
-    @patch(
-        "/{version_id:str}",
-        guards=[requires("model:write")],
-        operation_id="v1ChangeVersionStatus",
-        sync_to_thread=True,
-    )
+    @patch("/{version_id:str}", guards=WRITE, operation_id="v1ChangeVersionStatus",
+           sync_to_thread=True)
     def change_status(
-        self,
-        model_id: str,
-        version_id: str,
-        data: VersionStatusChange,
-        principal: Principal,
-        container: Container,
+        self, model_id: str, version_id: str, data: VersionStatusChange, principal: Principal,
+        ledger: PerfLedger,
     ) -> VersionStatusChanged:
-        position = container.ledger.change_version_status(
-            principal.caller, parse_id(model_id, "Model"), version_id, data.status
-        )
-        container.wake_catch_up()
+        position = ledger.change_version_status(
+            principal.caller, parse_id(model_id, "Model"), version_id, data.status)
         return VersionStatusChanged(version_id, str(data.status), position)
 
-    @post(
-        "/{version_id:str}/promote",
-        guards=[requires("model:write")],
-        operation_id="v1PromoteVersion",
-        status_code=200,
-    )
+    @post("/{version_id:str}/promote", guards=WRITE, operation_id="v1PromoteVersion",
+          status_code=200)
     async def promote(
-        self,
-        model_id: str,
-        version_id: str,
-        principal: Principal,
-        container: Container,
+        self, model_id: str, version_id: str, principal: Principal, versions: Versions,
         data: Promotion | None = None,
     ) -> Promoted:
         promotion = data or Promotion()
-        uuid = parse_id(model_id, "Model")
-        if promotion.gate is not None:
-            await check_gate(container, principal, str(uuid), version_id, promotion.gate)
-
-        def promote() -> tuple[str | None, int]:
-            previous, position = container.ledger.promote_version(
-                principal.caller, uuid, version_id, promotion.reason
-            )
-            container.wake_catch_up()
-            return previous, position
-
-        previous, position = await anyio.to_thread.run_sync(promote)
+        gate = promotion.gate
+        rule = None if gate is None else GateRule(str(gate.dataset_split), gate.min, gate.max)
+        previous, position = await versions.promote(
+            principal.caller, parse_id(model_id, "Model"), version_id, promotion.reason, rule)
         return Promoted(version_id, previous, position)
-
-
-async def check_gate(
-    container: Container, principal: Principal, model_id: str, version_id: str, gate: Gate
-) -> None:
-    """Judges the gate on everything recorded before the promotion was asked for."""
-    check_gate_metrics(gate.min, gate.max)
-
-    def version_exists_and_head() -> int:
-        model = container.ledger.get_model(principal.caller, parse_id(model_id, "Model"))
-        model.version_of(version_id)
-        return container.engine.log.head()
-
-    head = await anyio.to_thread.run_sync(version_exists_and_head)
-    await published_at_least(container, ["performance"], head)
-    summary = await anyio.to_thread.run_sync(
-        find_summary, container.database, model_id, version_id, str(gate.dataset_split)
-    )
-    result = evaluate_gate(summary, gate.min, gate.max)
-    if not result.passed:
-        failing = [
-            {"metric": c.metric, "bound": c.bound, "threshold": c.threshold, "value": c.value}
-            for c in result.failures
-        ]
-        names = ", ".join(
-            f"{c.metric} {c.value} vs {c.bound} {c.threshold}" for c in result.failures
-        )
-        raise Conflict(
-            f"Promotion gate not met on '{gate.dataset_split}': {names}",
-            {"failing_metrics": failing},
-        )

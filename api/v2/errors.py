@@ -21,8 +21,11 @@ class ParameterInvalid(HTTPException):
 
 
 def parameter_errors_as_422(failure: Failure) -> Failure:
-    """Malformed query or path parameters are 422s with the seed's `detail` list here."""
+    """Malformed query or path parameters are 422s with the seed's `detail` list here, and so
+    is a domain error that names the query parameter it refuses (`{"parameter": name}`)."""
     extra = failure.extra
+    if failure.status == 400 and isinstance(extra, dict) and set(extra) == {"parameter"}:
+        extra = [{"source": "query", "key": extra["parameter"], "message": failure.detail}]
     if failure.status != 400 or not isinstance(extra, list) or not extra:
         return failure
     if not all(isinstance(item, dict) and item.get("source") in ("query", "path")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from anyio.to_thread import run_sync as in_thread
 from litestar import Controller, Response, get, post
 
 from perfledger.api.auth import ADMIN, Principal, requires, requires_any
-from perfledger.api.bootstrap import Container
-from perfledger.api.consistency import answer, position_of, published_at_least, reading
+from perfledger.api.consistency import answer, reading
+from perfledger.api.services.jobs import Jobs
 from perfledger.domain.jobs.incoming import JobEventRecord
-from perfledger.projections.jobs.queries import JobRow, consensus_now, find_job, list_jobs
+from perfledger.projections.database import Database
+from perfledger.projections.jobs.queries import JobRow, find_job, list_jobs
 
 BatchId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Decision = Annotated[str, msgspec.Meta(min_length=1)]
@@ -54,16 +53,7 @@ class Trained(msgspec.Struct):
     position: int
 
 
-def job_out(job: JobRow) -> JobOut:
-    return JobOut(job.job_id, job.title, job.decisions, job.minutes_per_event,
-                  job.active_model_id, job.model_ids, job.created_at)
-
-
-async def caught_up_job(container: Container, principal: Principal, reference: str) -> JobRow:
-    """The job as the read model has it once it holds everything appended so far (<= 5 s)."""
-    head = await in_thread(container.engine.log.head)
-    await published_at_least(container, ["jobs"], head)
-    return await in_thread(find_job, container.database, principal.organization_id, reference)
+READS = {"position": reading("jobs")}
 
 
 class JobController(Controller):
@@ -71,52 +61,43 @@ class JobController(Controller):
     tags = ["v2 jobs"]
 
     @post("/", guards=[requires_any("write:jobs", ADMIN)], operation_id="v2CreateJob",
-          status_code=201, sync_to_thread=True)
-    def create_job(self, data: JobCreate, principal: Principal, container: Container) -> JobOut:
-        job, position = container.ledger.create_job(
-            principal.caller, data.title.strip(), data.decisions, data.minutes_per_event)
-        container.wake_catch_up()
+          status_code=201)
+    async def create_job(self, data: JobCreate, principal: Principal, jobs: Jobs) -> JobOut:
+        job, position = await jobs.create(principal.caller, data.title.strip(), data.decisions,
+                                          data.minutes_per_event)
         return JobOut(job.job_id, job.title, job.decisions, job.minutes_per_event, None, [],
                       None, position)
 
     @get("/", guards=[requires("read:job_metrics")], operation_id="v2ListJobs",
-         sync_to_thread=True, dependencies={"position": reading("jobs")})
-    def list_jobs(self, principal: Principal, container: Container, position: int
+         sync_to_thread=True, dependencies=READS)
+    def list_jobs(self, principal: Principal, database: Database, position: int
                   ) -> Response[list[JobOut]]:
-        jobs = list_jobs(container.database, principal.organization_id)
+        jobs = list_jobs(database, principal.organization_id)
         return answer([job_out(job) for job in jobs], position)
 
     @get("/{job_id:str}", guards=[requires("read:job_metrics")], operation_id="v2GetJob",
-         sync_to_thread=True, dependencies={"position": reading("jobs")})
-    def get_job(self, job_id: str, principal: Principal, container: Container, position: int
+         sync_to_thread=True, dependencies=READS)
+    def get_job(self, job_id: str, principal: Principal, database: Database, position: int
                 ) -> Response[JobOut]:
-        job = find_job(container.database, principal.organization_id, job_id)
-        return answer(job_out(job), position)
+        return answer(job_out(find_job(database, principal.organization_id, job_id)), position)
 
     @post("/{job_id:str}/events", guards=[requires("write:events")],
           operation_id="v2RecordJobEvents", status_code=202, sync_to_thread=True)
-    def record_events(self, job_id: str, data: JobEventsIn, principal: Principal,
-                      container: Container) -> JobEventsAccepted:
+    def record_events(self, job_id: str, data: JobEventsIn, principal: Principal, jobs: Jobs
+                      ) -> JobEventsAccepted:
         """One domain event for the whole batch; resending the same batch is a no-op."""
-        job = container.ledger.get_job(principal.caller, job_id)
-        event_ids, receipt = container.ledger.record_job_events(
-            principal.caller, job, data.events, data.batch_id)
-        container.wake_catch_up()
-        return JobEventsAccepted(receipt.accepted, event_ids, position_of(container, receipt))
+        event_ids, accepted, position = jobs.record_events(
+            principal.caller, job_id, data.events, data.batch_id)
+        return JobEventsAccepted(accepted, event_ids, position)
 
     @post("/{job_id:str}/train", guards=[requires("execute:job_operations")],
           operation_id="v2TrainJob", status_code=200)
-    async def train(self, job_id: str, principal: Principal, container: Container) -> Trained:
+    async def train(self, job_id: str, principal: Principal, jobs: Jobs) -> Trained:
         """Captures every event's current consensus as a new model's knowledge base."""
-        job = await in_thread(container.ledger.get_job, principal.caller, job_id)
-        row = await caught_up_job(container, principal, str(job.job_id))
-
-        def train() -> tuple[str, int, int]:
-            consensus = consensus_now(container.database, row)
-            model_id, position = container.ledger.train_job(
-                principal.caller, job, consensus, datetime.now(UTC))
-            container.wake_catch_up()
-            return model_id, len(consensus), position
-
-        model_id, captured, position = await in_thread(train)
+        model_id, captured, position = await jobs.train(principal.caller, job_id)
         return Trained("OK", model_id, captured, position)
+
+
+def job_out(job: JobRow) -> JobOut:
+    return JobOut(job.job_id, job.title, job.decisions, job.minutes_per_event,
+                  job.active_model_id, job.model_ids, job.created_at)

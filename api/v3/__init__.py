@@ -10,16 +10,16 @@ from perfledger.api.v3.columns import ColumnController
 from perfledger.api.v3.envelope import v3_error_body
 from perfledger.api.v3.events import EventsController
 from perfledger.api.v3.files import FileController
-from perfledger.api.v3.jobs import JobController
 from perfledger.api.v3.model_factory import ModelFactoryController
 from perfledger.api.v3.models import ModelController
+from perfledger.api.v3.operations import OperationController
 from perfledger.api.v3.projects import ProjectController
 from perfledger.api.v3.server import ServerController
 
 v3_router = Router(
     path="/v3",
     route_handlers=[
-        ServerController, ProjectController, ModelController, ColumnController, JobController,
+        ServerController, ProjectController, ModelController, ColumnController, OperationController,
         FileController, ModelFactoryController, EventsController, ArtifactController,
     ],
     exception_handlers=exception_handlers(v3_error_body),

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, post
 from litestar.datastructures import UploadFile
@@ -13,8 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from perfledger.api.auth import Principal, requires
-from perfledger.api.bootstrap import Container
-from perfledger.api.storage.blobs import BlobStore
+from perfledger.api.services.catalog import Catalog, Upload
 from perfledger.api.storage.tables import file_type_of
 from perfledger.api.v3.envelope import Normal, normal
 from perfledger.api.v3.people import User, user
@@ -45,20 +42,8 @@ def file_out(stored: StoredFile) -> FileOut:
                    stored.file_type, stored.size, at, at, who, who)
 
 
-def blob_store(container: Container) -> BlobStore:
-    return BlobStore(container.settings.storage.data_dir / "files")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """The `file` part of a multipart body, read and typed but not stored yet."""
-
-    filename: str
-    file_type: str
-    content: bytes
-
-
 def upload_in(form: dict[str, Any]) -> Upload:
+    """The multipart body's `file` part, read and typed but not stored yet."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput("The multipart body needs a file part named 'file'")
@@ -69,24 +54,12 @@ def upload_in(form: dict[str, Any]) -> Upload:
     return Upload(filename, file_type_of(filename, content[:1024]), content)
 
 
-def store_upload(container: Container, principal: Principal, form: dict[str, Any]) -> StoredFile:
-    """Stores the form's `file` part by content, then records the upload."""
-    upload = upload_in(form)
-    digest = blob_store(container).put(upload.content)
-    stored, _ = container.ledger.record_file(
-        principal.caller, upload.filename, upload.file_type, digest, len(upload.content)
-    )
-    return stored
-
-
 class FileController(Controller):
     path = "/files"
     tags = ["v3 files"]
 
     @post("/upload", guards=[requires("dataset:write")], operation_id="v3UploadFile",
           status_code=200)
-    async def upload_file(
-        self, data: Form, principal: Principal, container: Container
-    ) -> Normal[FileOut]:
-        stored = await anyio.to_thread.run_sync(store_upload, container, principal, data)
-        return normal(file_out(stored))
+    async def upload_file(self, data: Form, principal: Principal, catalog: Catalog
+                          ) -> Normal[FileOut]:
+        return normal(file_out(await catalog.upload(principal.caller, upload_in(data))))

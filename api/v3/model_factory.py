@@ -8,13 +8,10 @@ import msgspec
 from litestar import Controller, post
 
 from perfledger.api.auth import Principal, requires
-from perfledger.api.bootstrap import Container
 from perfledger.api.ids import parse_id
-from perfledger.api.storage.tables import read_table
+from perfledger.api.services.catalog import Catalog
 from perfledger.api.v3.envelope import Normal, normal
-from perfledger.api.v3.files import blob_store
 from perfledger.api.v3.model_shapes import Spec, plain
-from perfledger.domain.catalog.inference import complete_spec, infer_schema
 
 
 class ModelFactoryRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,18 +33,9 @@ class ModelFactoryController(Controller):
     @post("/", guards=[requires("model:write")], operation_id="v3GenerateModel",
           status_code=200)
     async def generate_model(
-        self, data: ModelFactoryRequest, principal: Principal, container: Container
+        self, data: ModelFactoryRequest, principal: Principal, catalog: Catalog
     ) -> Normal[GeneratedModel]:
-        return normal(await container.heavy.run(generated_model, container, principal, data))
-
-
-def generated_model(
-    container: Container, principal: Principal, data: ModelFactoryRequest
-) -> GeneratedModel:
-    """The schema inferred from a uniform sample of the file, and the spec completed."""
-    stored = container.ledger.get_file(principal.caller, parse_id(data.file_id, "File"))
-    path = blob_store(container).existing(stored.digest)
-    frame = read_table(path, stored.file_type, as_text=True, sample=data.sample_size)
-    schema = infer_schema(frame, data.max_cardinality)
-    spec = complete_spec(plain(data.spec) if data.spec else {}, list(frame.columns))
-    return GeneratedModel(schema, spec)
+        schema, spec = await catalog.infer_model(
+            principal.caller, parse_id(data.file_id, "File"),
+            plain(data.spec) if data.spec else {}, data.max_cardinality, data.sample_size)
+        return normal(GeneratedModel(schema, spec))

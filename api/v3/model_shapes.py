@@ -75,12 +75,6 @@ class XaiParams(msgspec.Struct, forbid_unknown_fields=True):
     default_explain_method: str | None = None
 
 
-class ArtifactFile(msgspec.Struct):
-    name: str
-    size: int
-    modified: str
-
-
 # Registry-entry fields a create sets and a patch may change, besides schema and spec.
 DESCRIPTIVE_FIELDS = (
     "version", "status", "input_type", "description", "owner_id", "deployment_date",

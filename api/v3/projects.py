@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires
-from perfledger.api.bootstrap import Container
-from perfledger.api.consistency import LARGEST_POSITION, answer, published_at_least, reading
+from perfledger.api.consistency import LARGEST_POSITION, answer, reading
 from perfledger.api.ids import parse_id
-from perfledger.api.v3.consistency import settle
+from perfledger.api.services.catalog import Catalog
 from perfledger.api.v3.envelope import Normal, Paginated, normal, paginated
 from perfledger.api.v3.people import Organization, organization_of
 from perfledger.domain.timestamps import format_timestamp
@@ -22,11 +20,12 @@ from perfledger.projections.catalog.queries import (
     ProjectRow,
     find_project,
     list_projects,
-    models_in_project,
 )
+from perfledger.projections.database import Database
 
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
 Offset = Annotated[int, Parameter(ge=0, le=LARGEST_POSITION)]
+READS = {"position": reading("catalog")}
 
 
 class ProjectCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,23 +53,20 @@ class ProjectController(Controller):
     @post("/", guards=[requires("model:write")], operation_id="v3CreateProject",
           status_code=200)
     async def create_project(
-        self, data: ProjectCreate, principal: Principal, container: Container
+        self, data: ProjectCreate, principal: Principal, catalog: Catalog
     ) -> Normal[ProjectOut]:
-        project, position = await anyio.to_thread.run_sync(
-            container.ledger.create_project, principal.caller, data.name
-        )
-        await settle(container, position)
+        project = await catalog.create_project(principal.caller, data.name)
         at = format_timestamp(project.created_on)
         return normal(
             ProjectOut(str(project.id), project.name, organization_of(principal), at, at)
         )
 
     @get("/", guards=[requires("model:read")], operation_id="v3ListProjects",
-         sync_to_thread=True, dependencies={"position": reading("catalog")})
+         sync_to_thread=True, dependencies=READS)
     def list_projects(
         self,
         principal: Principal,
-        container: Container,
+        database: Database,
         position: int,
         filter: str | None = None,
         ordering: str | None = None,
@@ -78,44 +74,25 @@ class ProjectController(Controller):
         offset: Offset = 0,
     ) -> Response[Paginated[ProjectOut]]:
         query = ListQuery(limit, offset, filter=filter, ordering=ordering)
-        rows, total = list_projects(container.database, principal.organization_id, query)
+        rows, total = list_projects(database, principal.organization_id, query)
         items = [project_out(row, principal) for row in rows]
         return answer(paginated(items, total, limit, offset), position)
 
     @get("/{project_id:str}", guards=[requires("model:read")], operation_id="v3GetProject",
-         sync_to_thread=True, dependencies={"position": reading("catalog")})
+         sync_to_thread=True, dependencies=READS)
     def get_project(
-        self, project_id: str, principal: Principal, container: Container, position: int
+        self, project_id: str, principal: Principal, database: Database, position: int
     ) -> Response[Normal[ProjectOut]]:
         row = find_project(
-            container.database, principal.organization_id, str(parse_id(project_id, "Project"))
+            database, principal.organization_id, str(parse_id(project_id, "Project"))
         )
         return answer(normal(project_out(row, principal)), position)
 
     @delete("/{project_id:str}", guards=[requires("model:write")],
             operation_id="v3DeleteProject", status_code=200)
     async def delete_project(
-        self, project_id: str, principal: Principal, container: Container
+        self, project_id: str, principal: Principal, catalog: Catalog
     ) -> Normal[dict[str, str]]:
         project_uuid = parse_id(project_id, "Project")
-
-        def membership_and_head() -> tuple[int, int]:
-            membership = container.ledger.membership_version(principal.caller, project_uuid)
-            container.wake_catch_up()
-            return membership, container.engine.log.head()
-
-        # The models it holds are counted once everything recorded so far is projected; one
-        # onboarded after that changes the membership, and the deletion is refused.
-        membership, head = await anyio.to_thread.run_sync(membership_and_head)
-        await published_at_least(container, ["catalog", "registry"], head)
-
-        def delete_if_empty() -> int:
-            models = models_in_project(
-                container.database, principal.organization_id, str(project_uuid))
-            return container.ledger.delete_project(
-                principal.caller, project_uuid, models, membership
-            )
-
-        position = await anyio.to_thread.run_sync(delete_if_empty)
-        await settle(container, position)
+        await catalog.delete_project(principal.caller, project_uuid)
         return normal({"id": str(project_uuid)})

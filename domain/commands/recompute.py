@@ -76,6 +76,5 @@ class RecomputeCommands(ModelCommands):
             request.fail(failure)
         else:
             request.complete(outcome or {})
-        if slot.pending == request_id:
-            slot.release(request_id)
+        slot.release(request_id)
         return self._save(request, slot)

@@ -1,39 +1,38 @@
-"""Time travel: a series' summary as the projections gave it at a past moment, from the log."""
+"""Time travel: a series' summary as it was at a past moment, replayed from the log.
+
+The replay applies the performance projection itself (its `apply` and `settle`, the same
+functions the catch-up runs) to an in-memory view holding only that model's rows, and reads
+the summary with the same query: the rules are written once.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import numpy as np
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from perfledger.domain.errors import NotFound, Unprocessable
 from perfledger.domain.performance.batches import batch_key
 from perfledger.domain.registry.model import Model
-from perfledger.domain.timestamps import format_timestamp, parse_timestamp, to_micros
+from perfledger.domain.timestamps import format_timestamp, parse_timestamp
 from perfledger.domain.vocabulary import Task, VersionStatus
-from perfledger.projections.columns import FloatArray
-from perfledger.projections.database import Database
+from perfledger.projections.database import Database, SQLiteDatabase
+from perfledger.projections.event_log import Positioned
+from perfledger.projections.generations import point_views
 from perfledger.projections.json import loads
-from perfledger.projections.performance.codes import LabelCodes
-from perfledger.projections.performance.metrics import (
-    classification_metrics,
-    confusion_matrix,
-    regression_metrics,
-)
-from perfledger.projections.performance.queries import Summary
-from perfledger.projections.performance.rows import prediction_rows
+from perfledger.projections.performance.projection import PerformanceProjection
+from perfledger.projections.performance.queries import Summary, summary_in
+from perfledger.projections.projection import Tables
 
 MAX_TIME_TRAVEL_ROWS = 2_000_000
 _BATCH_KINDS = {"PredictionsRecorded": "predictions", "LabelsRecorded": "labels"}
-# What a summary reads of a row (cf. perf_rows): indexes into a replayed row.
-PRED, TRUE, SCORE, PROBA, PREDICTION, TARGET = range(6)
 
 
 def model_as_of(ledger: Application[UUID], model_id: UUID, moment: datetime) -> Model | None:
@@ -103,56 +102,6 @@ def batches_as_of(db: Database, model_id: str, moment: datetime) -> list[BatchEn
     return entries
 
 
-class ReplayCodes(LabelCodes):
-    """The projection's label codes (declared, then first-seen), kept in memory, not a table."""
-
-    def __init__(self, model_id: str, declared: list[str]) -> None:
-        self._by_model = {model_id: {label: code for code, label in enumerate(declared)}}
-
-    def of_model(self, model_id: str) -> dict[str, int]:
-        return self._by_model[model_id]
-
-    def code_of(self, model_id: str, label: str) -> int:
-        codes = self._by_model[model_id]
-        return codes.setdefault(label, len(codes))
-
-
-@dataclass
-class SeriesReplay:
-    """One series' rows rebuilt by the performance projection's rules, event by event."""
-
-    model: Model
-    codes: ReplayCodes
-    rows: dict[str, list[Any]] = field(default_factory=dict)
-    pending: dict[str, list[Any]] = field(default_factory=dict)  # truth before its row
-    last_event_at: datetime | None = None
-
-    def predictions(self, position: int, event: Any, ours: bool) -> None:
-        """Codes labels as the projection does; keeps the rows when the batch is ours."""
-        made = prediction_rows(event, self.codes, str(self.model.task),
-                               self.model.positive_label, 0, position, to_micros(event.timestamp))
-        if not ours:
-            return
-        self.last_event_at = event.timestamp
-        for _, row_id, pred, true, score, proba, _, prediction, target, *_ in made:
-            # labels that came first join now; a re-sent row keeps truth it does not carry
-            known = self.pending.pop(row_id, None) or self.rows.get(row_id) or [None] * 6
-            self.rows[row_id] = [pred, known[TRUE] if true is None else true, score, proba,
-                                 prediction, known[TARGET] if target is None else target]
-
-    def labels(self, event: Any, ours: bool) -> None:
-        codes = [self.codes.code(str(self.model.id), label) for label in event.true_labels]
-        if not ours:
-            return
-        self.last_event_at = event.timestamp
-        for row_id, code, target in zip(event.row_ids, codes, event.targets, strict=True):
-            row = self.rows.get(row_id)
-            if row is None:
-                self.pending[row_id] = [None, code, None, None, None, target]
-            else:
-                row[TRUE], row[TARGET] = code, target
-
-
 @dataclass(frozen=True)
 class ReplayPlan:
     """What a time-travel answer reads: the model then, and the batches it replays. The log
@@ -215,62 +164,29 @@ def plan_replay(db: Database, model: Model, version_id: str, split: str, moment:
 
 
 def summary_as_of(ledger: Application[UUID], plan: ReplayPlan) -> Summary:
-    """Replays the planned batches from the log: O(the series' rows then)."""
-    model, series = plan.model, (plan.version_id, plan.split)
-    replay = SeriesReplay(model, ReplayCodes(str(model.id), list(model.labels)))
+    """Applies the model's registration and the planned batches, in log order, to a view of
+    its own in memory, with the performance projection's rules: O(the rows replayed)."""
+    model = plan.model
+    registered = next(iter(ledger.events.get(model.id, limit=1)))
+    events: list[Positioned] = [(0, registered)]
     for entry in plan.entries:
         key = batch_key(entry.kind, model.id, entry.version_id, entry.split, entry.batch_id)
-        event = ledger.mapper.to_domain_event(ledger.recorder.select_events(key, limit=1)[0])
-        ours = (entry.version_id, entry.split) == series
-        if entry.kind == "predictions":
-            replay.predictions(entry.position, event, ours)
-        else:
-            replay.labels(event, ours)
-    return _summarise(replay, plan.version_id, plan.split, format_timestamp(plan.moment))
-
-
-def _summarise(replay: SeriesReplay, version_id: str, split: str, when: str) -> Summary:
-    """The metrics refresh_summary computes, over the replayed rows that have ground truth."""
-    model = replay.model
-    truth = TRUE if model.task.is_classification else TARGET
-    labeled = [row for _, row in sorted(replay.rows.items()) if row[truth] is not None]
-    if not labeled or replay.last_event_at is None:
-        raise Unprocessable(
-            f"Version '{version_id}' had no labeled rows in the '{split}' split as of {when}"
-        )
-    at = format_timestamp(replay.last_event_at)
-    if not model.task.is_classification:
-        metrics = regression_metrics(_floats(labeled, TARGET), _floats(labeled, PREDICTION))
-        return Summary("regression", metrics, len(replay.rows), len(labeled), at, None)
-    labels = list(replay.codes.of_model(str(model.id)))  # insertion order is code order
-    positive = None
-    if model.task is Task.BINARY_CLASSIFICATION:
-        positive = labels.index(model.positive_label) if model.positive_label is not None else 1
-    true_codes = np.array([row[TRUE] for row in labeled], dtype=np.int64)
-    pred_codes = np.array([row[PRED] for row in labeled], dtype=np.int64)
-    scores = _floats(labeled, SCORE) if positive is not None else None
-    metrics = classification_metrics(
-        true_codes, pred_codes, len(labels), positive, scores, _vectors(labeled, len(labels))
-    )
-    confusion = {"labels": labels, "matrix": confusion_matrix(true_codes, pred_codes, len(labels))}
-    return Summary("classification", metrics, len(replay.rows), len(labeled), at, confusion)
-
-
-def _floats(rows: list[list[Any]], column: int) -> FloatArray:
-    return np.array([row[column] for row in rows], dtype=np.float64)  # None becomes NaN
-
-
-def _vectors(rows: list[list[Any]], width: int) -> FloatArray | None:
-    """As read_vectors: NaN for rows without probabilities, 0 for labels coded after the row."""
-    blobs = [row[PROBA] for row in rows]
-    if all(blob is None for blob in blobs):
-        return None
-    if all(blob is not None and len(blob) == width * 8 for blob in blobs):
-        return np.frombuffer(b"".join(blobs), dtype=np.float64).reshape(-1, width)
-    matrix = np.full((len(blobs), width), np.nan)
-    for i, blob in enumerate(blobs):
-        if blob is not None:
-            vector = np.frombuffer(blob, dtype=np.float64)
-            matrix[i, : vector.size] = vector
-            matrix[i, vector.size :] = 0.0
-    return matrix
+        events.append((entry.position, next(iter(ledger.events.get(key, limit=1)))))
+    projection = PerformanceProjection()
+    view = SQLiteDatabase(Path(":memory:"))
+    try:
+        with view.transaction() as tx:
+            tables = Tables(projection.tables, 1)
+            for statement in projection.schema(view, tables):
+                tx.execute(statement)
+            point_views(tx, projection, 1)
+            projection.apply(tx, tables, events)
+            projection.settle(tx, tables)
+            try:
+                return summary_in(tx, str(model.id), plan.version_id, plan.split)
+            except Unprocessable:
+                when = format_timestamp(plan.moment)
+                raise Unprocessable(f"Version '{plan.version_id}' had no labeled rows in the"
+                                    f" '{plan.split}' split as of {when}") from None
+    finally:
+        view.close()

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from perfledger.api.settings import Settings
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -70,14 +70,12 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def _wait_until_healthy(server: LiveServer) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if server.process.poll() is not None:
             pytest.fail(f"server exited early:\n{server.log.read_text()}")
         try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{server.url}/health", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server never became healthy:\n{server.log.read_text()}")
+            return False
+
+    wait_for(healthy, f"the server to become healthy (log: {server.log})", step=0.1)

@@ -6,7 +6,6 @@ import asyncio
 import importlib
 import subprocess
 import sys
-import time
 import types
 import uuid
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 
 from tests.e2e.conftest import LiveServer
 from tests.job_oracle import Recorded, assert_same_metrics, expected_metrics
+from tests.waiting import wait_for
 
 DECISIONS = ["Drop", "Investigate", "Escalate"]
 MODEL_FIELDS = ("overall_accuracy", "overall_f1_score", "overall_recall", "overall_precision",
@@ -152,10 +152,11 @@ def test_the_arcanna_tools_work_unchanged_against_perfledger(
 
 
 def wait_for_recompute(metrics: Any, model_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
+    def recomputed() -> dict[str, Any] | None:
         answer: dict[str, Any] = run(metrics.metrics_model, 1, model_id)
-        if answer["last_recomputed_timestamp"] and not answer["is_recomputing_metrics"]:
-            return answer
-        assert time.monotonic() < deadline, answer
-        time.sleep(0.2)
+        done = answer["last_recomputed_timestamp"] and not answer["is_recomputing_metrics"]
+        return answer if done else None
+
+    found: dict[str, Any] = wait_for(recomputed, "the model's metrics to be recomputed",
+                                     step=0.2)
+    return found

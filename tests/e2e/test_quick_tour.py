@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import httpx
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from tests.e2e.conftest import LiveServer
+from tests.waiting import wait_for
 
 
 def test_a_new_user_follows_the_quick_tour(live_server: LiveServer) -> None:
@@ -112,11 +112,10 @@ def test_the_scheduler_completes_a_recompute_request(live_server: LiveServer) ->
 
     asked = http.post(f"{base}/performance/recompute", json={}).json()
 
-    deadline = time.monotonic() + 20
-    while True:
+    def completed() -> httpx.Response | None:
         state = http.get(f"/api/v1/recompute-requests/{asked['request_id']}")
-        if state.status_code == 200 and state.json()["status"] == "completed":
-            break
-        assert time.monotonic() < deadline, state.text
-        time.sleep(0.2)
+        done = state.status_code == 200 and state.json()["status"] == "completed"
+        return state if done else None
+
+    state = wait_for(completed, "the recompute request to complete", timeout=20, step=0.2)
     assert state.json()["outcome"]["series"][0]["matched"] is True

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import yaml
 from perfledger.api.settings import Settings
 from tests.conftest import SECRET, bearer
 from tests.e2e.conftest import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).parents[2]
 
@@ -62,24 +62,22 @@ def processes(settings: Settings, tmp_path: Path) -> Iterator[Processes]:
 
 
 def wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{url}/health", timeout=1).status_code == 200
         except httpx.HTTPError:
-            time.sleep(0.1)
-    pytest.fail(f"{url} never became healthy")
+            return False
+
+    wait_for(healthy, f"{url} to become healthy", step=0.1)
 
 
 def leader_of(workers: list[tuple[subprocess.Popen[str], Path]]) -> subprocess.Popen[str]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for process, log in workers:
-            if process.poll() is None and "now runs the scheduler jobs" in log.read_text():
-                return process
-        time.sleep(0.1)
-    pytest.fail("no worker took the lead")
+    def leader() -> subprocess.Popen[str] | None:
+        return next((process for process, log in workers if process.poll() is None
+                     and "now runs the scheduler tasks" in log.read_text()), None)
+
+    found: subprocess.Popen[str] = wait_for(leader, "a worker to take the lead", step=0.1)
+    return found
 
 
 def test_replicas_and_workers_lose_and_double_nothing_when_the_leader_dies(
@@ -129,14 +127,15 @@ def test_replicas_and_workers_lose_and_double_nothing_when_the_leader_dies(
 
 def poll_summary(url: str, model_id: str, headers: dict[str, str], position: int
                  ) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def summary() -> dict[str, Any] | None:
         answer = httpx.get(f"{url}/api/v1/models/{model_id}/performance/summary",
                            params={"min_position": position}, headers=headers, timeout=10)
-        if answer.status_code == 200:
-            return dict(answer.json())
-        assert answer.status_code == 503, answer.text
-    pytest.fail("the standby worker never caught the projections up")
+        assert answer.status_code in (200, 503), answer.text
+        return dict(answer.json()) if answer.status_code == 200 else None
+
+    found: dict[str, Any] = wait_for(summary, "the standby worker to catch the projections up",
+                                     timeout=60)
+    return found
 
 
 def test_the_compose_file_wires_postgres_api_replicas_and_workers() -> None:

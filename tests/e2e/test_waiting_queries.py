@@ -19,6 +19,7 @@ async def _wait_and_read(server: LiveServer) -> tuple[list[str], list[int], int]
     ) as http:
         model = (await http.post("/api/v1/models", json={"name": "m", "task": "regression"}))
         model_url = f"/api/v1/models/{model.json()['id']}"
+        created = model.json()["position"]
         unreachable = 10_000_000
         finished: list[str] = []
 
@@ -28,8 +29,9 @@ async def _wait_and_read(server: LiveServer) -> tuple[list[str], list[int], int]
             return answer.status_code
 
         async def reader() -> int:
-            await asyncio.sleep(0.5)  # every waiter is waiting by now
-            answer = await http.get(model_url)
+            while (await http.get("/health")).json()["waiting_queries"] < WAITERS:
+                await asyncio.sleep(0.01)  # the service itself says when all are waiting
+            answer = await http.get(model_url, params={"min_position": created})
             finished.append("reader")
             return answer.status_code
 

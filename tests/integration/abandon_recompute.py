@@ -21,7 +21,7 @@ def main(marker: Path) -> None:
         return {}
 
     tasks.recompute_cached = freeze  # type: ignore[assignment]
-    tasks.process_recompute_requests(tasks.JobContext(container.engine, container.ledger))
+    tasks.process_recompute_requests(tasks.TaskContext(container.engine, container.ledger))
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from perfledger.api.settings import Settings
 from tests.scenario import Scenario
+from tests.waiting import wait_for
 
 CRASH_SCRIPT = Path(__file__).with_name("crash_during_catch_up.py")
 
@@ -62,17 +62,15 @@ def test_a_catch_up_killed_mid_page_resumes_without_double_counting(
     worker = subprocess.Popen(
         [sys.executable, str(CRASH_SCRIPT), str(marker)], env=service_env(settings)
     )
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert worker.poll() is None, "the catch-up process ended before freezing"
-        assert time.monotonic() < deadline, "the catch-up process never reached page two"
-        time.sleep(0.05)
+    wait_for(lambda: marker.exists() or worker.poll() is not None,
+             "the catch-up process to reach page two")
+    assert worker.poll() is None, "the catch-up process ended before freezing"
 
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
 
     engine = quiet.container.engine
-    applied_before_crash = engine.published_position(["performance"])
+    applied_before_crash = engine.visible_position(["performance"])
     quiet.catch_up()
     summary = quiet.summary()
     assert summary["sample_count"] == 300 and summary["labeled_count"] == 300
@@ -140,3 +138,17 @@ def test_the_rebuild_command_shows_progress_and_keeps_answers(
     assert done.returncode == 0, done.stderr
     assert "rebuilt performance" in done.stdout
     assert quiet.get("/performance/summary").json() == before
+
+
+def test_a_database_from_before_the_visible_column_was_renamed_keeps_working(
+    scenario: Scenario,
+) -> None:
+    record_batches(scenario, batches=1, rows=3)
+    scenario.catch_up()
+    engine = scenario.container.engine
+    with engine.database.transaction() as tx:
+        tx.execute("ALTER TABLE projection_state RENAME COLUMN visible TO published")
+    engine.install()  # what the next start does
+    engine.positions.refresh()
+    assert engine.visible_position(["performance"]) == engine.log.head()
+    assert scenario.summary()["sample_count"] == 3

@@ -35,7 +35,7 @@ def refused(scenario: Scenario, answer: Any, status: int = 400) -> str:
     scenario.catch_up()
     head = scenario.head()
     engine = scenario.container.engine
-    assert engine.published_position(list(engine.projections)) == head
+    assert engine.visible_position(list(engine.projections)) == head
     return str(answer.text)
 
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +21,7 @@ from perfledger.scheduler import tasks
 from tests.conftest import bearer
 from tests.integration.test_crash_and_rebuild import service_env
 from tests.scenario import Scenario
+from tests.waiting import wait_for
 
 ABANDON_SCRIPT = Path(__file__).with_name("abandon_recompute.py")
 
@@ -38,7 +38,7 @@ def binary(scenario: Scenario) -> Scenario:
 
 
 def run_job(s: Scenario) -> int:
-    context = tasks.JobContext(s.container.engine, s.container.ledger)
+    context = tasks.TaskContext(s.container.engine, s.container.ledger)
     return tasks.process_recompute_requests(context)
 
 
@@ -117,10 +117,8 @@ def test_a_request_abandoned_by_a_killed_worker_is_taken_up_again(
     marker = tmp_path / "frozen"
     worker = subprocess.Popen([sys.executable, str(ABANDON_SCRIPT), str(marker)],
                               env=service_env(settings))
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert worker.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(lambda: marker.exists() or worker.poll() is not None, "the worker to freeze")
+    assert worker.poll() is None, "the worker ended before freezing"
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
     assert status(binary, asked["request_id"])["status"] == "in_progress"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -9,15 +10,24 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from apscheduler.triggers.interval import IntervalTrigger
 
 from perfledger.api.bootstrap import Container, build_container
 from perfledger.api.settings import Settings
 from perfledger.domain.errors import Conflict
 from perfledger.domain.values import Caller, ModelDefinition
 from perfledger.domain.vocabulary import Task, VersionStatus
-from perfledger.scheduler.leader import FileLeadership, Leadership, PostgresLeadership
+from perfledger.scheduler import runner
+from perfledger.scheduler.leader import (
+    ADVISORY_LOCK_KEY,
+    FileLeadership,
+    Leadership,
+    PostgresLeadership,
+)
 from perfledger.scheduler.runner import Worker
-from perfledger.scheduler.tasks import JobContext
+from perfledger.scheduler.tasks import TaskContext
+from perfledger.scheduler.wakeups import EventListener
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -101,43 +111,99 @@ def lock_holders(settings: Settings) -> list[tuple[object, ...]]:
         ).fetchall())
 
 
-def test_two_workers_never_both_run_the_jobs(
+def test_two_workers_never_run_tasks_at_the_same_time_and_a_standby_takes_over(
     container: Container,
     second: Container,
     settings: Settings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("perfledger.scheduler.runner.ELECTION_INTERVAL_SECONDS", 0.05)
+    """Every task run is recorded with its worker and its start and end: the record shows
+    leadership, which sampling could miss between two samples."""
+    runs: list[tuple[str, float, float]] = []
+
+    def recorded(context: TaskContext) -> None:
+        started = time.monotonic()
+        time.sleep(0.01)
+        runs.append((context.worker_name, started, time.monotonic()))
+
+    monkeypatch.setattr(runner, "ELECTION_INTERVAL_SECONDS", 0.05)
+    monkeypatch.setattr(runner, "TASKS", {"catch_up": recorded})
+    monkeypatch.setattr(runner, "TRIGGERS",
+                        {"catch_up": lambda: IntervalTrigger(seconds=0.02)})
     workers = [
-        Worker(JobContext(c.engine, c.ledger), leadership(settings, tmp_path))
-        for c in (container, second)
+        Worker(TaskContext(c.engine, c.ledger, worker_name=name), leadership(settings, tmp_path))
+        for c, name in ((container, "first"), (second, "second"))
     ]
     for worker in workers:
         worker.start()
     try:
-        leaders = _leaders_over(workers, seconds=1.0)
-        assert leaders == {1}
-        leader = next(w for w in workers if w.is_leading)
+        leader = wait_for(lambda: next((w for w in workers if w.is_leading), None),
+                          "a worker to lead")
+        time.sleep(0.5)
         leader.stop()
-        deadline = time.monotonic() + 5
-        while not any(w.is_leading for w in workers if w is not leader):
-            assert time.monotonic() < deadline, "the standby never took over"
-            time.sleep(0.05)
+        standby = next(w for w in workers if w is not leader)
+        wait_for(lambda: len({name for name, _, _ in runs}) == 2,
+                 "the standby to run tasks after the leader stopped")
+        time.sleep(0.2)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert standby.context.worker_name in {name for name, _, _ in runs}
+    ordered = sorted(runs, key=lambda run: run[1])
+    for (name, _, ended), (other, started, _) in itertools.pairwise(ordered):
+        assert name == other or ended <= started, f"{name} and {other} ran at the same time"
+
+
+@pytest.mark.postgres
+def test_a_leader_whose_connection_is_dropped_stops_and_a_standby_takes_over(
+    container: Container, second: Container, settings: Settings, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if settings.storage.database_url is None:
+        pytest.skip("a file lock has no connection to drop: it goes with its process")
+    monkeypatch.setattr(runner, "ELECTION_INTERVAL_SECONDS", 0.05)
+    workers = [Worker(TaskContext(c.engine, c.ledger), leadership(settings, tmp_path))
+               for c in (container, second)]
+    for worker in workers:
+        worker.start()
+    try:
+        leader = wait_for(lambda: next((w for w in workers if w.is_leading), None),
+                          "a worker to lead")
+        # Step: the database drops the leader's session, as a failover or a network cut does.
+        with psycopg.connect(settings.storage.database_url, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype ="
+                " 'advisory' AND l.objid = %s AND l.granted",
+                (ADVISORY_LOCK_KEY & 0xFFFFFFFF,)).fetchall()
+        assert dropped == [(True,)], lock_holders(settings)
+        standby = next(w for w in workers if w is not leader)
+        wait_for(lambda: not leader.is_leading, "the leader to stop its scheduler", timeout=10)
+        wait_for(lambda: standby.is_leading, "the standby to take over", timeout=10)
     finally:
         for worker in workers:
             worker.stop()
 
 
-def _leaders_over(workers: list[Worker], seconds: float) -> set[int]:
-    """How many workers led at once, sampled over a period after the first one leads."""
-    deadline = time.monotonic() + 5
-    while not any(w.is_leading for w in workers):
-        assert time.monotonic() < deadline, "no worker ever led"
-        time.sleep(0.02)
-    counts = set()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        counts.add(sum(w.is_leading for w in workers))
-        time.sleep(0.02)
-    return counts
+@pytest.mark.postgres
+def test_a_notification_from_another_process_wakes_the_catch_up(settings: Settings) -> None:
+    if settings.storage.database_url is None:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    woken = threading.Event()
+    listener = EventListener(settings.storage.database_url, woken.set)
+    listener.start()
+    try:
+        other = build_container(settings)  # another process's pools and connections
+        try:
+            wait_for(lambda: _announce_until_heard(other, woken), "a NOTIFY to wake the listener",
+                     timeout=10)
+        finally:
+            other.close()
+    finally:
+        listener.stop()
+
+
+def _announce_until_heard(container: Container, heard: threading.Event) -> bool:
+    """The listener may still be connecting: announce again until it hears one."""
+    container.database.announce_new_events()
+    return heard.wait(0.2)

@@ -15,8 +15,8 @@ from litestar.testing import TestClient
 
 from perfledger.api.bootstrap import Container
 from perfledger.api.heavy_work import HeavyWork
+from perfledger.api.services import time_travel as time_travel_service
 from perfledger.api.storage.tables import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
-from perfledger.api.v1 import performance as performance_api
 from perfledger.domain.limits import MAX_ENTRY_BYTES, MAX_FILTER_VALUES, MAX_FILTERS
 from perfledger.projections.performance import time_travel
 from tests.conftest import bearer
@@ -84,7 +84,7 @@ def test_heavy_work_beyond_its_queue_is_503_and_queries_still_answer(
     client: TestClient[Any], admin: dict[str, str], container: Container
 ) -> None:
     file_id = upload(client, admin, "small.csv", b"a,b\n1,2\n")
-    container.heavy = HeavyWork(workers=1, queue=0)  # every heavy call finds the queue full
+    container.heavy.queue = 0  # every heavy call finds the queue full
     answer = factory(client, admin, file_id)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert "busy" in answer.json()["error"]["message"]
@@ -195,7 +195,7 @@ def test_time_travel_is_bounded_before_it_reads_the_log(
     traveller: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(time_travel, "MAX_TIME_TRAVEL_ROWS", 25)
-    monkeypatch.setattr(performance_api, "summary_as_of", _never)
+    monkeypatch.setattr(time_travel_service, "summary_as_of", _never)
     answer = traveller.get("/performance/summary", as_of="2999-01-01")
     assert answer.status_code == 422 and answer.json()["extra"] == {"rows": 30, "limit": 25}
 
@@ -205,7 +205,7 @@ def test_time_travel_answers_come_from_a_cache_keyed_by_what_they_read(
 ) -> None:
     first = traveller.get("/performance/summary", as_of="2999-01-01")
     assert first.status_code == 200 and first.json()["sample_count"] == 30
-    monkeypatch.setattr(performance_api, "summary_as_of", _never)
+    monkeypatch.setattr(time_travel_service, "summary_as_of", _never)
     again = traveller.get("/performance/summary", as_of="2998-06-01")  # reads the same events
     assert again.json() == first.json()
     monkeypatch.undo()
@@ -216,7 +216,7 @@ def test_time_travel_answers_come_from_a_cache_keyed_by_what_they_read(
 
 
 def test_time_travel_runs_on_the_heavy_pool(traveller: Scenario) -> None:
-    traveller.container.heavy = HeavyWork(workers=1, queue=0)
+    traveller.container.heavy.queue = 0
     answer = traveller.get("/performance/summary", as_of="2999-01-01")
     assert answer.status_code == 503 and "Retry-After" in answer.headers
 

@@ -129,7 +129,7 @@ def test_a_deleted_model_is_gone_from_get_columns_and_list_before_the_catalog_ca
     container.wake_catch_up = lambda: None  # the catch-up is slow: nothing projects the delete
     container.settings = replace(container.settings, consistency_timeout=0.1)
     assert client.delete(f"/v3/models/{model['id']}", headers=admin).status_code == 202
-    assert container.engine.published_position(["catalog"]) < container.engine.log.head()
+    assert container.engine.visible_position(["catalog"]) < container.engine.log.head()
     gone = [f"/v3/models/{model['id']}", f"/v3/models/{model['id']}/columns",
             f"/v3/models/{model['id']}/columns/age"]
     for url in gone:

@@ -1,0 +1,55 @@
+"""A performance summary as it was at a past moment, replayed from the log (time travel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from perfledger.api.heavy_work import HeavyWork
+from perfledger.api.services.reading import ReadSide
+from perfledger.domain.application import PerfLedger
+from perfledger.domain.errors import Unprocessable
+from perfledger.projections.performance.queries import PERFORMANCE_TASKS, Summary
+from perfledger.projections.performance.time_travel import (
+    ReplayCache,
+    plan_replay,
+    resolve_as_of,
+    summary_as_of,
+)
+from perfledger.projections.registry.queries import ModelRow, find_model
+
+# The replay finds the model's batches in its history; the model's own events say the rest.
+PROJECTIONS = ["history", "registry"]
+
+
+class TimeTravel:
+    def __init__(self, ledger: PerfLedger, read: ReadSide, heavy: HeavyWork) -> None:
+        self._ledger = ledger
+        self._read = read
+        self._heavy = heavy
+        self._answers = ReplayCache()
+
+    async def summary(self, organization_id: str, model_id: UUID, version_id: str | None,
+                      split: str, moment: datetime, min_position: int | None
+                      ) -> tuple[ModelRow, str, Summary, int]:
+        """The model, the version meant then, its summary then, and the position read at.
+        Everything recorded up to now must be in the history before it is searched."""
+        head = await self._read.catch_up(PROJECTIONS)
+        position = await self._read.reach(PROJECTIONS, max(head, min_position or 0))
+        model, version, summary = await self._heavy.run(
+            self._replayed, organization_id, model_id, version_id, split, moment)
+        return model, version, summary, position
+
+    def _replayed(self, organization_id: str, model_id: UUID, version_id: str | None,
+                  split: str, moment: datetime) -> tuple[ModelRow, str, Summary]:
+        model = find_model(self._read.database, organization_id, str(model_id))
+        if model.task not in PERFORMANCE_TASKS:
+            raise Unprocessable(f"Model '{model.model_id}' is a {model.task} model; "
+                                "performance is for classification and regression")
+        past, version = resolve_as_of(self._ledger, model_id, version_id, moment)
+        plan = plan_replay(self._read.database, past, version, split, moment)
+        summary = self._answers.get(plan.key)
+        if summary is None:
+            summary = summary_as_of(self._ledger, plan)
+            self._answers.put(plan.key, summary)
+        return model, version, summary
