@@ -54,9 +54,9 @@ class Container:
     heavy: HeavyWork
     blobs: BlobStore
     services: Services
-    # Set by whoever runs the scheduler (api.processes, or a test): the ledger calls
-    # wake_catch_up after every save.
-    wake_catch_up: Callable[[], None] = field(default=_no_wake)
+    # Set by whoever runs the scheduler (api.processes, or a test); the ledger calls it after
+    # every save, so the projections catch up (here, and in other processes).
+    wake_projections: Callable[[], None] = field(default=_no_wake)
     wake_recompute: Callable[[], None] = field(default=_no_wake)
 
     def close(self) -> None:
@@ -76,7 +76,7 @@ def build_container(settings: Settings) -> Container:
     container = Container(settings, database, ledger, engine,
                           ResponseCache(settings.response_cache_entries), heavy, blobs,
                           _services(ledger, read, heavy, blobs, lambda: container.wake_recompute()))
-    ledger.after_save = lambda: container.wake_catch_up()
+    ledger.after_save = lambda: container.wake_projections()
     return container
 
 

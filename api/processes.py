@@ -39,7 +39,7 @@ def wake_after_commands(container: Container, worker: Worker | None) -> None:
     """After each command: run catch-up here if we lead, and tell other processes."""
     announce = container.database.announce_new_events
     if worker is None:
-        container.wake_catch_up = announce
+        container.wake_projections = announce
         return
     local = worker.wake_catch_up
 
@@ -47,7 +47,7 @@ def wake_after_commands(container: Container, worker: Worker | None) -> None:
         local()
         announce()
 
-    container.wake_catch_up = wake_everyone
+    container.wake_projections = wake_everyone
     container.wake_recompute = worker.wake_recompute
 
 

@@ -78,7 +78,7 @@ def eager_container(settings: Settings) -> Container:
     """The service's parts, with commands catching projections up (and running recomputes)
     at once, as the scheduler would."""
     container = build_container(settings)
-    container.wake_catch_up = lambda: container.engine.catch_up_all(budget_seconds=60)
+    container.wake_projections = lambda: container.engine.catch_up_all(budget_seconds=60)
     context = TaskContext(container.engine, container.ledger)
     container.wake_recompute = lambda: process_recompute_requests(context)
     return container

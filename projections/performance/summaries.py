@@ -80,7 +80,7 @@ def refresh_summary(tx: Tx, t: Tables, series_id: int) -> None:
 
 
 def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
-    """Refreshes one series; if that fails, the others still publish, and the series keeps
+    """Refreshes one series; if that fails, the others still settle, and the series keeps
     its last summary until its next change (the error is logged once)."""
     try:
         with tx.savepoint():

@@ -6,7 +6,7 @@ from tests.scenario import Scenario
 
 
 def test_a_query_waits_for_the_position_a_command_returned(scenario: Scenario) -> None:
-    scenario.container.wake_catch_up = lambda: None  # nothing catches up on its own here
+    scenario.container.wake_projections = lambda: None  # nothing catches up on its own here
     scenario.create_model(name="m", task="regression")
     answer = scenario.post("/versions", {"version_id": "v1"})
     position = answer.json()["position"]

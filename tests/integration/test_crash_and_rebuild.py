@@ -50,7 +50,7 @@ def record_batches(scenario: Scenario, batches: int, rows: int) -> None:
 @pytest.fixture
 def quiet(scenario: Scenario) -> Scenario:
     """Nothing catches up unless the test says so."""
-    scenario.container.wake_catch_up = lambda: None
+    scenario.container.wake_projections = lambda: None
     return scenario
 
 

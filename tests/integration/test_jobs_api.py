@@ -291,7 +291,7 @@ def test_a_malformed_min_position_is_a_422_with_the_seeds_detail_list(
 
 
 def test_job_and_latest_model_waits_for_min_position(job: JobScenario) -> None:
-    job.container.wake_catch_up = lambda: None  # nothing catches up on its own here
+    job.container.wake_projections = lambda: None  # nothing catches up on its own here
     sent = job.send_events([event("e1", "Drop")])
     job.container.settings = job.container.settings.__class__(
         **{**vars(job.container.settings), "consistency_timeout": 0.2})

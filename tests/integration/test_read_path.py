@@ -60,7 +60,7 @@ def test_a_long_backlog_is_published_once_caught_up_not_after_every_slice(
     regression: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = regression.container.engine
-    regression.container.wake_catch_up = lambda: None
+    regression.container.wake_projections = lambda: None
     for batch in range(4):
         rows: list[dict[str, Any]] = [
             {"row_id": f"r{batch}", "prediction": float(batch), "target": 0.5}

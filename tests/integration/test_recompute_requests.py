@@ -159,7 +159,7 @@ def test_a_recompute_waits_for_a_catch_up_that_is_settling(binary: Scenario) -> 
         written.set()
         release.wait(30)
 
-    binary.container.wake_catch_up = lambda: None
+    binary.container.wake_projections = lambda: None
     binary.send_predictions("v1", [{"row_id": "late", "predicted_label": "no",
                                     "true_label": "no"}])
     projection.settle = settle_then_hold  # type: ignore[method-assign]

@@ -125,8 +125,8 @@ def test_a_deleted_model_is_gone_from_get_columns_and_list_before_the_catalog_ca
 ) -> None:
     model = create_model(client, admin, model_body(project))
     kept = create_model(client, admin, model_body(project, name="kept"))
-    catch_up = container.wake_catch_up
-    container.wake_catch_up = lambda: None  # the catch-up is slow: nothing projects the delete
+    catch_up = container.wake_projections
+    container.wake_projections = lambda: None  # the catch-up is slow: nothing projects the delete
     container.settings = replace(container.settings, consistency_timeout=0.1)
     assert client.delete(f"/v3/models/{model['id']}", headers=admin).status_code == 202
     assert container.engine.visible_position(["catalog"]) < container.engine.log.head()
