@@ -12,7 +12,8 @@ from perfledger.projections.event_log import EventLog, Positioned
 from perfledger.projections.generations import create_generation, drop_generation, point_views
 from perfledger.projections.positions import VisiblePositions
 from perfledger.projections.projection import Projection, Tables
-from perfledger.projections.quarantine import QUARANTINE_SCHEMA, apply_isolated, quarantine_counts
+from perfledger.projections.quarantine import apply_isolated, quarantine_counts
+from perfledger.projections.state import ProjectionStatus, create_state_tables, live_status
 
 log = logging.getLogger("perfledger.projections")
 
@@ -26,45 +27,10 @@ SETTLE_BACKOFF = 4.0
 Progress = Callable[[int, int], None]
 
 
-STATE_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS projection_state ("
-    " name TEXT NOT NULL, generation INTEGER NOT NULL,"
-    " position BIGINT NOT NULL, visible BIGINT NOT NULL,"
-    " PRIMARY KEY (name, generation))",
-    "CREATE TABLE IF NOT EXISTS projection_live ("
-    " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
-    QUARANTINE_SCHEMA,
-]
-
-
-def rename_published_column(tx: Tx) -> None:
-    """A database made when the visible position was called `published` keeps working."""
-    if tx.dialect == "sqlite":
-        columns = {row[1] for row in tx.rows("PRAGMA table_info(projection_state)")}
-    else:
-        columns = {row[0] for row in tx.rows(
-            "SELECT column_name FROM information_schema.columns"
-            " WHERE table_name = 'projection_state' AND table_schema = current_schema()")}
-    if "published" in columns:
-        tx.execute("ALTER TABLE projection_state RENAME COLUMN published TO visible")
-
-
 @dataclass
 class CatchUpResult:
     applied_events: int
     position: int
-
-
-@dataclass(frozen=True)
-class ProjectionStatus:
-    """Where a live projection stands: applied, visible, behind the head, set aside."""
-
-    name: str
-    generation: int
-    position: int
-    visible: int
-    lag: int
-    quarantined: int
 
 
 class Engine:
@@ -87,9 +53,7 @@ class Engine:
     def install(self) -> None:
         """Creates the state tables and a first generation of every projection."""
         with self.database.transaction() as tx:
-            rename_published_column(tx)
-            for statement in STATE_SCHEMA:
-                tx.execute(statement)
+            create_state_tables(tx)
         for projection in self.projections.values():
             with self.database.transaction() as tx:
                 if (
@@ -139,19 +103,8 @@ class Engine:
         return self.positions.lowest(names)
 
     def status(self) -> list[ProjectionStatus]:
-        head = self.log.head()
-        with self.database.read() as tx:
-            rows = tx.rows(
-                "SELECT s.name, s.generation, s.position, s.visible FROM projection_state s"
-                " JOIN projection_live l ON s.name = l.name AND s.generation = l.generation"
-            )
-        quarantined = quarantine_counts(self.database)
-        found = {str(name): (int(g), int(p), int(pub)) for name, g, p, pub in rows}
-        return [
-            ProjectionStatus(name, *found[name], max(0, head - found[name][2]),
-                             quarantined.get(name, 0))
-            for name in self.projections if name in found
-        ]
+        """Each live projection's generation, position, lag behind the head and quarantine."""
+        return live_status(self.database, list(self.projections), self.log.head())
 
     def retry_quarantined(self, name: str, progress: Progress | None = None) -> int:
         """Applies the projection's quarantined events again, in log order among the others:

@@ -1,0 +1,64 @@
+"""The engine's own tables: each projection's generations and positions, and what it set aside."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from perfledger.projections.database import Database, Tx
+from perfledger.projections.quarantine import QUARANTINE_SCHEMA, quarantine_counts
+
+STATE_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS projection_state ("
+    " name TEXT NOT NULL, generation INTEGER NOT NULL,"
+    " position BIGINT NOT NULL, visible BIGINT NOT NULL,"
+    " PRIMARY KEY (name, generation))",
+    "CREATE TABLE IF NOT EXISTS projection_live ("
+    " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+    QUARANTINE_SCHEMA,
+]
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """Where a live projection stands: applied, visible, behind the head, set aside."""
+
+    name: str
+    generation: int
+    position: int
+    visible: int
+    lag: int
+    quarantined: int
+
+
+def create_state_tables(tx: Tx) -> None:
+    rename_published_column(tx)
+    for statement in STATE_SCHEMA:
+        tx.execute(statement)
+
+
+def rename_published_column(tx: Tx) -> None:
+    """A database made when the visible position was called `published` keeps working."""
+    if tx.dialect == "sqlite":
+        columns = {row[1] for row in tx.rows("PRAGMA table_info(projection_state)")}
+    else:
+        columns = {row[0] for row in tx.rows(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'projection_state' AND table_schema = current_schema()")}
+    if "published" in columns:
+        tx.execute("ALTER TABLE projection_state RENAME COLUMN published TO visible")
+
+
+def live_status(database: Database, names: Sequence[str], head: int) -> list[ProjectionStatus]:
+    with database.read() as tx:
+        rows = tx.rows(
+            "SELECT s.name, s.generation, s.position, s.visible FROM projection_state s"
+            " JOIN projection_live l ON s.name = l.name AND s.generation = l.generation"
+        )
+    quarantined = quarantine_counts(database)
+    found = {str(name): (int(g), int(p), int(v)) for name, g, p, v in rows}
+    return [
+        ProjectionStatus(name, *found[name], max(0, head - found[name][2]),
+                         quarantined.get(name, 0))
+        for name in names if name in found
+    ]
