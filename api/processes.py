@@ -65,7 +65,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         uvicorn.run(
             create_app(container),
             host=args.host or settings.host,
-            port=args.port or settings.port,
+            port=settings.port if args.port is None else args.port,  # 0: the kernel picks
             log_level="info",
             access_log=False,
         )

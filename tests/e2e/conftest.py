@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,19 +30,29 @@ class LiveServer:
         return next(line for line in lines if line.count(".") == 2 and " " not in line)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+LISTENING = re.compile(r"Uvicorn running on (http://[0-9.]+:[0-9]+)")
+
+
+def listening_url(process: subprocess.Popen[str], log: Path) -> str:
+    """Where a server started on port 0 listens, as it says in its log: the port is the
+    kernel's choice, so two test runs at once never race for one."""
+
+    def url() -> str | None:
+        if process.poll() is not None:
+            pytest.fail(f"server exited early:\n{log.read_text()}")
+        found = LISTENING.search(log.read_text())
+        return found.group(1) if found else None
+
+    found: str = wait_for(url, f"the server to listen (log: {log})")
+    return found
 
 
 @pytest.fixture
 def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
-    port = free_port()
     env = {
         **os.environ,
         "PERFLEDGER_DATA_DIR": str(tmp_path / "live"),
-        "PERFLEDGER_PORT": str(port),
+        "PERFLEDGER_PORT": "0",
     }
     env.pop("PERFLEDGER_JWT_SECRET", None)
     env.pop("PERFLEDGER_DATABASE_URL", None)
@@ -57,8 +67,8 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
             stderr=subprocess.STDOUT,
             text=True,
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", env, process, log)
     try:
+        server = LiveServer(listening_url(process, log), env, process, log)
         _wait_until_healthy(server)
         yield server
     finally:

@@ -17,7 +17,7 @@ import yaml
 
 from perfledger.api.settings import Settings
 from tests.conftest import SECRET, bearer
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import listening_url
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).parents[2]
@@ -37,6 +37,9 @@ class Processes:
                                        stdout=sink, stderr=subprocess.STDOUT, text=True)
         self.running.append((process, log))
         return process
+
+    def log_of(self, process: subprocess.Popen[str]) -> Path:
+        return next(log for running, log in self.running if running is process)
 
     def stop_all(self) -> None:
         for process, _ in self.running:
@@ -82,9 +85,9 @@ def leader_of(workers: list[tuple[subprocess.Popen[str], Path]]) -> subprocess.P
 
 def test_replicas_and_workers_lose_and_double_nothing_when_the_leader_dies(
         processes: Processes, org: str) -> None:
-    urls = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
-    for i, url in enumerate(urls):
-        processes.start(f"api{i}", "serve", "--no-scheduler", "--port", url.rsplit(":", 1)[1])
+    replicas = [processes.start(f"api{i}", "serve", "--no-scheduler", "--port", "0")
+                for i in range(2)]
+    urls = [listening_url(replica, processes.log_of(replica)) for replica in replicas]
     for url in urls:
         wait_healthy(url)
     for i in range(2):
