@@ -219,6 +219,10 @@ class Database:
 
 
 class SQLiteDatabase(Database):
+    """One connection per thread. Each is used under its own lock, which `close` takes too:
+    a connection is never closed while another thread is inside it (Python 3.13's sqlite3
+    crashes the process on that, where 3.11 raised)."""
+
     dialect = "sqlite"
     types = SQLITE_TYPES
 
@@ -226,45 +230,57 @@ class SQLiteDatabase(Database):
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[tuple[sqlite3.Connection, threading.RLock]] = []
         self._lock = threading.Lock()
+        self._closed = False
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
+    def _connection(self) -> tuple[sqlite3.Connection, threading.RLock]:
+        found: tuple[sqlite3.Connection, threading.RLock] | None = getattr(
+            self._local, "connection", None)
+        if found is None:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            self._local.connection = connection
+            found = self._local.connection = (connection, threading.RLock())
             with self._lock:
-                self._connections.append(connection)
-        return connection
+                self._connections.append(found)
+        return found
+
+    @contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise sqlite3.ProgrammingError(f"the database {self.path} has been closed")
+        connection, lock = self._connection()
+        with lock:
+            yield connection
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield Tx(connection, self.dialect)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        with self._using() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(connection, self.dialect)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
-        connection = self._connection()
-        connection.execute("BEGIN")
-        try:
-            yield Tx(connection, self.dialect)
-        finally:
-            connection.execute("ROLLBACK")
+        with self._using() as connection:
+            connection.execute("BEGIN")
+            try:
+                yield Tx(connection, self.dialect)
+            finally:
+                connection.execute("ROLLBACK")
 
     def close(self) -> None:
         with self._lock:
-            for connection in self._connections:
-                connection.close()
+            self._closed = True
+            for connection, lock in self._connections:
+                with lock:
+                    connection.close()
             self._connections.clear()
         self._local = threading.local()
 
