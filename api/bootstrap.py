@@ -16,6 +16,7 @@ from perfledger.api.services.reading import ReadSide
 from perfledger.api.services.rows import Rows
 from perfledger.api.services.time_travel import TimeTravel
 from perfledger.api.services.versions import Versions
+from perfledger.api.services.windows import Windows
 from perfledger.api.settings import Settings
 from perfledger.api.storage.blobs import BlobStore
 from perfledger.domain.application import PerfLedger
@@ -37,6 +38,7 @@ class Services:
     rows: Rows
     versions: Versions
     time_travel: TimeTravel
+    windows: Windows
     jobs: Jobs
     job_metrics: JobMetrics
     publishing: Publishing
@@ -82,11 +84,13 @@ def build_container(settings: Settings) -> Container:
 
 def _services(ledger: PerfLedger, read: ReadSide, heavy: HeavyWork, blobs: BlobStore,
               wake_recompute: Callable[[], None]) -> Services:
+    time_travel = TimeTravel(ledger, read, heavy)
     return Services(
         read=read,
         rows=Rows(ledger, read),
         versions=Versions(ledger, read),
-        time_travel=TimeTravel(ledger, read, heavy),
+        time_travel=time_travel,
+        windows=Windows(read, heavy, time_travel),
         jobs=Jobs(ledger, read),
         job_metrics=JobMetrics(ledger, read, wake_recompute),
         publishing=Publishing(ledger, read, heavy, blobs),

@@ -23,6 +23,9 @@ MAX_ENTRY_BYTES = 1_048_576  # a v3 registry entry (schema, spec, parameters) as
 MAX_FILTERS = 50  # conditions of one v2 metrics query
 MAX_FILTER_VALUES = 1_000  # values of one `is one of` condition
 MAX_FILTER_VALUE_BYTES = 1_024  # one compared value or field path
+MAX_TAGS_PER_MODEL = 20  # tag names a model's rows may carry: slices are counted per name
+MAX_TAG_NAME_CHARS = 64  # a tag name is also a query parameter (`tag.<name>=`)
+MAX_TAG_VALUE_CHARS = 256
 
 
 def key_problem(value: str, limit: int = MAX_KEY_BYTES) -> str | None:

@@ -43,13 +43,19 @@ def read_columns_and_vectors(
         for column, column_values in zip(columns, values, strict=False):
             column[filled:end] = np.array(column_values, dtype=column.dtype)
         if matrix is not None and width is not None:
-            seen = _fill_vectors(matrix[filled:end], values[-1], width) or seen
+            seen = fill_vectors(matrix[filled:end], values[-1], width) or seen
         filled = end
     vectors = matrix[:filled] if matrix is not None and seen else None
     return [column[:filled] for column in columns], vectors
 
 
-def _fill_vectors(block: FloatArray, blobs: Sequence[bytes | None], width: int) -> bool:
+def vectors_of(blobs: Sequence[bytes | None], width: int) -> FloatArray | None:
+    """A matrix of stored vectors (NaN rows where absent), or None when no row has one."""
+    matrix = np.full((len(blobs), width), np.nan)
+    return matrix if fill_vectors(matrix, blobs, width) else None
+
+
+def fill_vectors(block: FloatArray, blobs: Sequence[bytes | None], width: int) -> bool:
     """Copies a chunk's vectors into `block`; True when any row had one."""
     if all(blob is not None and len(blob) == width * 8 for blob in blobs):
         block[:] = np.frombuffer(b"".join(blobs), dtype=np.float64).reshape(-1, width)  # type: ignore[arg-type]

@@ -23,6 +23,15 @@ class Tables:
             raise AttributeError(name) from None
 
 
+class Views(Tables):
+    """The logical names themselves: the views queries read, which point at the live
+    generation (see generations.point_views)."""
+
+    def __init__(self, logical: Sequence[str]) -> None:
+        self.generation = 0
+        self.names = {name: name for name in logical}
+
+
 class Projection(Protocol):
     @property
     def name(self) -> str: ...

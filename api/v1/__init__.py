@@ -11,6 +11,7 @@ from perfledger.api.v1.performance import PerformanceController
 from perfledger.api.v1.recompute import RecomputeController
 from perfledger.api.v1.rows import RowsController
 from perfledger.api.v1.versions import VersionController
+from perfledger.api.v1.windows import WindowsController
 
 v1_router = Router(
     path="/api/v1",
@@ -19,6 +20,7 @@ v1_router = Router(
         VersionController,
         RowsController,
         PerformanceController,
+        WindowsController,
         DiagnosticsController,
         RecomputeController,
         HistoryController,

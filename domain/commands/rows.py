@@ -47,6 +47,7 @@ class RowCommands(ModelCommands):
             columns = prediction_columns(traits_of(model), records)
             model.see_labels([*columns.predicted_labels, *columns.true_labels,
                               *columns.probability_labels])
+            model.see_tag_names(name for tags in columns.tags if tags for name in tags)
             where = batch_fields(caller, model_id, version_id, split, batch_id)
             return model, PredictionBatch(**where, **vars(columns)), columns
 

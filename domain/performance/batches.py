@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -36,6 +37,14 @@ class PredictionBatch(Aggregate):
         targets: list[float | None]
         features: list[str | None]
         timestamps: list[str | None]
+        tags: list[dict[str, str] | None]
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Batches recorded before rows carried tags carry none."""
+            state["tags"] = [None] * len(state["row_ids"])
 
     @staticmethod
     def create_id(model_id: UUID, version_id: str, dataset_split: str, batch_id: str) -> UUID:
@@ -59,6 +68,7 @@ class PredictionBatch(Aggregate):
         targets: list[float | None],
         features: list[str | None],
         timestamps: list[str | None],
+        tags: list[dict[str, str] | None],
     ) -> None:
         self.model_id = model_id
         self.row_count = len(row_ids)

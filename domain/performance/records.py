@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
+from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
 from perfledger.domain.timestamps import format_timestamp, parse_timestamp
 from perfledger.domain.transcoder import holds_nul
 from perfledger.domain.validation import (
@@ -40,6 +42,7 @@ class PredictionRecord(msgspec.Struct, forbid_unknown_fields=True):
     target: float | None = None
     features: dict[str, Any] | None = None
     timestamp: str | None = None
+    tags: dict[str, str] | None = None
 
 
 class LabelRecord(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,6 +74,7 @@ class PredictionColumns:
     targets: list[float | None]
     features: list[str | None]
     timestamps: list[str | None]
+    tags: list[dict[str, str] | None]
 
 
 @dataclass
@@ -91,7 +95,7 @@ def prediction_columns(
     row_ids = [record.row_id for record in records]
     check_row_ids_unique(row_ids, problems)
     probability_labels = _probability_labels(traits, records)
-    columns = PredictionColumns(row_ids, [], [], [], probability_labels, [], [], [], [], [])
+    columns = PredictionColumns(row_ids, [], [], [], probability_labels, [], [], [], [], [], [])
     for index, record in enumerate(records):
         _check_shape(traits, index, record, problems)
         _check_probabilities(traits, index, record.probabilities, problems)
@@ -107,6 +111,7 @@ def prediction_columns(
         columns.targets.append(record.target)
         columns.features.append(_features_json(index, record.features, problems))
         columns.timestamps.append(_timestamp(index, record.timestamp, problems))
+        columns.tags.append(_tags(index, record.tags, problems))
     problems.raise_if_any("Prediction batch rejected")
     return columns
 
@@ -190,6 +195,30 @@ def _features_json(index: int, features: dict[str, Any] | None, p: Problems) -> 
     if holds_nul(encoded):
         p.add(index, "features", "features contain the NUL character (\\u0000); remove it")
     return encoded.decode()
+
+
+TAG_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _tags(index: int, tags: dict[str, str] | None, p: Problems) -> dict[str, str] | None:
+    """The slices a row belongs to: at most MAX_TAGS_PER_MODEL names of letters, digits,
+    `_`, `.` and `-`, each with a string value of at most MAX_TAG_VALUE_CHARS characters."""
+    if not tags:
+        return None
+    if len(tags) > MAX_TAGS_PER_MODEL:
+        p.add(index, "tags", f"a row carries at most {MAX_TAGS_PER_MODEL} tags, not {len(tags)}")
+        return None
+    for name, value in tags.items():
+        if len(name) > MAX_TAG_NAME_CHARS or not TAG_NAME.fullmatch(name):
+            p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
+                  f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters, digits, '_', '.' or '-'")
+        if len(value) > MAX_TAG_VALUE_CHARS:
+            p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
+                  f"a tag value is at most {MAX_TAG_VALUE_CHARS} characters, not {len(value)}")
+        elif "\x00" in value:
+            p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
+                  "tag values contain the NUL character (\\u0000); remove it")
+    return dict(sorted(tags.items()))
 
 
 def _timestamp(index: int, text: str | None, p: Problems) -> str | None:

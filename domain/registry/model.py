@@ -10,7 +10,7 @@ from eventsourcing.domain import event
 
 from perfledger.domain.aggregate import Aggregate, stored_as
 from perfledger.domain.errors import Conflict, InvalidInput, NotFound
-from perfledger.domain.limits import MAX_LABELS_PER_MODEL
+from perfledger.domain.limits import MAX_LABELS_PER_MODEL, MAX_TAGS_PER_MODEL
 from perfledger.domain.vocabulary import ALLOWED_TRANSITIONS, Task, VersionStatus
 
 
@@ -50,6 +50,9 @@ class Model(Aggregate):
 
     class LabelsSeen(Aggregate.Event):
         labels: list[str]
+
+    class TagNamesSeen(Aggregate.Event):
+        names: list[str]
 
     class Onboarded(Aggregate.Event):
         entry: dict[str, Any]
@@ -98,6 +101,8 @@ class Model(Aggregate):
         self.updated_by = actor
         # Labels of a model that declares none, in the order batches first brought them.
         self.labels_seen: list[str] = []
+        # Tag names its rows have carried, in the order batches first brought them.
+        self.tag_names: list[str] = []
 
     def version_of(self, version_id: str) -> Version:
         try:
@@ -156,6 +161,22 @@ class Model(Aggregate):
             )
         self._labels_seen(new)
 
+    def see_tag_names(self, names: Iterable[str]) -> None:
+        """Counts the tag names a batch brings: each name is a dimension users slice by, so a
+        model has at most MAX_TAGS_PER_MODEL of them."""
+        known = set(self.tag_names)
+        new = [name for name in dict.fromkeys(names) if name not in known]
+        if not new:
+            return
+        if len(known) + len(new) > MAX_TAGS_PER_MODEL:
+            raise InvalidInput(
+                f"Model '{self.id}' would have {len(known) + len(new)} tag names; a model has at"
+                f" most {MAX_TAGS_PER_MODEL}. Known: {sorted(known)}; new: {new[:20]}",
+                {"field": "tags", "limit": MAX_TAGS_PER_MODEL, "known": len(known),
+                 "new": len(new)},
+            )
+        self._tag_names_seen(new)
+
     # The registry entry (v3): schema, spec, task parameters, artifacts; and soft deletion.
 
     def onboard(self, entry: dict[str, Any]) -> None:
@@ -195,6 +216,10 @@ class Model(Aggregate):
     @event(LabelsSeen)
     def _labels_seen(self, labels: list[str]) -> None:
         self.labels_seen = [*self.labels_seen, *labels]
+
+    @event(TagNamesSeen)
+    def _tag_names_seen(self, names: list[str]) -> None:
+        self.tag_names = [*self.tag_names, *names]
 
     @event(Onboarded)
     def _onboarded(self, entry: dict[str, Any], actor: str = "") -> None:

@@ -11,8 +11,8 @@ _FloatArray = npt.NDArray[np.float64]
 _BoolArray = npt.NDArray[np.bool_]
 _Triple = tuple[float | None, float | None, float | None]
 
-_CLASSIFICATION_KEYS = ("accuracy", "precision", "recall", "f1_score", "roc_auc", "log_loss")
-_REGRESSION_KEYS = ("rmse", "mse", "mae", "mape", "r_squared")
+CLASSIFICATION_KEYS = ("accuracy", "precision", "recall", "f1_score", "roc_auc", "log_loss")
+REGRESSION_KEYS = ("rmse", "mse", "mae", "mape", "r_squared")
 
 
 def confusion_matrix(
@@ -33,7 +33,7 @@ def classification_metrics(
 ) -> Metrics:
     """Accuracy, precision, recall, F1, ROC AUC and log loss (binary, or macro for multiclass)."""
     if true_codes.size == 0:
-        return dict.fromkeys(_CLASSIFICATION_KEYS)
+        return dict.fromkeys(CLASSIFICATION_KEYS)
     roc_auc: float | None = None
     log_loss: float | None = None
     if positive_code is None:
@@ -63,7 +63,7 @@ def classification_metrics(
 def regression_metrics(targets: _FloatArray, predictions: _FloatArray) -> Metrics:
     """RMSE, MSE, MAE, MAPE and R² of predictions against targets."""
     if targets.size == 0 or not (np.isfinite(targets).all() and np.isfinite(predictions).all()):
-        return dict.fromkeys(_REGRESSION_KEYS)
+        return dict.fromkeys(REGRESSION_KEYS)
     residuals = targets - predictions
     mse = float(np.mean(residuals**2))
     return {

@@ -10,8 +10,9 @@ from perfledger.domain.registry.model import Model
 from perfledger.domain.timestamps import format_timestamp, to_micros
 from perfledger.projections.database import Database, Tx
 from perfledger.projections.event_log import Positioned
-from perfledger.projections.json import dumps
+from perfledger.projections.json import dumps, loads
 from perfledger.projections.keys import require_keys
+from perfledger.projections.performance.buckets import touch_hours
 from perfledger.projections.performance.codes import LabelCodes
 from perfledger.projections.performance.rows import prediction_rows
 from perfledger.projections.performance.schema import TABLES, performance_schema
@@ -66,14 +67,17 @@ ROW_COLUMNS = (
     "ts",
     "sample_key",
     "position",
+    "tags",
+    "labeled_at",
 )
+TRUE_CODE, TARGET, TS, LABELED_AT = 3, 8, 10, 14  # positions in a row of ROW_COLUMNS
 
 
 def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Model.Registered) -> None:
     model_id = str(event.originator_id)
     tx.execute(
-        f"INSERT INTO {t.perf_models} (model_id, organization_id, task, positive_label, inputs)"
-        " VALUES (?, ?, ?, ?, ?)",
+        f"INSERT INTO {t.perf_models} (model_id, organization_id, task, positive_label, inputs,"
+        " tag_names) VALUES (?, ?, ?, ?, ?, '[]')",
         (model_id, event.organization_id, event.task, event.positive_label, dumps(event.inputs)),
     )
     for label in event.labels:
@@ -83,7 +87,8 @@ def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Model.Registered) -> 
 def purge_model(tx: Tx, t: Tables, codes: LabelCodes, model_id: str) -> None:
     """A deleted model's rows, series, summaries and label codes leave the read model."""
     series = f"SELECT series_id FROM {t.perf_series} WHERE model_id = ?"
-    for table in (t.perf_rows, t.perf_pending_labels, t.perf_summaries):
+    for table in (t.perf_rows, t.perf_pending_labels, t.perf_summaries, t.perf_touched_hours,
+                  t.perf_buckets):
         tx.execute(f"DELETE FROM {table} WHERE series_id IN ({series})", (model_id,))
     for table in (t.perf_series, t.perf_labels, t.perf_models):
         tx.execute(f"DELETE FROM {table} WHERE model_id = ?", (model_id,))
@@ -118,15 +123,20 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
                     event: PredictionBatch.Recorded) -> None:
     require_keys("row_id", event.row_ids)
     model = tx.row(
-        f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
+        f"SELECT task, positive_label, tag_names FROM {t.perf_models} WHERE model_id = ?",
         (str(event.model_id),),
     )
     if model is None:  # its model was deleted (and purged) before this batch was projected
         return
+    _add_tag_names(tx, t, str(event.model_id), loads(model[2]), event.tags)
     series_id = series_of(tx, t, event)
     default_ts = to_micros(event.timestamp)
     rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
     _merge_pending_labels(tx, t, series_id, rows)
+    replaced = tx.rows_in(
+        f"SELECT ts FROM {t.perf_rows} WHERE series_id = ?", (series_id,), "row_id", event.row_ids
+    )
+    touch_hours(tx, t, series_id, [row[TS] for row in rows] + [ts for (ts,) in replaced])
     tx.upsert(
         t.perf_rows,
         ROW_COLUMNS,
@@ -136,8 +146,22 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
         " score = excluded.score, proba = excluded.proba, confidence = excluded.confidence,"
         " prediction = excluded.prediction,"
         f" target = COALESCE(excluded.target, {t.perf_rows}.target),"
-        " features = excluded.features, ts = excluded.ts, position = excluded.position",
+        " features = excluded.features, ts = excluded.ts, position = excluded.position,"
+        " tags = excluded.tags, labeled_at = CASE WHEN excluded.true_code IS NULL"
+        f" AND excluded.target IS NULL THEN {t.perf_rows}.labeled_at ELSE excluded.labeled_at END",
     )
+
+
+def _add_tag_names(tx: Tx, t: Tables, model_id: str, known: list[str],
+                   tags: list[dict[str, str] | None]) -> None:
+    """The tag names the model's rows carry, in first-seen order: what segments slice by."""
+    names = dict.fromkeys(known)
+    for row_tags in tags:
+        if row_tags:
+            names.update(dict.fromkeys(row_tags))
+    if len(names) > len(known):
+        tx.execute(f"UPDATE {t.perf_models} SET tag_names = ? WHERE model_id = ?",
+                   (dumps(list(names)), model_id))
 
 
 def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any]]) -> None:
@@ -149,18 +173,19 @@ def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any
         return
     by_row = {row[1]: row for row in rows}
     pending = tx.rows_in(
-        f"SELECT row_id, true_code, target FROM {t.perf_pending_labels} WHERE series_id = ?",
+        f"SELECT row_id, true_code, target, labeled_at FROM {t.perf_pending_labels}"
+        " WHERE series_id = ?",
         (series_id,),
         "row_id",
         list(by_row),
     )
-    for row_id, true_code, target in pending:
+    for row_id, true_code, target, labeled_at in pending:
         row = by_row[row_id]
-        row[3] = row[3] if row[3] is not None else true_code
-        row[8] = row[8] if row[8] is not None else target
+        if row[TRUE_CODE] is None and row[TARGET] is None:
+            row[TRUE_CODE], row[TARGET], row[LABELED_AT] = true_code, target, labeled_at
     tx.executemany(
         f"DELETE FROM {t.perf_pending_labels} WHERE series_id = ? AND row_id = ?",
-        [(series_id, row_id) for row_id, _, _ in pending],
+        [(series_id, row_id) for row_id, *_ in pending],
     )
 
 
@@ -170,27 +195,30 @@ def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: LabelBatch.Recorded)
     if tx.value(f"SELECT 1 FROM {t.perf_models} WHERE model_id = ?", (model_id,)) is None:
         return  # its model was deleted (and purged) before these labels were projected
     series_id = series_of(tx, t, event)
-    known = {
-        row_id
-        for (row_id,) in tx.rows_in(
-            f"SELECT row_id FROM {t.perf_rows} WHERE series_id = ?",
+    known: dict[str, int] = dict(
+        tx.rows_in(
+            f"SELECT row_id, ts FROM {t.perf_rows} WHERE series_id = ?",
             (series_id,),
             "row_id",
             event.row_ids,
         )
-    }
+    )
+    touch_hours(tx, t, series_id, known.values())
+    labeled_at = to_micros(event.timestamp)
     updates: list[tuple[Any, ...]] = []
     pending: list[tuple[Any, ...]] = []
     for row_id, label, target in zip(event.row_ids, event.true_labels, event.targets, strict=True):
-        values = (codes.code(model_id, label), target, series_id, row_id)
+        values = (codes.code(model_id, label), target, labeled_at, series_id, row_id)
         (updates if row_id in known else pending).append(values)
     tx.executemany(
-        f"UPDATE {t.perf_rows} SET true_code = ?, target = ? WHERE series_id = ? AND row_id = ?",
+        f"UPDATE {t.perf_rows} SET true_code = ?, target = ?, labeled_at = ?"
+        " WHERE series_id = ? AND row_id = ?",
         updates,
     )
     tx.executemany(
-        f"INSERT INTO {t.perf_pending_labels} (true_code, target, series_id, row_id)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (series_id, row_id) DO UPDATE"
-        " SET true_code = excluded.true_code, target = excluded.target",
+        f"INSERT INTO {t.perf_pending_labels} (true_code, target, labeled_at, series_id, row_id)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (series_id, row_id) DO UPDATE"
+        " SET true_code = excluded.true_code, target = excluded.target,"
+        " labeled_at = excluded.labeled_at",
         pending,
     )

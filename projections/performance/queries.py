@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from perfledger.domain.errors import Unprocessable
 from perfledger.projections.database import Database, Tx
@@ -32,6 +33,16 @@ def cached_performance(
     db: Database, organization_id: str, model_id: str, version_id: str | None, split: str
 ) -> tuple[ModelRow, str, Summary]:
     """The model, the version meant and its cached summary, read in one transaction."""
+    return series_query(db, organization_id, model_id, version_id,
+                        lambda tx, version: summary_in(tx, model_id, version, split))
+
+
+T = TypeVar("T")
+
+
+def series_query(db: Database, organization_id: str, model_id: str, version_id: str | None,
+                 read: Callable[[Tx, str], T]) -> tuple[ModelRow, str, T]:
+    """The model, the version meant, and `read(tx, version)`, in one transaction."""
     with db.read() as tx:
         model = model_in(tx, organization_id, model_id)
         if model.task not in PERFORMANCE_TASKS:
@@ -40,7 +51,7 @@ def cached_performance(
                 "performance is for classification and regression"
             )
         version = version_meant(tx, model_id, version_id)
-        return model, version, summary_in(tx, model_id, version, split)
+        return model, version, read(tx, version)
 
 
 def summary_in(tx: Tx, model_id: str, version_id: str, split: str) -> Summary:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from perfledger.domain.timestamps import parse_timestamp, to_micros
+from perfledger.projections.json import dumps
 from perfledger.projections.performance.codes import LabelCodes
 
 
@@ -53,8 +54,9 @@ def prediction_rows(
     scores = _positive_scores(event.scores, proba, positive)
     confidences = _confidences(pred_codes, proba, scores, positive)
     timestamps = [parse_micros(text, default_ts) for text in event.timestamps]
+    tags = [None if t is None else dumps(t) for t in event.tags]
     return [
-        [series_id, *values, position]
+        [series_id, *values[:-1], position, values[-1], None]  # labeled_at: set by label batches
         for values in zip(
             event.row_ids,
             pred_codes,
@@ -67,6 +69,7 @@ def prediction_rows(
             event.features,
             timestamps,
             sample_keys(position, len(pred_codes)),
+            tags,
             strict=True,
         )
     ]

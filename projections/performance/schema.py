@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfledger.projections.database import Database
-from perfledger.projections.projection import Tables
+from perfledger.projections.projection import Tables, Views
 
 TABLES = (
     "perf_models",
@@ -12,7 +12,10 @@ TABLES = (
     "perf_rows",
     "perf_pending_labels",
     "perf_summaries",
+    "perf_touched_hours",
+    "perf_buckets",
 )
+VIEWS = Views(TABLES)
 
 
 def performance_schema(database: Database, t: Tables) -> list[str]:
@@ -20,7 +23,7 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
     return [
         f"CREATE TABLE {t.perf_models} ("
         " model_id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, task TEXT NOT NULL,"
-        " positive_label TEXT, inputs TEXT NOT NULL)",
+        " positive_label TEXT, inputs TEXT NOT NULL, tag_names TEXT NOT NULL)",
         # Labels get small integer codes: declared order first, then first-seen order.
         f"CREATE TABLE {t.perf_labels} ("
         " model_id TEXT NOT NULL, label TEXT NOT NULL, code INTEGER NOT NULL,"
@@ -36,8 +39,11 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " series_id BIGINT NOT NULL, row_id TEXT NOT NULL,"
         f" pred_code INTEGER, true_code INTEGER, score {real}, proba {blob},"
         f" confidence {real}, prediction {real}, target {real}, features TEXT,"
-        " ts BIGINT, sample_key BIGINT NOT NULL, position BIGINT NOT NULL,"
+        " ts BIGINT NOT NULL, sample_key BIGINT NOT NULL, position BIGINT NOT NULL,"
+        " tags TEXT, labeled_at BIGINT,"
         " PRIMARY KEY (series_id, row_id))",
+        # Windows read a series' rows by row time (microseconds since the epoch, UTC).
+        f"CREATE INDEX {t.perf_rows}_by_time ON {t.perf_rows} (series_id, ts)",
         # Misclassification queries sample windows of random keys, and count by confidence,
         # from these partial indexes over the wrong rows alone.
         f"CREATE INDEX {t.perf_rows}_errors_by_key ON {t.perf_rows}"
@@ -48,9 +54,18 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " WHERE true_code IS NOT NULL AND true_code <> pred_code",
         f"CREATE TABLE {t.perf_pending_labels} ("
         f" series_id BIGINT NOT NULL, row_id TEXT NOT NULL, true_code INTEGER, target {real},"
-        " PRIMARY KEY (series_id, row_id))",
+        " labeled_at BIGINT NOT NULL, PRIMARY KEY (series_id, row_id))",
         f"CREATE TABLE {t.perf_summaries} ("
         " series_id BIGINT PRIMARY KEY, task_type TEXT NOT NULL, metrics TEXT NOT NULL,"
         " confusion TEXT, sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL,"
         " evaluated_at TEXT NOT NULL)",
+        # Hours of row time whose rows changed since the series last settled.
+        f"CREATE TABLE {t.perf_touched_hours} ("
+        " series_id BIGINT NOT NULL, hour BIGINT NOT NULL, PRIMARY KEY (series_id, hour))",
+        # Each hour, day and week bucket's counts, exact metrics and label delays, refreshed
+        # for the touched hours at settle: a month of daily points is one indexed read.
+        f"CREATE TABLE {t.perf_buckets} ("
+        " series_id BIGINT NOT NULL, width TEXT NOT NULL, start BIGINT NOT NULL,"
+        " sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL, metrics TEXT,"
+        " label_delays TEXT, PRIMARY KEY (series_id, width, start))",
     ]

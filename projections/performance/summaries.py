@@ -12,47 +12,37 @@ from perfledger.projections.columns import read_columns, read_columns_and_vector
 from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
+from perfledger.projections.performance.buckets import refresh_buckets
 from perfledger.projections.performance.metrics import (
     Metrics,
     classification_metrics,
     confusion_matrix,
     regression_metrics,
 )
+from perfledger.projections.performance.windows import SeriesKind, kind_of_model
 from perfledger.projections.projection import Tables
 
 log = logging.getLogger("perfledger.projections")
-CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
 METRIC_TOLERANCE = 1e-9
 
 
-def refresh_summary(tx: Tx, t: Tables, series_id: int) -> None:
-    model_id, task, positive_label, evaluated_at = tx.row(
-        f"SELECT s.model_id, m.task, m.positive_label, s.last_event_at FROM {t.perf_series} s"
-        f" JOIN {t.perf_models} m ON m.model_id = s.model_id WHERE s.series_id = ?",
-        (series_id,),
-    ) or (None, None, None, None)
-    truth = "true_code" if task in CLASSIFICATION_TASKS else "target"
+def refresh_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None:
+    evaluated_at = tx.value(
+        f"SELECT last_event_at FROM {t.perf_series} WHERE series_id = ?", (series_id,))
+    truth = "true_code" if kind.is_classification else "target"
     counts = tx.row(
         f"SELECT COUNT(*), COUNT({truth}) FROM {t.perf_rows} WHERE series_id = ?", (series_id,)
     )
     row_count, labeled = (int(counts[0]), int(counts[1])) if counts else (0, 0)
     tx.execute(f"DELETE FROM {t.perf_summaries} WHERE series_id = ?", (series_id,))
-    if labeled and task in CLASSIFICATION_TASKS:
-        labels = [
-            label
-            for (label,) in tx.rows(
-                f"SELECT label FROM {t.perf_labels} WHERE model_id = ? ORDER BY code", (model_id,)
-            )
-        ]
-        positive = None
-        if task == "binary_classification":
-            positive = labels.index(positive_label) if positive_label is not None else 1
-        metrics, matrix = _classification(tx, t, series_id, labeled, len(labels), positive)
-        confusion = {"labels": labels, "matrix": matrix}
+    if labeled and kind.is_classification:
+        metrics, matrix = _classification(tx, t, series_id, labeled, kind.n_labels,
+                                          kind.positive)
+        confusion = {"labels": list(kind.labels), "matrix": matrix}
         _store(
             tx, t, series_id, "classification", metrics, confusion, row_count, labeled, evaluated_at
         )
-    elif labeled and task == "regression":
+    elif labeled and kind.task == "regression":
         targets, predictions = read_columns(
             tx,
             f"SELECT target, prediction FROM {t.perf_rows}"
@@ -80,11 +70,15 @@ def refresh_summary(tx: Tx, t: Tables, series_id: int) -> None:
 
 
 def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
-    """Refreshes one series; if that fails, the others still settle, and the series keeps
-    its last summary until its next change (the error is logged once)."""
+    """Refreshes one series' summary and touched buckets; if that fails, the others still
+    settle, and the series keeps its last numbers until its next change (logged once)."""
     try:
         with tx.savepoint():
-            refresh_summary(tx, t, series_id)
+            model_id = tx.value(
+                f"SELECT model_id FROM {t.perf_series} WHERE series_id = ?", (series_id,))
+            kind = kind_of_model(tx, t, str(model_id))
+            refresh_summary(tx, t, kind, series_id)
+            refresh_buckets(tx, t, kind, series_id)
     except Exception as error:
         if is_transient(error):
             raise

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -23,7 +24,7 @@ from perfledger.domain.performance.batches import batch_key
 from perfledger.domain.registry.model import Model
 from perfledger.domain.timestamps import format_timestamp, parse_timestamp
 from perfledger.domain.vocabulary import Task, VersionStatus
-from perfledger.projections.database import Database, SQLiteDatabase
+from perfledger.projections.database import Database, SQLiteDatabase, Tx
 from perfledger.projections.event_log import Positioned
 from perfledger.projections.generations import point_views
 from perfledger.projections.json import loads
@@ -32,6 +33,7 @@ from perfledger.projections.performance.queries import Summary, summary_in
 from perfledger.projections.projection import Tables
 
 MAX_TIME_TRAVEL_ROWS = 2_000_000
+T = TypeVar("T")
 _BATCH_KINDS = {"PredictionsRecorded": "predictions", "LabelsRecorded": "labels"}
 
 
@@ -124,19 +126,19 @@ class ReplayCache:
 
     def __init__(self, capacity: int = 128) -> None:
         self._capacity = capacity
-        self._answers: OrderedDict[tuple[Any, ...], Summary] = OrderedDict()
+        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> Summary | None:
+    def get(self, key: tuple[Any, ...]) -> Any:
         with self._lock:
             found = self._answers.get(key)
             if found is not None:
                 self._answers.move_to_end(key)
             return found
 
-    def put(self, key: tuple[Any, ...], summary: Summary) -> None:
+    def put(self, key: tuple[Any, ...], answer: Any) -> None:
         with self._lock:
-            self._answers[key] = summary
+            self._answers[key] = answer
             while len(self._answers) > self._capacity:
                 self._answers.popitem(last=False)
 
@@ -164,8 +166,23 @@ def plan_replay(db: Database, model: Model, version_id: str, split: str, moment:
 
 
 def summary_as_of(ledger: Application[UUID], plan: ReplayPlan) -> Summary:
+    """The series' summary as the planned batches left it."""
+
+    def read(tx: Tx) -> Summary:
+        try:
+            return summary_in(tx, str(plan.model.id), plan.version_id, plan.split)
+        except Unprocessable:
+            when = format_timestamp(plan.moment)
+            raise Unprocessable(f"Version '{plan.version_id}' had no labeled rows in the"
+                                f" '{plan.split}' split as of {when}") from None
+
+    return replay_as_of(ledger, plan, read)
+
+
+def replay_as_of(ledger: Application[UUID], plan: ReplayPlan, read: Callable[[Tx], T]) -> T:
     """Applies the model's registration and the planned batches, in log order, to a view of
-    its own in memory, with the performance projection's rules: O(the rows replayed)."""
+    its own in memory, with the performance projection's rules, then answers `read` from it
+    as a query reads the live views: O(the rows replayed)."""
     model = plan.model
     registered = next(iter(ledger.events.get(model.id, limit=1)))
     events: list[Positioned] = [(0, registered)]
@@ -182,11 +199,6 @@ def summary_as_of(ledger: Application[UUID], plan: ReplayPlan) -> Summary:
             point_views(tx, projection, 1)
             projection.apply(tx, tables, events)
             projection.settle(tx, tables)
-            try:
-                return summary_in(tx, str(model.id), plan.version_id, plan.split)
-            except Unprocessable:
-                when = format_timestamp(plan.moment)
-                raise Unprocessable(f"Version '{plan.version_id}' had no labeled rows in the"
-                                    f" '{plan.split}' split as of {when}") from None
+            return read(tx)
     finally:
         view.close()

@@ -32,7 +32,8 @@ def poison_batch(scenario: Scenario, row_id: str, batch_id: str = "old") -> None
     with acting("an older release"):
         batch = PredictionBatch(
             organization, model_id, "v1", "test", batch_id, rows, ["yes", "no"], ["yes", "no"],
-            [0.9, 0.2], [], [None, None], [None, None], [None, None], [None, None], [None, None])
+            [0.9, 0.2], [], [None, None], [None, None], [None, None], [None, None], [None, None],
+            [None, None])
     scenario.container.ledger.save(batch)
 
 

@@ -7,13 +7,15 @@ import uuid
 import pytest
 
 from perfledger.domain.aggregate import acting
+from perfledger.domain.application import PerfLedger
 from perfledger.domain.catalog.claims import NameClaim
 from perfledger.domain.catalog.operations import Operation
 from perfledger.domain.catalog.project import Project
 from perfledger.domain.catalog.project_gate import ProjectGate
 from perfledger.domain.errors import Conflict, InvalidInput, NotFound
 from perfledger.domain.jobs.aggregates import Job, JobDirectory
-from perfledger.domain.limits import MAX_LABELS_PER_MODEL
+from perfledger.domain.limits import MAX_LABELS_PER_MODEL, MAX_TAGS_PER_MODEL
+from perfledger.domain.performance.batches import PredictionBatch
 from perfledger.domain.recompute import RecomputeRequest, RecomputeSlot, scope_key
 from perfledger.domain.registry.model import Model
 
@@ -129,6 +131,41 @@ def test_labels_a_model_does_not_declare_are_counted_up_to_the_cap() -> None:
     declared = multiclass_model(["x", "y", "z"])
     declared.see_labels(["w"])  # declared labels are checked on the rows, not counted here
     assert declared.labels_seen == []
+
+
+def test_tag_names_are_counted_per_model_up_to_the_cap() -> None:
+    model = multiclass_model()
+    model.see_tag_names(["region", "plan", "region"])
+    model.see_tag_names(["plan"])  # nothing new: no event
+    assert model.tag_names == ["region", "plan"]
+    assert [type(e).__name__ for e in model.pending_events] == ["Registered", "TagNamesSeen"]
+    with pytest.raises(InvalidInput) as refused:
+        model.see_tag_names(f"t{i}" for i in range(MAX_TAGS_PER_MODEL - 1))
+    assert refused.value.details == {"field": "tags", "limit": MAX_TAGS_PER_MODEL, "known": 2,
+                                     "new": MAX_TAGS_PER_MODEL - 1}
+    model.see_tag_names(f"t{i}" for i in range(MAX_TAGS_PER_MODEL - 2))
+    assert len(model.tag_names) == MAX_TAGS_PER_MODEL
+
+
+def test_a_prediction_batch_stored_before_tags_reads_back_without_tags() -> None:
+    ledger = PerfLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    batch = PredictionBatch("org", uuid.uuid4(), "v1", "test", "b1", ["r1", "r2"],
+                            ["a", "b"], [None, None], [None, None], [], [None, None],
+                            [None, None], [None, None], [None, None], [None, None],
+                            [{"region": "eu"}, None])
+    (event,) = batch.collect_events()
+    mapper = ledger.mapper
+    stored = mapper.to_stored_event(event)
+    compressor, transcoder = mapper.compressor, mapper.transcoder
+    assert compressor is not None
+    state = transcoder.decode(compressor.decompress(stored.state))
+    assert state.pop("class_version") == 2 and state.pop("tags")
+    older = type(stored)(stored.originator_id, stored.originator_version, stored.topic,
+                         compressor.compress(transcoder.encode(state)))
+
+    read_back = mapper.to_domain_event(older)
+    assert read_back.tags == [None, None]
+    assert mapper.to_domain_event(stored).tags == [{"region": "eu"}, None]
 
 
 def test_an_operation_succeeds_or_fails_with_its_reason() -> None:

@@ -8,6 +8,7 @@ import pytest
 from perfledger.domain.catalog.entry import check_entry, labels_of
 from perfledger.domain.catalog.inference import complete_spec, infer_schema
 from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import MAX_TAGS_PER_MODEL
 from perfledger.domain.performance.records import (
     LabelRecord,
     ModelTraits,
@@ -102,3 +103,19 @@ def test_an_entry_names_only_its_schemas_columns_and_a_classifier_has_classes() 
     assert labels_of(Task.BINARY_CLASSIFICATION, entry) == ["0", "1"]
     ordered = {**entry, "task_params": {"target_class_order": [1, 0]}}
     assert labels_of(Task.BINARY_CLASSIFICATION, ordered) == ["1", "0"]
+
+
+def test_tags_are_named_slices_with_bounded_string_values() -> None:
+    fine = PredictionRecord(row_id="a", predicted_label="yes", tags={"region": "eu", "plan": "x"})
+    columns = prediction_columns(BINARY, [fine, PredictionRecord(row_id="b", predicted_label="no")])
+    assert columns.tags == [{"plan": "x", "region": "eu"}, None]
+
+    records = [
+        PredictionRecord(row_id="c", predicted_label="no", tags={"bad name": "x"}),
+        PredictionRecord(row_id="d", predicted_label="no", tags={"region": "x" * 257}),
+        PredictionRecord(row_id="e", predicted_label="no",
+                         tags={f"t{i}": "v" for i in range(MAX_TAGS_PER_MODEL + 1)}),
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        prediction_columns(BINARY, records)
+    assert problems_of(refused) == [(0, "tags.bad name"), (1, "tags.region"), (2, "tags")]

@@ -1,0 +1,240 @@
+"""v1 performance over time, per slice, and champion against challenger."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+
+from perfledger.api.auth import Principal, requires_any
+from perfledger.api.consistency import MinPosition, answer
+from perfledger.api.ids import parse_id
+from perfledger.api.services.windows import Windows
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
+from perfledger.domain.timestamps import (
+    format_timestamp,
+    from_micros,
+    parse_timestamp,
+    to_micros,
+)
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.performance.segments import SegmentQuery
+from perfledger.projections.performance.timeseries import plan_window
+from perfledger.projections.performance.windows import SeriesKind
+
+READ = requires_any("model:read")
+Timestamp = Annotated[
+    str | None, Parameter(description="ISO 8601 timestamp or date (UTC when no offset is given)")
+]
+
+
+class Bucket(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+class LabelDelays(msgspec.Struct):
+    p50: float
+    p90: float
+    max: float
+
+
+class Point(msgspec.Struct):
+    start: str
+    end: str
+    sample_count: int
+    labeled_count: int
+    label_coverage: float | None
+    label_delay_seconds: LabelDelays | None
+    metrics: dict[str, float | None] | None
+
+
+class Timeseries(msgspec.Struct):
+    model_id: str
+    version_id: str
+    task_type: str
+    dataset_split: str
+    bucket: str
+    start: str
+    end: str
+    tags: dict[str, str]
+    points: list[Point]
+
+
+class SegmentOut(msgspec.Struct, omit_defaults=True):
+    sample_count: int
+    labeled_count: int
+    metrics: dict[str, float | None] | None
+    value: str | int | float | bool | msgspec.UnsetType | None = msgspec.UNSET
+    range: list[float] | msgspec.UnsetType = msgspec.UNSET
+
+
+class Segments(msgspec.Struct):
+    model_id: str
+    version_id: str
+    task_type: str
+    dataset_split: str
+    by: str
+    sort: str
+    start: str | None
+    end: str | None
+    segments: list[SegmentOut]
+
+
+class VersionMetrics(msgspec.Struct):
+    version_id: str
+    metrics: dict[str, float | None]
+
+
+class ComparisonOut(msgspec.Struct):
+    model_id: str
+    task_type: str
+    dataset_split: str
+    start: str | None
+    end: str | None
+    shared_rows: int
+    baseline: VersionMetrics
+    candidate: VersionMetrics
+    delta: dict[str, float | None]
+    tests: dict[str, dict[str, Any]]
+
+
+class WindowsController(Controller):
+    path = "/models/{model_id:str}/performance"
+    tags = ["v1 performance over time"]
+    guards = [READ]
+
+    @get("/timeseries", operation_id="v1PerformanceTimeseries")
+    async def timeseries(
+        self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
+        version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+        bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
+        metrics: Annotated[str | None, Parameter(
+            description="Comma-separated metric names (default: every metric of the task)")] = None,
+        as_of: Timestamp = None, min_position: MinPosition = None,
+    ) -> Response[Timeseries]:
+        """Every bucket of [start, end) by row time, with exact metrics, label coverage and
+        label delays. `tag.<name>=<value>` (repeatable) keeps the rows carrying those tags."""
+        window = plan_window(str(bucket), _micros("start", start), _micros("end", end),
+                             time.time_ns() // 1000)
+        tags = _tag_filters(request)
+        model, version, (kind, buckets), position = await windows.timeseries(
+            request.user.organization_id, parse_id(model_id, "Model"), version_id,
+            str(dataset_split), window, tags, _moment("as_of", as_of), min_position)
+        wanted = kind.metrics_named(metrics)
+        points = [
+            Point(_iso(b.start), _iso(b.start + window.width), b.sample_count, b.labeled_count,
+                  b.labeled_count / b.sample_count if b.sample_count else None,
+                  None if b.label_delays is None else LabelDelays(**b.label_delays),
+                  None if b.metrics is None else {name: b.metrics[name] for name in wanted})
+            for b in buckets
+        ]
+        return answer(Timeseries(model.model_id, version, _task_type(kind), str(dataset_split),
+                                 str(bucket), _iso(window.start), _iso(window.end), tags,
+                                 points), position)
+
+    @get("/segments", operation_id="v1PerformanceSegments")
+    async def segments(
+        self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
+        by: Annotated[str, Parameter(description="A tag name, or a declared input feature")],
+        version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+        start: Timestamp = None, end: Timestamp = None,
+        sort: Annotated[str | None, Parameter(
+            description="The metric ranking segments, worst first")] = None,
+        bins: Annotated[int | None, Parameter(ge=2, le=20)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
+        min_position: MinPosition = None,
+    ) -> Response[Segments]:
+        """Slices of the split by a tag or a feature, worst first by `sort`."""
+        first, last = _micros("start", start), _micros("end", end)
+        _check_order(first, last)
+        query = SegmentQuery(by, sort, bins, limit, first, last)
+        model, version, (kind, found), position = await windows.segments(
+            request.user.organization_id, parse_id(model_id, "Model"), version_id,
+            str(dataset_split), query, min_position)
+        segments = [
+            SegmentOut(s.sample_count, s.labeled_count, s.metrics,
+                       value=s.value if s.range is None else msgspec.UNSET,
+                       range=list(s.range) if s.range is not None else msgspec.UNSET)
+            for s in found
+        ]
+        return answer(Segments(model.model_id, version, _task_type(kind), str(dataset_split),
+                               by, sort or kind.headline_metric, _iso_or_none(first),
+                               _iso_or_none(last),
+                               segments), position)
+
+    @get("/compare", operation_id="v1PerformanceCompare")
+    async def compare(
+        self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
+        candidate: Annotated[str, Parameter(description="The challenger's version id")],
+        baseline: Annotated[str | None, Parameter(
+            description="The champion's version id (default: the promoted version)")] = None,
+        dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+        start: Timestamp = None, end: Timestamp = None, min_position: MinPosition = None,
+    ) -> Response[ComparisonOut]:
+        """Both versions on the rows both predicted that have ground truth."""
+        first, last = _micros("start", start), _micros("end", end)
+        _check_order(first, last)
+        model, version, (kind, found), position = await windows.compare(
+            request.user.organization_id, parse_id(model_id, "Model"), baseline, candidate,
+            str(dataset_split), first, last, min_position)
+        return answer(ComparisonOut(
+            model.model_id, _task_type(kind), str(dataset_split), _iso_or_none(first),
+            _iso_or_none(last), found.shared_rows, VersionMetrics(version, found.baseline),
+            VersionMetrics(candidate, found.candidate), found.delta, found.tests), position)
+
+
+def _task_type(kind: SeriesKind) -> str:
+    return "classification" if kind.is_classification else "regression"
+
+
+def _tag_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
+    tags = {key[4:]: value for key, value in request.query_params.items()
+            if key.startswith("tag.")}
+    if len(tags) > MAX_TAGS_PER_MODEL:
+        raise InvalidInput(f"At most {MAX_TAGS_PER_MODEL} tag filters, not {len(tags)}",
+                           {"field": "tag."})
+    for name, value in tags.items():
+        if not name or len(value) > MAX_TAG_VALUE_CHARS:
+            field = f"tag.{name[:64]}"
+            raise InvalidInput(f"Tag filter '{field}' needs a name and a value of at most"
+                               f" {MAX_TAG_VALUE_CHARS} characters", {"field": field})
+    return tags
+
+
+def _moment(field: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except ValueError as error:
+        raise InvalidInput(f"Invalid {field}: {error}", {"field": field}) from None
+
+
+def _micros(field: str, text: str | None) -> int | None:
+    moment = _moment(field, text)
+    return None if moment is None else to_micros(moment)
+
+
+def _check_order(start: int | None, end: int | None) -> None:
+    if start is not None and end is not None and start >= end:
+        raise InvalidInput("The window is empty: 'end' must come after 'start'", {"field": "end"})
+
+
+def _iso(micros: int) -> str:
+    """Bucket bounds to the second (they fall on whole hours); others as given."""
+    moment = from_micros(micros)
+    if micros % 1_000_000 == 0:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(moment)
+
+
+def _iso_or_none(micros: int | None) -> str | None:
+    return None if micros is None else _iso(micros)

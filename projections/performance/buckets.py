@@ -1,0 +1,79 @@
+"""Stored buckets: each hour, day and week of a series' row time with its exact metrics,
+refreshed at settle for the hours whose rows changed (new rows, late labels, corrections)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from perfledger.projections.database import Tx
+from perfledger.projections.json import dumps, loads
+from perfledger.projections.performance.windows import (
+    HOUR,
+    WEEK,
+    WIDTHS,
+    BucketStats,
+    SeriesKind,
+    bucket_start,
+    bucket_stats,
+    read_window,
+)
+from perfledger.projections.projection import Tables
+
+
+def touch_hours(tx: Tx, t: Tables, series_id: int, timestamps: Iterable[int]) -> None:
+    """Marks the hours of these row times for the next refresh of the series' buckets."""
+    hours = {bucket_start(int(ts), HOUR) for ts in timestamps}
+    tx.executemany(
+        f"INSERT INTO {t.perf_touched_hours} (series_id, hour) VALUES (?, ?)"
+        " ON CONFLICT (series_id, hour) DO NOTHING",
+        [(series_id, hour) for hour in sorted(hours)],
+    )
+
+
+def refresh_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None:
+    """Recomputes the touched hours and the days and weeks holding them, reading each touched
+    week's rows once: a late label restates exactly the buckets of the rows it labels."""
+    hours = [int(hour) for (hour,) in tx.rows(
+        f"SELECT hour FROM {t.perf_touched_hours} WHERE series_id = ?", (series_id,))]
+    if not hours:
+        return
+    tx.execute(f"DELETE FROM {t.perf_touched_hours} WHERE series_id = ?", (series_id,))
+    for week in sorted({bucket_start(hour, WEEK) for hour in hours}):
+        rows = read_window(tx, t, kind, series_id, week, week + WEEK)
+        in_week = [hour for hour in hours if bucket_start(hour, WEEK) == week]
+        for name, width in WIDTHS.items():
+            touched = {bucket_start(hour, width) for hour in in_week}
+            _store(tx, t, series_id, name, bucket_stats(kind, rows, width, touched))
+
+
+def _store(tx: Tx, t: Tables, series_id: int, width: str, buckets: list[BucketStats]) -> None:
+    tx.executemany(
+        f"DELETE FROM {t.perf_buckets} WHERE series_id = ? AND width = ? AND start = ?",
+        [(series_id, width, bucket.start) for bucket in buckets],
+    )
+    tx.executemany(
+        f"INSERT INTO {t.perf_buckets} (series_id, width, start, sample_count, labeled_count,"
+        " metrics, label_delays) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (series_id, width, b.start, b.sample_count, b.labeled_count,
+             None if b.metrics is None else dumps(b.metrics),
+             None if b.label_delays is None else dumps(b.label_delays))
+            for b in buckets
+            if b.sample_count
+        ],
+    )
+
+
+def stored_buckets(tx: Tx, series_id: int, width: str, start: int, end: int
+                   ) -> list[BucketStats]:
+    """The series' stored buckets of `width` starting in [start, end), in time order."""
+    found: list[Any] = tx.rows(
+        "SELECT start, sample_count, labeled_count, metrics, label_delays FROM perf_buckets"
+        " WHERE series_id = ? AND width = ? AND start >= ? AND start < ? ORDER BY start",
+        (series_id, width, start, end),
+    )
+    return [
+        BucketStats(int(s), int(samples), int(labeled), loads(metrics), loads(delays))
+        for s, samples, labeled, metrics, delays in found
+    ]

@@ -1,0 +1,115 @@
+"""Champion against challenger: two versions on the same labeled rows, their metrics, the
+differences, and whether the difference is more than chance (McNemar's exact test for
+classification, the Wilcoxon signed-rank test on absolute errors for regression)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from perfledger.domain.errors import Unprocessable
+from perfledger.projections.columns import read_columns_and_vectors, vectors_of
+from perfledger.projections.database import Tx
+from perfledger.projections.performance.metrics import Metrics
+from perfledger.projections.performance.queries import series_id_of
+from perfledger.projections.performance.schema import VIEWS
+from perfledger.projections.performance.windows import (
+    ALL_ROWS,
+    SeriesKind,
+    WindowRows,
+    kind_of_model,
+    metrics_of,
+)
+from perfledger.projections.registry.queries import version_meant
+
+
+@dataclass(frozen=True)
+class Comparison:
+    shared_rows: int
+    baseline: Metrics
+    candidate: Metrics
+    delta: dict[str, float | None]
+    tests: dict[str, dict[str, Any]]
+
+
+def compare_of(tx: Tx, model_id: str, baseline: str, candidate: str, split: str,
+               start: int | None, end: int | None) -> tuple[SeriesKind, Comparison]:
+    version_meant(tx, model_id, candidate)  # it exists, and has performance
+    kind = kind_of_model(tx, VIEWS, model_id)
+    return kind, compare_in(tx, kind, series_id_of(tx, model_id, baseline, split),
+                            series_id_of(tx, model_id, candidate, split), start, end)
+
+
+def compare_in(tx: Tx, kind: SeriesKind, baseline: int | None, candidate: int | None,
+               start: int | None, end: int | None) -> Comparison:
+    """Rows both series predicted, with ground truth: the baseline's label, else the
+    candidate's (labels usually arrive once per row, for whichever version was asked)."""
+    if baseline is None or candidate is None:
+        raise Unprocessable("The two versions share no labeled rows", {"shared_rows": 0})
+    base, cand = _shared_rows(tx, kind, baseline, candidate,
+                              ALL_ROWS[0] if start is None else start,
+                              ALL_ROWS[1] if end is None else end)
+    if not len(base):
+        raise Unprocessable("The two versions share no labeled rows", {"shared_rows": 0})
+    base_metrics, cand_metrics = metrics_of(kind, base) or {}, metrics_of(kind, cand) or {}
+    delta = {name: None if value is None or cand_metrics.get(name) is None
+             else cand_metrics[name] - value  # type: ignore[operator]
+             for name, value in base_metrics.items()}
+    tests = ({"accuracy": mcnemar_exact(base, cand)} if kind.is_classification
+             else {"absolute_error": wilcoxon_absolute_errors(base, cand)})
+    return Comparison(len(base), base_metrics, cand_metrics, delta, tests)
+
+
+def mcnemar_exact(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
+    base_right, cand_right = base.predicted == base.truth, cand.predicted == cand.truth
+    only_base = int(np.count_nonzero(base_right & ~cand_right))
+    only_cand = int(np.count_nonzero(~base_right & cand_right))
+    discordant = only_base + only_cand
+    p_value = (1.0 if discordant == 0
+               else float(stats.binomtest(min(only_base, only_cand), discordant, 0.5).pvalue))
+    return {"method": "mcnemar_exact", "p_value": p_value,
+            "baseline_only_right": only_base, "candidate_only_right": only_cand}
+
+
+def wilcoxon_absolute_errors(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
+    """scipy's two-sided test with its defaults (zero differences dropped); null when every
+    row's absolute error is the same for both versions."""
+    base_errors = np.abs(base.truth - base.predicted)
+    cand_errors = np.abs(cand.truth - cand.predicted)
+    p_value: float | None = None
+    if np.any(base_errors != cand_errors):
+        p = float(stats.wilcoxon(base_errors, cand_errors).pvalue)
+        p_value = None if math.isnan(p) else p
+    return {"method": "wilcoxon_signed_rank", "p_value": p_value}
+
+
+def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start: int, end: int
+                 ) -> tuple[WindowRows, WindowRows]:
+    truth, predicted = (("true_code", "pred_code") if kind.is_classification
+                        else ("target", "prediction"))
+    where = (f" FROM perf_rows b JOIN perf_rows c ON c.series_id = ? AND c.row_id = b.row_id"
+             f" WHERE b.series_id = ? AND b.ts >= ? AND b.ts < ?"
+             f" AND COALESCE(b.{truth}, c.{truth}) IS NOT NULL")
+    params = (candidate, baseline, start, end)
+    count = int(tx.value("SELECT COUNT(*)" + where, params))
+    vectors = ", b.proba, c.proba" if kind.is_classification else ""
+    columns, cand_proba = read_columns_and_vectors(
+        tx,
+        f"SELECT b.ts, COALESCE(b.{truth}, c.{truth}), b.{predicted}, c.{predicted},"
+        f" b.score, c.score{vectors}" + where + " ORDER BY b.row_id",
+        params,
+        count,
+        (np.int64, np.float64, np.float64, np.float64, np.float64, np.float64,
+         *((object,) if kind.is_classification else ())),
+        kind.n_labels if kind.is_classification else None,
+    )
+    ts, truth_values, base_pred, cand_pred, base_score, cand_score = columns[:6]
+    base_proba = vectors_of(list(columns[6]), kind.n_labels) if kind.is_classification else None
+    no_label_time: npt.NDArray[np.float64] = np.full(ts.size, np.nan)
+    return (WindowRows(ts, truth_values, base_pred, base_score, no_label_time, base_proba),
+            WindowRows(ts, truth_values, cand_pred, cand_score, no_label_time, cand_proba))

@@ -1,0 +1,86 @@
+"""Performance over time: every bucket of a window, from the stored buckets, or from the rows
+when the question names tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfledger.domain.errors import InvalidInput
+from perfledger.projections.database import Tx
+from perfledger.projections.performance.buckets import stored_buckets
+from perfledger.projections.performance.queries import series_id_of
+from perfledger.projections.performance.schema import VIEWS
+from perfledger.projections.performance.windows import (
+    WIDTHS,
+    BucketStats,
+    SeriesKind,
+    bucket_start,
+    bucket_stats,
+    kind_of_model,
+    read_window,
+    with_tags,
+)
+
+MAX_BUCKETS = 1_000
+DEFAULT_BUCKETS = 30
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole buckets of one width covering [start, end), in microseconds of row time."""
+
+    bucket: str
+    start: int
+    end: int
+
+    @property
+    def width(self) -> int:
+        return WIDTHS[self.bucket]
+
+    @property
+    def starts(self) -> range:
+        return range(self.start, self.end, self.width)
+
+
+def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Window:
+    """Aligns [start, end) outwards to whole buckets. Without `end`, the window ends with the
+    bucket holding `now` (or DEFAULT_BUCKETS after `start`); without `start`, it holds
+    DEFAULT_BUCKETS buckets."""
+    width = WIDTHS[bucket]
+    if end is None:
+        end = (bucket_start(now, width) + width if start is None
+               else bucket_start(start, width) + DEFAULT_BUCKETS * width)
+    aligned_end = bucket_start(end - 1, width) + width
+    aligned_start = (aligned_end - DEFAULT_BUCKETS * width if start is None
+                     else bucket_start(start, width))
+    if aligned_start >= aligned_end or (start is not None and start >= end):
+        raise InvalidInput("The window is empty: 'end' must come after 'start'",
+                           {"field": "end"})
+    count = (aligned_end - aligned_start) // width
+    if count > MAX_BUCKETS:
+        raise InvalidInput(
+            f"The window holds {count} {bucket} buckets; at most {MAX_BUCKETS} are answered."
+            " Narrow 'start' and 'end', or use a wider 'bucket'",
+            {"field": "bucket", "buckets": count, "limit": MAX_BUCKETS},
+        )
+    return Window(bucket, aligned_start, aligned_end)
+
+
+def timeseries_of(tx: Tx, model_id: str, version_id: str, split: str, window: Window,
+                  tags: dict[str, str]) -> tuple[SeriesKind, list[BucketStats]]:
+    kind = kind_of_model(tx, VIEWS, model_id)
+    series_id = series_id_of(tx, model_id, version_id, split)
+    return kind, timeseries_in(tx, kind, series_id, window, tags)
+
+
+def timeseries_in(tx: Tx, kind: SeriesKind, series_id: int | None, window: Window,
+                  tags: dict[str, str]) -> list[BucketStats]:
+    """One entry per bucket of the window, empty buckets included, in time order."""
+    found: dict[int, BucketStats] = {}
+    if series_id is not None and not tags:
+        found = {b.start: b for b in stored_buckets(tx, series_id, window.bucket, window.start,
+                                                    window.end)}
+    elif series_id is not None:
+        rows = read_window(tx, VIEWS, kind, series_id, window.start, window.end, "tags")
+        found = {b.start: b for b in bucket_stats(kind, with_tags(rows, tags), window.width)}
+    return [found.get(start) or BucketStats(start, 0, 0, None, None) for start in window.starts]

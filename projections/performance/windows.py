@@ -1,0 +1,212 @@
+"""Row time: hour, day and week buckets (UTC, weeks from Monday), and a series' rows in a
+window read into numpy columns with their exact metrics per bucket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from perfledger.domain.errors import InvalidInput
+from perfledger.projections.columns import read_columns_and_vectors
+from perfledger.projections.database import Tx
+from perfledger.projections.json import loads
+from perfledger.projections.performance.metrics import (
+    CLASSIFICATION_KEYS,
+    REGRESSION_KEYS,
+    Metrics,
+    classification_metrics,
+    regression_metrics,
+)
+from perfledger.projections.projection import Tables
+
+HOUR = 3_600_000_000  # microseconds, the unit of row time
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+WIDTHS = {"hour": HOUR, "day": DAY, "week": WEEK}
+_FIRST_MONDAY = 4 * DAY  # 1970-01-05 00:00 UTC: weeks start on Mondays
+ALL_ROWS = (-(2**63), 2**63 - 1)  # a window holding every row time
+CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
+
+
+def bucket_start(ts: int, width: int) -> int:
+    origin = _FIRST_MONDAY if width == WEEK else 0
+    return ts - (ts - origin) % width
+
+
+def bucket_starts(ts: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
+    origin = _FIRST_MONDAY if width == WEEK else 0
+    starts: npt.NDArray[np.int64] = ts - (ts - origin) % width
+    return starts
+
+
+@dataclass(frozen=True)
+class SeriesKind:
+    """What computing a series' metrics needs: its model's task and its labels' codes."""
+
+    model_id: str
+    task: str
+    labels: tuple[str, ...]  # in code order
+    positive: int | None  # the positive label's code, for binary tasks
+
+    @property
+    def n_labels(self) -> int:
+        return len(self.labels)
+
+    @property
+    def is_classification(self) -> bool:
+        return self.task in CLASSIFICATION_TASKS
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return CLASSIFICATION_KEYS if self.is_classification else REGRESSION_KEYS
+
+    @property
+    def headline_metric(self) -> str:
+        """What segments are ranked by unless asked otherwise."""
+        return "accuracy" if self.is_classification else "rmse"
+
+    def metrics_named(self, requested: str | None, field: str = "metrics") -> list[str]:
+        """The metrics a comma-separated list names (all of the task's when None)."""
+        if requested is None:
+            return list(self.metric_names)
+        names = list(dict.fromkeys(name.strip() for name in requested.split(",")
+                                   if name.strip()))
+        unknown = [name for name in names if name not in self.metric_names]
+        if unknown or not names:
+            kind = "classification" if self.is_classification else "regression"
+            raise InvalidInput(f"Unknown metric(s) {unknown[:10]} for a {kind} model; choose"
+                               f" from {list(self.metric_names)}", {"field": field})
+        return names
+
+
+def kind_of_model(tx: Tx, t: Tables, model_id: str) -> SeriesKind:
+    task, positive_label = tx.row(
+        f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?", (model_id,)
+    ) or (None, None)
+    labels = [label for (label,) in tx.rows(
+        f"SELECT label FROM {t.perf_labels} WHERE model_id = ? ORDER BY code", (model_id,))]
+    positive = None
+    if task == "binary_classification":
+        positive = labels.index(positive_label) if positive_label is not None else 1
+    return SeriesKind(model_id, str(task), tuple(labels), positive)
+
+
+@dataclass
+class WindowRows:
+    """Rows of one series, column by column; truth and label times are NaN where absent."""
+
+    ts: npt.NDArray[np.int64]
+    truth: npt.NDArray[np.float64]  # true codes (classification) or targets (regression)
+    predicted: npt.NDArray[np.float64]  # predicted codes or predictions
+    scores: npt.NDArray[np.float64]
+    labeled_at: npt.NDArray[np.float64]
+    proba: npt.NDArray[np.float64] | None
+    texts: list[str | None] | None = None  # a JSON column read with them (tags, features)
+
+    def __len__(self) -> int:
+        return int(self.ts.size)
+
+    def take(self, chosen: npt.NDArray[Any]) -> WindowRows:
+        """The rows a boolean mask or an index array picks."""
+        index = np.flatnonzero(chosen) if chosen.dtype == np.bool_ else chosen
+        return WindowRows(
+            self.ts[index], self.truth[index], self.predicted[index], self.scores[index],
+            self.labeled_at[index], None if self.proba is None else self.proba[index],
+            None if self.texts is None else [self.texts[i] for i in index.tolist()],
+        )
+
+
+def read_window(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, start: int, end: int,
+                text: str | None = None) -> WindowRows:
+    """The series' rows whose row time is in [start, end), by its (series_id, ts) index;
+    with `text`, that JSON column too ("tags" or "features")."""
+    where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ?"
+    params = (series_id, start, end)
+    count = int(tx.value("SELECT COUNT(*)" + where, params))
+    truth, predicted = (
+        ("true_code", "pred_code") if kind.is_classification else ("target", "prediction")
+    )
+    extra = f", {text}" if text else ""
+    vectors = ", proba" if kind.is_classification else ""
+    columns, proba = read_columns_and_vectors(
+        tx,
+        f"SELECT ts, {truth}, {predicted}, score, labeled_at{extra}{vectors}" + where,
+        params,
+        count,
+        (np.int64, np.float64, np.float64, np.float64, np.float64,
+         *((object,) if text else ())),
+        kind.n_labels if kind.is_classification else None,
+    )
+    texts = list(columns[5]) if text else None
+    return WindowRows(columns[0], columns[1], columns[2], columns[3], columns[4], proba, texts)
+
+
+def metrics_of(kind: SeriesKind, rows: WindowRows) -> Metrics | None:
+    """Exact metrics of the labeled rows, as the summary computes them; None without any."""
+    labeled = ~np.isnan(rows.truth)
+    if not labeled.any():
+        return None
+    if not kind.is_classification:
+        return regression_metrics(rows.truth[labeled], rows.predicted[labeled])
+    true_codes = rows.truth[labeled].astype(np.int64)
+    pred_codes = rows.predicted[labeled].astype(np.int64)
+    scores = rows.scores[labeled] if kind.positive is not None else None
+    proba = None if rows.proba is None else rows.proba[labeled]
+    if proba is not None and np.isnan(proba).all():
+        proba = None
+    return classification_metrics(true_codes, pred_codes, kind.n_labels, kind.positive, scores,
+                                  proba)
+
+
+@dataclass(frozen=True)
+class BucketStats:
+    start: int
+    sample_count: int
+    labeled_count: int
+    metrics: Metrics | None
+    label_delays: dict[str, float] | None
+
+
+def label_delays(rows: WindowRows) -> dict[str, float] | None:
+    """Seconds from a row's time to its label's arrival, for rows a label batch labeled
+    (numpy's linear-interpolated percentiles; early labels count as 0)."""
+    late = ~np.isnan(rows.labeled_at) & ~np.isnan(rows.truth)
+    if not late.any():
+        return None
+    delays = np.maximum(rows.labeled_at[late] - rows.ts[late], 0.0) / 1e6
+    p50, p90 = np.percentile(delays, [50, 90])
+    return {"p50": float(p50), "p90": float(p90), "max": float(delays.max())}
+
+
+def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int,
+                 only: Iterable[int] | None = None) -> list[BucketStats]:
+    """Counts, metrics and label delays of each bucket the rows fall in (or of `only`)."""
+    starts = bucket_starts(rows.ts, width)
+    wanted = np.unique(starts) if only is None else np.array(sorted(set(only)), dtype=np.int64)
+    found = []
+    for start in wanted.tolist():
+        chosen = starts == start
+        if not chosen.any():
+            found.append(BucketStats(start, 0, 0, None, None))
+            continue
+        bucket = rows.take(chosen)
+        labeled = int(np.count_nonzero(~np.isnan(bucket.truth)))
+        found.append(BucketStats(start, len(bucket), labeled, metrics_of(kind, bucket),
+                                 label_delays(bucket)))
+    return found
+
+
+def with_tags(rows: WindowRows, wanted: dict[str, str]) -> WindowRows:
+    """The rows carrying every one of the wanted tags (rows read with their "tags")."""
+    assert rows.texts is not None, "read the rows with their tags"
+    chosen = [i for i, tags in enumerate(rows.texts)
+              if tags is not None and _carries(loads(tags), wanted)]
+    return rows.take(np.array(chosen, dtype=np.int64))
+
+
+def _carries(tags: dict[str, str], wanted: dict[str, str]) -> bool:
+    return all(tags.get(name) == value for name, value in wanted.items())

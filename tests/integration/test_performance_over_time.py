@@ -1,0 +1,482 @@
+"""Performance over time, per tag, per segment and head to head equals scikit-learn's and
+scipy's on the same rows, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn import metrics as sk
+
+from tests.scenario import Scenario
+
+TOLERANCE = 1e-9
+START = datetime(2026, 9, 1, tzinfo=UTC)  # a Tuesday
+DAYS = 60
+EMPTY_DAYS = {10, 11, 12}  # no traffic: their buckets must still be answered
+REGIONS = ["eu", "us", "apac"]
+PLANS = ["free", "pro"]
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def assert_close(served: dict[str, Any] | None, expected: dict[str, float | None]) -> None:
+    assert served is not None
+    assert set(served) == set(expected)
+    for name, value in expected.items():
+        if value is None:
+            assert served[name] is None, name
+        else:
+            assert served[name] == pytest.approx(value, abs=TOLERANCE), name
+
+
+def binary_expected(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray
+                    ) -> dict[str, float | None]:
+    p, r, f, _ = sk.precision_recall_fscore_support(truth, predicted, average="binary",
+                                                    zero_division=0)
+    two_classes = len(set(truth.tolist())) == 2
+    return {
+        "accuracy": sk.accuracy_score(truth, predicted), "precision": p, "recall": r,
+        "f1_score": f, "roc_auc": sk.roc_auc_score(truth, scores) if two_classes else None,
+        "log_loss": sk.log_loss(truth, scores, labels=[0, 1]),
+    }
+
+
+def regression_expected(target: np.ndarray, prediction: np.ndarray) -> dict[str, float | None]:
+    mse = sk.mean_squared_error(target, prediction)
+    return {
+        "rmse": float(np.sqrt(mse)), "mse": mse,
+        "mae": sk.mean_absolute_error(target, prediction),
+        "mape": sk.mean_absolute_percentage_error(target, prediction),
+        "r_squared": sk.r2_score(target, prediction) if len(target) > 1 else None,
+    }
+
+
+class BinaryTraffic:
+    """Rows over 60 days with tags, a numeric feature, and truth for most of them."""
+
+    def __init__(self, seed: int, n: int = 3000) -> None:
+        rng = np.random.default_rng(seed)
+        days = np.array([d for d in range(DAYS) if d not in EMPTY_DAYS])
+        self.offsets = rng.choice(days, n) * 86400 + rng.integers(0, 86400, n)
+        self.truth = rng.integers(0, 2, n)
+        self.scores = np.clip(self.truth * 0.35 + rng.random(n) * 0.65, 0, 1).round(3)
+        self.predicted = (self.scores >= 0.5).astype(int)
+        self.labeled = rng.random(n) < 0.85
+        self.regions = rng.choice(REGIONS, n)
+        self.plans = rng.choice(PLANS, n)
+        self.age = rng.integers(18, 90, n)
+        self.n = n
+
+    def time(self, i: int) -> datetime:
+        return START + timedelta(seconds=int(self.offsets[i]))
+
+    def records(self, labels: list[str]) -> list[dict[str, Any]]:
+        return [
+            {"row_id": f"r{i}", "predicted_label": labels[self.predicted[i]],
+             "score": float(self.scores[i]), "timestamp": iso(self.time(i)),
+             "tags": {"region": str(self.regions[i]), "plan": str(self.plans[i])},
+             "features": {"age": int(self.age[i])},
+             **({"true_label": labels[self.truth[i]]} if self.labeled[i] else {})}
+            for i in range(self.n)
+        ]
+
+    def expected(self, chosen: np.ndarray) -> dict[str, float | None] | None:
+        chosen = chosen & self.labeled
+        if not chosen.any():
+            return None
+        return binary_expected(self.truth[chosen], self.predicted[chosen], self.scores[chosen])
+
+    def in_window(self, start: datetime, end: datetime) -> np.ndarray:
+        seconds = self.offsets
+        return (seconds >= (start - START).total_seconds()) & (
+            seconds < (end - START).total_seconds())
+
+
+def send(scenario: Scenario, version: str, records: list[dict[str, Any]], split: str) -> None:
+    for first in range(0, len(records), 1000):
+        scenario.send_predictions(version, records[first:first + 1000], split=split)
+
+
+@pytest.fixture
+def binary(scenario: Scenario) -> BinaryTraffic:
+    traffic = BinaryTraffic(seed=5)
+    scenario.create_model(name="churn", task="binary_classification", labels=["stay", "churn"],
+                          inputs=["age"])
+    send(scenario, scenario.trained_version(), traffic.records(["stay", "churn"]), "production")
+    scenario.catch_up()
+    return traffic
+
+
+def timeseries(scenario: Scenario, **params: Any) -> dict[str, Any]:
+    scenario.catch_up()
+    answer = scenario.get("/performance/timeseries", **params)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_daily_points_equal_sklearn_on_each_days_rows_and_empty_days_are_present(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    end = START + timedelta(days=DAYS)
+    served = timeseries(scenario, start=iso(START), end=iso(end))
+
+    assert served["bucket"] == "day" and served["dataset_split"] == "production"
+    assert (served["start"], served["end"]) == (iso(START), iso(end))
+    assert len(served["points"]) == DAYS
+    for day, point in enumerate(served["points"]):
+        first = START + timedelta(days=day)
+        assert (point["start"], point["end"]) == (iso(first), iso(first + timedelta(days=1)))
+        chosen = binary.in_window(first, first + timedelta(days=1))
+        assert point["sample_count"] == int(chosen.sum())
+        assert point["labeled_count"] == int((chosen & binary.labeled).sum())
+        if day in EMPTY_DAYS:
+            assert point["sample_count"] == 0 and point["metrics"] is None
+            assert point["label_coverage"] is None
+            continue
+        assert point["label_coverage"] == pytest.approx(
+            (chosen & binary.labeled).sum() / chosen.sum(), abs=TOLERANCE)
+        assert_close(point["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
+
+
+def test_windows_are_half_open_and_aligned_to_hours_days_and_mondays(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    # Step: hours. A window given mid-hour widens to whole hours.
+    start = START + timedelta(days=3, hours=5, minutes=20)
+    hours = timeseries(scenario, bucket="hour", start=iso(start),
+                       end=iso(start + timedelta(hours=30)))
+    first_hour = START + timedelta(days=3, hours=5)
+    assert hours["start"] == iso(first_hour)
+    assert len(hours["points"]) == 31
+    for i, point in enumerate(hours["points"]):
+        lo = first_hour + timedelta(hours=i)
+        chosen = binary.in_window(lo, lo + timedelta(hours=1))
+        assert point["sample_count"] == int(chosen.sum()), point["start"]
+
+    # Step: weeks start on Monday 00:00 UTC; 2026-09-01 is a Tuesday.
+    weeks = timeseries(scenario, bucket="week", start=iso(START),
+                       end=iso(START + timedelta(days=DAYS)))
+    monday = START - timedelta(days=1)
+    assert weeks["start"] == iso(monday)
+    for i, point in enumerate(weeks["points"]):
+        lo = monday + timedelta(weeks=i)
+        assert datetime.fromisoformat(point["start"]).weekday() == 0
+        chosen = binary.in_window(lo, lo + timedelta(weeks=1))
+        assert point["sample_count"] == int(chosen.sum())
+        if chosen.any():
+            assert_close(point["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
+    assert sum(p["sample_count"] for p in weeks["points"]) == binary.n
+
+    # Step: a row exactly at a bucket's start belongs to it, not to the one before.
+    scenario.send_predictions("v1", [
+        {"row_id": "edge", "predicted_label": "churn", "score": 0.9, "true_label": "churn",
+         "timestamp": iso(START + timedelta(days=80))}], split="production")
+    edge = timeseries(scenario, start=iso(START + timedelta(days=79)),
+                      end=iso(START + timedelta(days=81)))
+    assert [p["sample_count"] for p in edge["points"]] == [0, 1]
+
+
+def test_tag_filters_keep_only_rows_carrying_every_tag(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    end = START + timedelta(days=DAYS)
+    served = timeseries(scenario, bucket="week", start=iso(START), end=iso(end),
+                        **{"tag.region": "eu", "tag.plan": "pro"})
+    assert served["tags"] == {"region": "eu", "plan": "pro"}
+    tagged = (binary.regions == "eu") & (binary.plans == "pro")
+    monday = START - timedelta(days=1)
+    for i, point in enumerate(served["points"]):
+        lo = monday + timedelta(weeks=i)
+        chosen = binary.in_window(lo, lo + timedelta(weeks=1)) & tagged
+        assert point["sample_count"] == int(chosen.sum())
+        if chosen.any():
+            assert_close(point["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
+    nobody = timeseries(scenario, start=iso(START), end=iso(end), **{"tag.region": "mars"})
+    assert all(p["sample_count"] == 0 for p in nobody["points"])
+
+
+def test_metrics_parameter_selects_metrics(scenario: Scenario, binary: BinaryTraffic) -> None:
+    served = timeseries(scenario, start=iso(START), end=iso(START + timedelta(days=2)),
+                        metrics="accuracy,roc_auc")
+    assert set(served["points"][0]["metrics"]) == {"accuracy", "roc_auc"}
+    wrong = scenario.get("/performance/timeseries", metrics="accuracy,rmse")
+    assert wrong.status_code == 400 and "rmse" in wrong.json()["detail"]
+
+
+def test_segments_by_tag_are_worst_first_and_equal_sklearn(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    answer = scenario.get("/performance/segments", by="region")
+    assert answer.status_code == 200, answer.text
+    served = answer.json()
+    assert served["sort"] == "accuracy"
+    accuracies = [s["metrics"]["accuracy"] for s in served["segments"]]
+    assert accuracies == sorted(accuracies)
+    assert {s["value"] for s in served["segments"]} == set(REGIONS)
+    for segment in served["segments"]:
+        chosen = binary.regions == segment["value"]
+        assert segment["sample_count"] == int(chosen.sum())
+        assert segment["labeled_count"] == int((chosen & binary.labeled).sum())
+        assert_close(segment["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
+
+    # Step: a window by row time, and another ranking metric (log loss: highest is worst).
+    end = START + timedelta(days=20)
+    ranked = scenario.get("/performance/segments", by="plan", sort="log_loss",
+                          start=iso(START), end=iso(end)).json()
+    losses = [s["metrics"]["log_loss"] for s in ranked["segments"]]
+    assert losses == sorted(losses, reverse=True)
+    for segment in ranked["segments"]:
+        chosen = (binary.plans == segment["value"]) & binary.in_window(START, end)
+        assert_close(segment["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
+
+
+def test_segments_by_a_numeric_feature_use_equal_count_bins(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    refused = scenario.get("/performance/segments", by="age")
+    assert refused.status_code == 400 and "bins" in refused.json()["detail"]
+
+    served = scenario.get("/performance/segments", by="age", bins=4).json()
+    edges = np.unique(np.quantile(binary.age, np.linspace(0, 1, 5)))
+    assert len(served["segments"]) == len(edges) - 1
+    assert sum(s["sample_count"] for s in served["segments"]) == binary.n
+    for segment in served["segments"]:
+        lo, hi = segment["range"]
+        assert "value" not in segment
+        last = hi == edges[-1]
+        chosen = (binary.age >= lo) & ((binary.age <= hi) if last else (binary.age < hi))
+        assert segment["sample_count"] == int(chosen.sum())
+        assert_close(segment["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
+
+
+def test_segments_refuse_what_the_model_does_not_carry(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    unknown = scenario.get("/performance/segments", by="colour")
+    assert unknown.status_code == 400 and "colour" in unknown.json()["detail"]
+    bins_on_tag = scenario.get("/performance/segments", by="region", bins=3)
+    assert bins_on_tag.status_code == 400 and "bins" in bins_on_tag.json()["detail"]
+    bad_sort = scenario.get("/performance/segments", by="region", sort="mape")
+    assert bad_sort.status_code == 400 and "mape" in bad_sort.json()["detail"]
+
+
+def test_windows_refuse_too_many_buckets_and_empty_windows(scenario: Scenario,
+                                                           binary: BinaryTraffic) -> None:
+    too_many = scenario.get("/performance/timeseries", bucket="hour", start=iso(START),
+                            end=iso(START + timedelta(days=60)))
+    assert too_many.status_code == 400 and "1000" in too_many.json()["detail"]
+    backwards = scenario.get("/performance/timeseries", start=iso(START + timedelta(days=2)),
+                             end=iso(START))
+    assert backwards.status_code == 400 and "end" in backwards.json()["detail"]
+    not_a_time = scenario.get("/performance/timeseries", start="yesterday")
+    assert not_a_time.status_code == 400 and "start" in not_a_time.json()["detail"]
+    bucket = scenario.get("/performance/timeseries", bucket="month")
+    assert bucket.status_code == 400
+
+
+def test_default_window_is_the_last_30_buckets_up_to_now(scenario: Scenario,
+                                                         binary: BinaryTraffic) -> None:
+    served = timeseries(scenario)
+    now = datetime.now(UTC)
+    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    assert len(served["points"]) == 30
+    assert served["end"] == iso(today + timedelta(days=1))
+
+
+def test_multiclass_points_equal_sklearn_with_probabilities(scenario: Scenario) -> None:
+    rng = np.random.default_rng(11)
+    labels = ["cat", "dog", "owl"]
+    n = 2400
+    truth = rng.integers(0, 3, n)
+    raw = rng.random((n, 3)) + np.eye(3)[truth] * 0.8
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    predicted = proba.argmax(axis=1)
+    offsets = rng.integers(0, DAYS * 86400, n)
+    scenario.create_model(name="animals", task="multiclass_classification", labels=labels)
+    version = scenario.trained_version()
+    send(scenario, version, [
+        {"row_id": f"m{i}", "predicted_label": labels[predicted[i]],
+         "probabilities": dict(zip(labels, proba[i].tolist(), strict=True)),
+         "true_label": labels[truth[i]],
+         "timestamp": iso(START + timedelta(seconds=int(offsets[i])))} for i in range(n)],
+        "production")
+
+    served = timeseries(scenario, bucket="week", start=iso(START),
+                        end=iso(START + timedelta(days=DAYS)))
+    monday = START - timedelta(days=1)
+    for i, point in enumerate(served["points"]):
+        lo = (monday + timedelta(weeks=i) - START).total_seconds()
+        chosen = (offsets >= lo) & (offsets < lo + 7 * 86400)
+        p, r, f, _ = sk.precision_recall_fscore_support(
+            truth[chosen], predicted[chosen], average="macro", labels=[0, 1, 2], zero_division=0)
+        assert_close(point["metrics"], {
+            "accuracy": sk.accuracy_score(truth[chosen], predicted[chosen]),
+            "precision": p, "recall": r, "f1_score": f,
+            "roc_auc": sk.roc_auc_score(truth[chosen], proba[chosen], multi_class="ovr",
+                                        average="macro", labels=[0, 1, 2]),
+            "log_loss": sk.log_loss(truth[chosen], proba[chosen], labels=[0, 1, 2]),
+        })
+
+
+def test_regression_points_equal_sklearn_and_report_label_delays(scenario: Scenario) -> None:
+    rng = np.random.default_rng(3)
+    n = 2000
+    target = rng.normal(50, 10, n)
+    prediction = target + rng.normal(0, 3, n)
+    offsets = rng.integers(0, DAYS * 86400, n)
+    scenario.create_model(name="demand", task="regression")
+    version = scenario.trained_version()
+    send(scenario, version, [
+        {"row_id": f"x{i}", "prediction": float(prediction[i]),
+         "timestamp": iso(START + timedelta(seconds=int(offsets[i])))} for i in range(n)],
+        "production")
+    # Step: the targets arrive later, in one label batch recorded now.
+    labeled_at = datetime.now(UTC)
+    for first in range(0, n, 1000):
+        scenario.send_labels(version, [{"row_id": f"x{i}", "target": float(target[i])}
+                                       for i in range(first, min(n, first + 1000))],
+                             split="production")
+
+    served = timeseries(scenario, start=iso(START), end=iso(START + timedelta(days=DAYS)))
+    for day, point in enumerate(served["points"]):
+        chosen = (offsets >= day * 86400) & (offsets < (day + 1) * 86400)
+        assert point["labeled_count"] == int(chosen.sum())
+        assert_close(point["metrics"], regression_expected(target[chosen], prediction[chosen]))
+        delays = (labeled_at - START).total_seconds() - offsets[chosen]
+        served_delays = point["label_delay_seconds"]
+        assert served_delays["p50"] == pytest.approx(np.percentile(delays, 50), abs=5.0)
+        assert served_delays["max"] == pytest.approx(delays.max(), abs=5.0)
+        assert served_delays["p50"] <= served_delays["p90"] <= served_delays["max"]
+
+
+def test_late_labels_and_corrections_restate_only_their_buckets_and_as_of_keeps_the_past(
+        scenario: Scenario) -> None:
+    labels = ["stay", "churn"]
+    rng = np.random.default_rng(17)
+    n = 1000
+    offsets = rng.integers(0, 10 * 86400, n)
+    truth = rng.integers(0, 2, n)
+    scores = rng.random(n).round(3)
+    predicted = (scores >= 0.5).astype(int)
+    labeled = offsets >= 4 * 86400  # the first four days wait for their labels
+    scenario.create_model(name="late", task="binary_classification", labels=labels)
+    version = scenario.trained_version()
+
+    def record(i: int, offset: int, score: float) -> dict[str, Any]:
+        return {"row_id": f"r{i}", "predicted_label": labels[int(score >= 0.5)], "score": score,
+                "timestamp": iso(START + timedelta(seconds=offset)),
+                **({"true_label": labels[truth[i]]} if labeled[i] else {})}
+
+    send(scenario, version, [record(i, int(offsets[i]), float(scores[i])) for i in range(n)],
+         "production")
+    window = {"start": iso(START), "end": iso(START + timedelta(days=10))}
+    before = timeseries(scenario, **window)
+    known_then = datetime.now(UTC)
+    assert [p["labeled_count"] for p in before["points"][:4]] == [0, 0, 0, 0]
+
+    # Step: labels for day 2 arrive; one day-5 row is corrected and moved to day 7.
+    day2 = [i for i in range(n) if 2 * 86400 <= offsets[i] < 3 * 86400]
+    scenario.send_labels(version, [{"row_id": f"r{i}", "true_label": labels[truth[i]]}
+                                   for i in day2], split="production")
+    moved = next(i for i in range(n) if 5 * 86400 <= offsets[i] < 6 * 86400)
+    offsets[moved], scores[moved] = 7 * 86400 + 60, 1.0 - scores[moved]
+    predicted[moved] = int(scores[moved] >= 0.5)
+    scenario.send_predictions(version, [record(moved, int(offsets[moved]),
+                                               float(scores[moved]))], split="production")
+    labeled[day2] = True
+    after = timeseries(scenario, **window)
+
+    changed = [day for day in range(10) if before["points"][day] != after["points"][day]]
+    assert changed == [2, 5, 7]
+    for day, point in enumerate(after["points"]):
+        chosen = (offsets >= day * 86400) & (offsets < (day + 1) * 86400)
+        assert point["sample_count"] == int(chosen.sum())
+        if (chosen & labeled).any():
+            assert_close(point["metrics"], binary_expected(
+                truth[chosen & labeled], predicted[chosen & labeled],
+                scores[chosen & labeled]))
+        else:
+            assert point["metrics"] is None
+    assert after["points"][2]["label_delay_seconds"] is not None
+    assert before["points"][2]["label_delay_seconds"] is None
+
+    # Step: as of the moment before the late data, the answer is what was known then.
+    past = timeseries(scenario, **window, as_of=known_then.isoformat())
+    assert past["points"] == before["points"]
+
+
+def test_compare_uses_only_rows_both_versions_predicted_with_ground_truth(
+        scenario: Scenario) -> None:
+    labels = ["stay", "churn"]
+    rng = np.random.default_rng(23)
+    n = 2500
+    truth = rng.integers(0, 2, n)
+    scores = {v: np.clip(truth * skill + rng.random(n) * (1 - skill), 0, 1).round(4)
+              for v, skill in (("v1", 0.2), ("v2", 0.35))}
+    scenario.create_model(name="duel", task="binary_classification", labels=labels)
+    scenario.trained_version("v1")
+    scenario.trained_version("v2")
+    assert scenario.post("/versions/v1/promote", {}).status_code == 200
+    rows = {"v1": range(0, 2000), "v2": range(500, n)}
+    for version, ids in rows.items():
+        send(scenario, version, [
+            {"row_id": f"r{i}", "predicted_label": labels[int(scores[version][i] >= 0.5)],
+             "score": float(scores[version][i]),
+             **({"true_label": labels[truth[i]]} if version == "v1" and i < 1500 else {})}
+            for i in ids], "production")
+    # Step: the later rows get their truth through the challenger's labels.
+    scenario.send_labels("v2", [{"row_id": f"r{i}", "true_label": labels[truth[i]]}
+                                for i in range(1500, n)], split="production")
+    scenario.catch_up()
+
+    answer = scenario.get("/performance/compare", candidate="v2")
+    assert answer.status_code == 200, answer.text
+    served = answer.json()
+    shared = np.arange(500, 2000)
+    assert served["shared_rows"] == len(shared)
+    assert served["baseline"]["version_id"] == "v1"
+    expected = {}
+    for version in ("v1", "v2"):
+        s = scores[version][shared]
+        expected[version] = binary_expected(truth[shared], (s >= 0.5).astype(int), s)
+        side = "baseline" if version == "v1" else "candidate"
+        assert_close(served[side]["metrics"], expected[version])
+    for name, value in served["delta"].items():
+        assert value == pytest.approx(expected["v2"][name] - expected["v1"][name],  # type: ignore[operator]
+                                      abs=TOLERANCE)
+    right = {v: ((scores[v][shared] >= 0.5).astype(int) == truth[shared]) for v in scores}
+    b = int((right["v1"] & ~right["v2"]).sum())
+    c = int((~right["v1"] & right["v2"]).sum())
+    test = served["tests"]["accuracy"]
+    assert test["method"] == "mcnemar_exact"
+    assert test["p_value"] == pytest.approx(stats.binomtest(min(b, c), b + c, 0.5).pvalue,
+                                            abs=TOLERANCE)
+
+    # Step: a window by row time with no shared labeled rows is 422; an unknown version 404.
+    nothing = scenario.get("/performance/compare", candidate="v2", dataset_split="test")
+    assert nothing.status_code == 422
+    unknown = scenario.get("/performance/compare", candidate="v9")
+    assert unknown.status_code == 404
+
+
+def test_compare_regression_versions_with_wilcoxon_on_absolute_errors(
+        scenario: Scenario) -> None:
+    rng = np.random.default_rng(29)
+    n = 600
+    target = rng.normal(100, 20, n)
+    predictions = {"v1": target + rng.normal(0, 6, n), "v2": target + rng.normal(0.5, 5, n)}
+    scenario.create_model(name="price", task="regression")
+    for version in predictions:
+        scenario.trained_version(version)
+        send(scenario, version, [
+            {"row_id": f"p{i}", "prediction": float(predictions[version][i]),
+             "target": float(target[i])} for i in range(n)], "production")
+    scenario.catch_up()
+
+    served = scenario.get("/performance/compare", baseline="v1", candidate="v2").json()
+    assert served["shared_rows"] == n
+    for version, side in (("v1", "baseline"), ("v2", "candidate")):
+        assert_close(served[side]["metrics"], regression_expected(target, predictions[version]))
+    errors = {v: np.abs(target - p) for v, p in predictions.items()}
+    assert served["tests"]["absolute_error"]["p_value"] == pytest.approx(
+        stats.wilcoxon(errors["v1"], errors["v2"]).pvalue, abs=TOLERANCE)
