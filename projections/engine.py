@@ -13,7 +13,14 @@ from perfledger.projections.generations import create_generation, drop_generatio
 from perfledger.projections.positions import VisiblePositions
 from perfledger.projections.projection import Projection, Tables
 from perfledger.projections.quarantine import apply_isolated, quarantine_counts
-from perfledger.projections.state import ProjectionStatus, create_state_tables, live_status
+from perfledger.projections.state import (
+    ProjectionStatus,
+    built_digest,
+    create_state_tables,
+    live_status,
+    record_digest,
+    schema_digest,
+)
 
 log = logging.getLogger("perfledger.projections")
 
@@ -51,10 +58,13 @@ class Engine:
         self._next_settle: dict[str, float] = {}
 
     def install(self) -> None:
-        """Creates the state tables and a first generation of every projection."""
+        """Creates the state tables and a first generation of every projection; rebuilds a
+        projection whose tables this release defines differently from the live ones."""
         with self.database.transaction() as tx:
             create_state_tables(tx)
+        outdated = []
         for projection in self.projections.values():
+            digest = schema_digest(self.database, projection)
             with self.database.transaction() as tx:
                 if (
                     tx.value(
@@ -68,6 +78,15 @@ class Engine:
                         "INSERT INTO projection_live (name, generation) VALUES (?, 1)",
                         (projection.name,),
                     )
+                    record_digest(tx, projection.name, digest)
+                elif built_digest(tx, projection.name) != digest:
+                    outdated.append((projection.name, digest))
+        for name, digest in outdated:
+            log.warning("projection %s: this release defines its tables differently;"
+                        " rebuilding it from the event log before serving", name)
+            self.rebuild(name)
+            with self.database.transaction() as tx:
+                record_digest(tx, name, digest)
         self.positions.refresh()
 
     def live_generation(self, tx: Tx, name: str, exclusive: bool = False) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perfledger.projections.database import Database, Tx
+from perfledger.projections.projection import Projection, Tables
 from perfledger.projections.quarantine import QUARANTINE_SCHEMA, quarantine_counts
 
 STATE_SCHEMA = [
@@ -15,6 +17,10 @@ STATE_SCHEMA = [
     " PRIMARY KEY (name, generation))",
     "CREATE TABLE IF NOT EXISTS projection_live ("
     " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+    # A digest of the DDL each live projection was built with: a release that changes a
+    # projection's tables rebuilds it at start.
+    "CREATE TABLE IF NOT EXISTS projection_schema ("
+    " name TEXT PRIMARY KEY, digest TEXT NOT NULL)",
     QUARANTINE_SCHEMA,
 ]
 
@@ -35,6 +41,22 @@ def create_state_tables(tx: Tx) -> None:
     rename_published_column(tx)
     for statement in STATE_SCHEMA:
         tx.execute(statement)
+
+
+def schema_digest(database: Database, projection: Projection) -> str:
+    """Changes whenever the projection's DDL does."""
+    statements = projection.schema(database, Tables(projection.tables, 0))
+    return hashlib.sha256("\n".join(statements).encode()).hexdigest()[:16]
+
+
+def built_digest(tx: Tx, name: str) -> str | None:
+    found = tx.value("SELECT digest FROM projection_schema WHERE name = ?", (name,))
+    return None if found is None else str(found)
+
+
+def record_digest(tx: Tx, name: str, digest: str) -> None:
+    tx.execute("INSERT INTO projection_schema (name, digest) VALUES (?, ?)"
+               " ON CONFLICT (name) DO UPDATE SET digest = excluded.digest", (name, digest))
 
 
 def rename_published_column(tx: Tx) -> None:

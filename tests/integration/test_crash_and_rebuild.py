@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from perfledger.api.bootstrap import build_container
 from perfledger.api.settings import Settings
 from tests.scenario import Scenario
 from tests.waiting import wait_for
@@ -152,3 +153,25 @@ def test_a_database_from_before_the_visible_column_was_renamed_keeps_working(
     engine.positions.refresh()
     assert engine.visible_position(["performance"]) == engine.log.head()
     assert scenario.summary()["sample_count"] == 3
+
+
+def test_a_release_that_changes_a_projections_tables_rebuilds_it_at_start(
+        scenario: Scenario, settings: Settings) -> None:
+    record_batches(scenario, batches=3, rows=50)
+    before = scenario.summary()
+    engine = scenario.container.engine
+    with engine.database.transaction() as tx:
+        live = engine.live_generation(tx, "performance")
+        # Step: the live tables were built by a release whose DDL differs from this one's.
+        tx.execute("UPDATE projection_schema SET digest = 'older' WHERE name = 'performance'")
+
+    restarted = build_container(settings)
+    try:
+        with restarted.database.read() as tx:
+            assert restarted.engine.live_generation(tx, "performance") == live + 1
+            assert tx.value("SELECT digest FROM projection_schema WHERE name = 'performance'"
+                            ) != "older"
+            assert restarted.engine.live_generation(tx, "registry") == 1  # unchanged: kept
+    finally:
+        restarted.close()
+    assert scenario.summary() == before
