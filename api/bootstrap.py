@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.response_cache import ResponseCache
+from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.catalog import Catalog
 from perfledger.api.services.job_metrics import JobMetrics
 from perfledger.api.services.jobs import Jobs
@@ -35,6 +36,7 @@ class Services:
     """The use cases, each given only what it needs."""
 
     read: ReadSide
+    answers: CachedAnswers
     rows: Rows
     versions: Versions
     time_travel: TimeTravel
@@ -75,18 +77,20 @@ def build_container(settings: Settings) -> Container:
     heavy = HeavyWork(settings.heavy_workers, settings.heavy_queue)
     blobs = BlobStore(settings.storage.data_dir / "files")
     read = ReadSide(engine, settings.consistency_timeout)
-    container = Container(settings, database, ledger, engine,
-                          ResponseCache(settings.response_cache_entries), heavy, blobs,
-                          _services(ledger, read, heavy, blobs, lambda: container.wake_recompute()))
+    responses = ResponseCache(settings.response_cache_entries)
+    container = Container(settings, database, ledger, engine, responses, heavy, blobs,
+                          _services(ledger, read, responses, heavy, blobs,
+                                    lambda: container.wake_recompute()))
     ledger.after_save = lambda: container.wake_projections()
     return container
 
 
-def _services(ledger: PerfLedger, read: ReadSide, heavy: HeavyWork, blobs: BlobStore,
-              wake_recompute: Callable[[], None]) -> Services:
+def _services(ledger: PerfLedger, read: ReadSide, responses: ResponseCache, heavy: HeavyWork,
+              blobs: BlobStore, wake_recompute: Callable[[], None]) -> Services:
     time_travel = TimeTravel(ledger, read, heavy)
     return Services(
         read=read,
+        answers=CachedAnswers(read, responses),
         rows=Rows(ledger, read),
         versions=Versions(ledger, read),
         time_travel=time_travel,

@@ -15,15 +15,18 @@ class ResponseCache:
     bounded by count and by bytes.
 
     A body read after the positions were taken reflects at least those positions, so serving
-    it while they are unchanged is never staler than reading again. Touched only from the
-    event loop, so it needs no lock.
+    it while they are unchanged is never staler than reading again. When they have moved, an
+    entry stored with a `stamp` (what the answer read: a series' revision) is served again if
+    the stamp read now is the same: a write to one series leaves every other series' answers
+    cached. Touched only from the event loop, so it needs no lock.
     """
 
     def __init__(self, capacity: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._capacity = capacity
         self._max_bytes = max_bytes
         self._bytes = 0
-        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], Hashable, bytes]] = (
+            OrderedDict())
 
     @property
     def size_in_bytes(self) -> int:
@@ -34,16 +37,32 @@ class ResponseCache:
         if entry is None or entry[0] != positions:
             return None
         self._entries.move_to_end(key)
-        return entry[1]
+        return entry[2]
 
-    def put(self, key: Hashable, positions: tuple[int, ...], body: bytes) -> None:
+    def holds_stamped(self, key: Hashable) -> bool:
+        """Whether `revalidate` could serve `key` (worth reading its stamp for)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry[1] is not None
+
+    def revalidate(self, key: Hashable, positions: tuple[int, ...], stamp: Hashable
+                   ) -> bytes | None:
+        """The entry's body if it was stored with `stamp`; it is then valid at `positions`."""
+        entry = self._entries.get(key)
+        if entry is None or entry[1] is None or entry[1] != stamp:
+            return None
+        self._entries[key] = (positions, stamp, entry[2])
+        self._entries.move_to_end(key)
+        return entry[2]
+
+    def put(self, key: Hashable, positions: tuple[int, ...], body: bytes,
+            stamp: Hashable = None) -> None:
         if self._capacity <= 0 or len(body) * LARGEST_SHARE > self._max_bytes:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self._bytes -= len(old[1])
-        self._entries[key] = (positions, body)
+            self._bytes -= len(old[2])
+        self._entries[key] = (positions, stamp, body)
         self._bytes += len(body)
         while len(self._entries) > self._capacity or self._bytes > self._max_bytes:
-            _, (_, evicted) = self._entries.popitem(last=False)
+            _, (_, _, evicted) = self._entries.popitem(last=False)
             self._bytes -= len(evicted)

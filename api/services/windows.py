@@ -3,7 +3,7 @@ or replayed as of a past moment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -15,7 +15,7 @@ from perfledger.api.services.reading import ReadSide
 from perfledger.api.services.time_travel import TimeTravel
 from perfledger.projections.database import Tx
 from perfledger.projections.performance.champion import Comparison, compare_of
-from perfledger.projections.performance.queries import series_query
+from perfledger.projections.performance.queries import series_query, series_stamp
 from perfledger.projections.performance.segments import Segment, SegmentQuery, segments_of
 from perfledger.projections.performance.timeseries import Window, timeseries_of
 from perfledger.projections.performance.windows import BucketStats, SeriesKind
@@ -66,6 +66,12 @@ class Windows:
 
         return await self._live(organization_id, model_id, baseline, min_position, read,
                                 heavy=True)
+
+    def stamp(self, organization_id: str, model_id: UUID, version_ids: list[str | None],
+              split: str) -> Callable[[], Hashable]:
+        """What a live answer about these series depends on, for the response cache."""
+        return lambda: series_stamp(self._read.database, organization_id, str(model_id),
+                                    version_ids, split)
 
     async def _live(self, organization_id: str, model_id: UUID, version_id: str | None,
                     min_position: int | None, read: Callable[[Tx, str], T], heavy: bool

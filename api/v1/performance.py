@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -24,6 +24,7 @@ from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.queries import (
     Summary,
     cached_performance,
+    series_stamp,
 )
 from perfledger.projections.registry.queries import ModelRow
 
@@ -150,27 +151,26 @@ async def _answer(
 ) -> Response[Any]:
     """The cached performance shaped by `build`; served from encoded answers when unchanged."""
     model_id = str(parse_id(query.model_id, "Model"))
+    organization_id = query.principal.organization_id
     if as_of is not None:
         model, version, summary, position = await container.services.time_travel.summary(
-            query.principal.organization_id, UUID(model_id), query.version_id, str(query.split),
+            organization_id, UUID(model_id), query.version_id, str(query.split),
             _parse_as_of(as_of), query.min_position)
         return answer(build((model, version, summary)), position)
-    await container.services.read.reach(READ_PROJECTIONS, query.min_position)
-    positions = container.engine.positions.vector(READ_PROJECTIONS)
-    key = (kind, query.principal.organization_id, model_id, query.version_id, query.split)
-    body = container.responses.get(key, positions)
-    if body is None:
+
+    def stamp() -> Hashable:
+        return series_stamp(container.database, organization_id, model_id, [query.version_id],
+                            str(query.split))
+
+    async def encoded() -> bytes:
         found = await anyio.to_thread.run_sync(
-            cached_performance,
-            container.database,
-            query.principal.organization_id,
-            model_id,
-            query.version_id,
-            str(query.split),
-        )
-        body = msgspec.json.encode(build(found))
-        container.responses.put(key, positions, body)
-    read_at = min(positions[1::2])  # the vector holds (generation, position) pairs
+            cached_performance, container.database, organization_id, model_id,
+            query.version_id, str(query.split))
+        return msgspec.json.encode(build(found))
+
+    key = (kind, organization_id, model_id, query.version_id, query.split)
+    body, read_at = await container.services.answers.serve(
+        READ_PROJECTIONS, query.min_position, key, stamp, encoded)
     return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
 
 

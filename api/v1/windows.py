@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires_any
-from perfledger.api.consistency import MinPosition, answer
+from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
 from perfledger.api.ids import parse_id
-from perfledger.api.services.windows import Windows
+from perfledger.api.services.answers import CachedAnswers
+from perfledger.api.services.windows import READ_PROJECTIONS, Windows
 from perfledger.domain.errors import InvalidInput
 from perfledger.domain.limits import MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
 from perfledger.domain.timestamps import (
@@ -114,6 +116,7 @@ class WindowsController(Controller):
     @get("/timeseries", operation_id="v1PerformanceTimeseries")
     async def timeseries(
         self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
+        answers: CachedAnswers,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
         bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
         metrics: Annotated[str | None, Parameter(
@@ -125,24 +128,34 @@ class WindowsController(Controller):
         window = plan_window(str(bucket), _micros("start", start), _micros("end", end),
                              time.time_ns() // 1000)
         tags = _tag_filters(request)
-        model, version, (kind, buckets), position = await windows.timeseries(
-            request.user.organization_id, parse_id(model_id, "Model"), version_id,
-            str(dataset_split), window, tags, _moment("as_of", as_of), min_position)
-        wanted = kind.metrics_named(metrics)
-        points = [
-            Point(_iso(b.start), _iso(b.start + window.width), b.sample_count, b.labeled_count,
-                  b.labeled_count / b.sample_count if b.sample_count else None,
-                  None if b.label_delays is None else LabelDelays(**b.label_delays),
-                  None if b.metrics is None else {name: b.metrics[name] for name in wanted})
-            for b in buckets
-        ]
-        return answer(Timeseries(model.model_id, version, _task_type(kind), str(dataset_split),
-                                 str(bucket), _iso(window.start), _iso(window.end), tags,
-                                 points), position)
+        organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
+        split = str(dataset_split)
+
+        async def read(moment: datetime | None, position: int | None) -> tuple[Timeseries, int]:
+            found, version, (kind, buckets), read_at = await windows.timeseries(
+                organization_id, model, version_id, split, window, tags, moment, position)
+            wanted = kind.metrics_named(metrics)
+            points = [
+                Point(_iso(b.start), _iso(b.start + window.width), b.sample_count,
+                      b.labeled_count, b.labeled_count / b.sample_count if b.sample_count else None,
+                      None if b.label_delays is None else LabelDelays(**b.label_delays),
+                      None if b.metrics is None else {name: b.metrics[name] for name in wanted})
+                for b in buckets
+            ]
+            return Timeseries(found.model_id, version, _task_type(kind), split, str(bucket),
+                              _iso(window.start), _iso(window.end), tags, points), read_at
+
+        if as_of is not None:
+            return answer(*await read(_moment("as_of", as_of), min_position))
+        key = ("timeseries", organization_id, model, version_id, split, window,
+               tuple(sorted(tags.items())), metrics)
+        return await _cached(answers, key, windows.stamp(organization_id, model, [version_id],
+                                                         split), read, min_position)
 
     @get("/segments", operation_id="v1PerformanceSegments")
     async def segments(
         self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
+        answers: CachedAnswers,
         by: Annotated[str, Parameter(description="A tag name, or a declared input feature")],
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
         start: Timestamp = None, end: Timestamp = None,
@@ -156,23 +169,30 @@ class WindowsController(Controller):
         first, last = _micros("start", start), _micros("end", end)
         _check_order(first, last)
         query = SegmentQuery(by, sort, bins, limit, first, last)
-        model, version, (kind, found), position = await windows.segments(
-            request.user.organization_id, parse_id(model_id, "Model"), version_id,
-            str(dataset_split), query, min_position)
-        segments = [
-            SegmentOut(s.sample_count, s.labeled_count, s.metrics,
-                       value=s.value if s.range is None else msgspec.UNSET,
-                       range=list(s.range) if s.range is not None else msgspec.UNSET)
-            for s in found
-        ]
-        return answer(Segments(model.model_id, version, _task_type(kind), str(dataset_split),
-                               by, sort or kind.headline_metric, _iso_or_none(first),
-                               _iso_or_none(last),
-                               segments), position)
+        organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
+        split = str(dataset_split)
+
+        async def read(_: datetime | None, position: int | None) -> tuple[Segments, int]:
+            found, version, (kind, segments), read_at = await windows.segments(
+                organization_id, model, version_id, split, query, position)
+            shaped = [
+                SegmentOut(s.sample_count, s.labeled_count, s.metrics,
+                           value=s.value if s.range is None else msgspec.UNSET,
+                           range=list(s.range) if s.range is not None else msgspec.UNSET)
+                for s in segments
+            ]
+            return Segments(found.model_id, version, _task_type(kind), split, by,
+                            sort or kind.headline_metric, _iso_or_none(first), _iso_or_none(last),
+                            shaped), read_at
+
+        key = ("segments", organization_id, model, version_id, split, query)
+        return await _cached(answers, key, windows.stamp(organization_id, model, [version_id],
+                                                         split), read, min_position)
 
     @get("/compare", operation_id="v1PerformanceCompare")
     async def compare(
         self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
+        answers: CachedAnswers,
         candidate: Annotated[str, Parameter(description="The challenger's version id")],
         baseline: Annotated[str | None, Parameter(
             description="The champion's version id (default: the promoted version)")] = None,
@@ -182,13 +202,32 @@ class WindowsController(Controller):
         """Both versions on the rows both predicted that have ground truth."""
         first, last = _micros("start", start), _micros("end", end)
         _check_order(first, last)
-        model, version, (kind, found), position = await windows.compare(
-            request.user.organization_id, parse_id(model_id, "Model"), baseline, candidate,
-            str(dataset_split), first, last, min_position)
-        return answer(ComparisonOut(
-            model.model_id, _task_type(kind), str(dataset_split), _iso_or_none(first),
-            _iso_or_none(last), found.shared_rows, VersionMetrics(version, found.baseline),
-            VersionMetrics(candidate, found.candidate), found.delta, found.tests), position)
+        organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
+        split = str(dataset_split)
+
+        async def read(_: datetime | None, position: int | None) -> tuple[ComparisonOut, int]:
+            found, version, (kind, result), read_at = await windows.compare(
+                organization_id, model, baseline, candidate, split, first, last, position)
+            return ComparisonOut(
+                found.model_id, _task_type(kind), split, _iso_or_none(first), _iso_or_none(last),
+                result.shared_rows, VersionMetrics(version, result.baseline),
+                VersionMetrics(candidate, result.candidate), result.delta, result.tests), read_at
+
+        key = ("compare", organization_id, model, baseline, candidate, split, first, last)
+        return await _cached(answers, key, windows.stamp(
+            organization_id, model, [baseline, candidate], split), read, min_position)
+
+
+async def _cached(answers: CachedAnswers, key: Hashable, stamp: Callable[[], Hashable],
+                  read: Callable[[datetime | None, int | None], Awaitable[tuple[Any, int]]],
+                  min_position: int | None) -> Response[Any]:
+    """A live answer, encoded once and served again while what it read is unchanged."""
+    async def build() -> bytes:
+        shaped, _ = await read(None, None)
+        return msgspec.json.encode(shaped)
+
+    body, read_at = await answers.serve(READ_PROJECTIONS, min_position, key, stamp, build)
+    return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
 
 
 def _task_type(kind: SeriesKind) -> str:

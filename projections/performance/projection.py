@@ -108,12 +108,14 @@ def series_of(tx: Tx, t: Tables, event: PredictionBatch.Recorded | LabelBatch.Re
         series_id = 1 + int(tx.value(f"SELECT COALESCE(MAX(series_id), 0) FROM {t.perf_series}"))
         tx.execute(
             f"INSERT INTO {t.perf_series} (series_id, model_id, version_id, dataset_split,"
-            " row_count, labeled_count, dirty, last_event_at) VALUES (?, ?, ?, ?, 0, 0, 1, ?)",
+            " row_count, labeled_count, dirty, last_event_at, revision)"
+            " VALUES (?, ?, ?, ?, 0, 0, 1, ?, 1)",
             (series_id, *key, at),
         )
     else:
         tx.execute(
-            f"UPDATE {t.perf_series} SET dirty = 1, last_event_at = ? WHERE series_id = ?",
+            f"UPDATE {t.perf_series} SET dirty = 1, last_event_at = ?, revision = revision + 1"
+            " WHERE series_id = ?",
             (at, series_id),
         )
     return int(series_id)

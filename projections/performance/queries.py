@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -52,6 +52,25 @@ def series_query(db: Database, organization_id: str, model_id: str, version_id: 
             )
         version = version_meant(tx, model_id, version_id)
         return model, version, read(tx, version)
+
+
+def series_stamp(db: Database, organization_id: str, model_id: str,
+                 version_ids: Sequence[str | None], split: str) -> tuple[Any, ...]:
+    """What an answer about these series depends on: the versions meant, each series'
+    revision, and the model's labels (a label first seen in another series widens every
+    confusion matrix). Refuses, as the answer would, another organization's model or a
+    version without performance."""
+    with db.read() as tx:
+        model_in(tx, organization_id, model_id)
+        stamp: list[Any] = [
+            tx.value("SELECT COUNT(*) FROM perf_labels WHERE model_id = ?", (model_id,))]
+        for version_id in version_ids:
+            version = version_meant(tx, model_id, version_id)
+            stamp.append((version, tx.value(
+                "SELECT revision FROM perf_series"
+                " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+                (model_id, version, split))))
+        return tuple(stamp)
 
 
 def summary_in(tx: Tx, model_id: str, version_id: str, split: str) -> Summary:

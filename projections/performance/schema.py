@@ -33,6 +33,9 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " series_id BIGINT PRIMARY KEY, model_id TEXT NOT NULL, version_id TEXT NOT NULL,"
         " dataset_split TEXT NOT NULL, row_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL,"
         " dirty INTEGER NOT NULL, last_event_at TEXT NOT NULL,"
+        # Counts changes to the series' rows and cached numbers: a cached answer about the
+        # series stays valid while it holds (see api.response_cache).
+        " revision BIGINT NOT NULL,"
         " UNIQUE (model_id, version_id, dataset_split))",
         f"CREATE INDEX {t.perf_series}_dirty ON {t.perf_series} (dirty)",
         f"CREATE TABLE {t.perf_rows} ("

@@ -63,8 +63,8 @@ def refresh_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None
             evaluated_at,
         )
     tx.execute(
-        f"UPDATE {t.perf_series} SET row_count = ?, labeled_count = ?, dirty = 0"
-        " WHERE series_id = ?",
+        f"UPDATE {t.perf_series} SET row_count = ?, labeled_count = ?, dirty = 0,"
+        " revision = revision + 1 WHERE series_id = ?",
         (row_count, labeled, series_id),
     )
 
@@ -130,17 +130,40 @@ def _store(
     )
 
 
+# Compared exactly, but for what a rebuild may differ in without drifting: how many times a
+# series changed (its revision), and the last bits of metrics summed in another row order.
+EXACT_COLUMNS = {
+    "perf_series": "series_id, model_id, version_id, dataset_split, row_count, labeled_count,"
+                   " dirty, last_event_at",
+    "perf_buckets": "series_id, width, start, sample_count, labeled_count, label_delays",
+}
+
+
 def compare_performance(tx: Tx, live: Tables, shadow: Tables) -> list[str]:
     """Rows must match exactly; cached metrics within the exactness tolerance."""
     exact = [name for name in live.names if name != "perf_summaries"]
-    drift = compare_tables(tx, live, shadow, exact)
+    drift = compare_tables(tx, live, shadow, exact, EXACT_COLUMNS)
     select = "SELECT series_id, metrics, confusion, sample_count, labeled_count FROM {}"
-    ours = {row[0]: row for row in tx.rows(select.format(live.perf_summaries))}
-    theirs = {row[0]: row for row in tx.rows(select.format(shadow.perf_summaries))}
-    for series_id in sorted(set(ours) | set(theirs)):
-        a, b = ours.get(series_id), theirs.get(series_id)
-        if a is None or b is None or a[2:] != b[2:] or not metrics_close(a[1], b[1]):
-            drift.append(f"perf_summaries: series {series_id} differs: {a} != {b}")
+    drift += _compare_metrics(tx, select.format(live.perf_summaries),
+                              select.format(shadow.perf_summaries), "perf_summaries: series")
+    select = "SELECT series_id, width, start, metrics FROM {}"
+    drift += _compare_metrics(tx, select.format(live.perf_buckets),
+                              select.format(shadow.perf_buckets), "perf_buckets: bucket", 3)
+    return drift
+
+
+def _compare_metrics(tx: Tx, live: str, shadow: str, what: str, key: int = 1) -> list[str]:
+    """Rows keyed by their first `key` columns; the next holds metrics, compared within the
+    tolerance; any others exactly."""
+    ours = {tuple(row[:key]): row for row in tx.rows(live)}
+    theirs = {tuple(row[:key]): row for row in tx.rows(shadow)}
+    drift = []
+    for found in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(found), theirs.get(found)
+        if (a is None or b is None or a[key + 1:] != b[key + 1:]
+                or (a[key] is None) != (b[key] is None)
+                or (a[key] is not None and not metrics_close(a[key], b[key]))):
+            drift.append(f"{what} {found} differs: {a} != {b}")
     return drift
 
 

@@ -42,3 +42,16 @@ def test_the_cache_is_bounded_by_bytes_and_keeps_no_single_huge_answer() -> None
     assert cache.get("a", (1,)) is None and cache.get("q", (1,)) == b"y" * 100
     cache.put("q", (2,), b"z" * 50)  # replacing an entry frees what it held
     assert cache.size_in_bytes == 15 * 100 + 50
+
+
+def test_a_stamped_answer_outlives_positions_that_moved_while_its_stamp_holds() -> None:
+    cache = ResponseCache(capacity=10)
+    cache.put("series 1", (1, 10), b"one", stamp=("v1", 4))
+    cache.put("unstamped", (1, 10), b"two")
+
+    assert cache.get("series 1", (1, 11)) is None  # another series was written
+    assert cache.holds_stamped("series 1") and not cache.holds_stamped("unstamped")
+    assert cache.revalidate("series 1", (1, 11), ("v1", 4)) == b"one"
+    assert cache.get("series 1", (1, 11)) == b"one"  # valid at the new positions now
+    assert cache.revalidate("series 1", (1, 12), ("v1", 5)) is None  # its own series moved
+    assert cache.revalidate("unstamped", (1, 11), None) is None
