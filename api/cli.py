@@ -8,6 +8,7 @@ import os
 import sys
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -103,6 +104,13 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
     for model_id in model_ids:
         print(f"  /api/v1/models/{model_id}/performance/summary")
     print(f"  POST /api/v2/metrics/job?job_id={job_id}")
+    churn = f"/api/v1/models/{model_ids[0]}/performance"
+    last_week = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%d")
+    print("Production over the last month (churn-classifier; the apac region drifts in the last"
+          " week, and the challenger v2 is scored on the same rows):")
+    print(f"  GET {churn}/timeseries?tag.region=apac")
+    print(f"  GET {churn}/segments?by=region&start={last_week}")
+    print(f"  GET {churn}/compare?candidate=v2")
     print(
         f"Read them with a token for that organization (`perfledger token --org {organization}`)."
     )

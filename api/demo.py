@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -63,8 +64,17 @@ def price_row(rng: random.Random, i: int) -> dict[str, Any]:
     }
 
 
+REGIONS = ["eu", "us", "apac"]
+PLANS = ["free", "pro"]
+DAYS = 30  # of production traffic, up to now
+DRIFT_DAYS = 7  # the last week, one region's traffic drifts away from what v1 learned
+DRIFTING_REGION = "apac"
+
+
 def load_demo(container: Container, organization_id: str, progress: Progress) -> list[str]:
-    """Registers three models and records their versions, predictions and late labels."""
+    """Registers three models with a champion (v1, promoted) and a challenger (v2) scored on
+    the same production rows: a month of tagged traffic, one region drifting in the last
+    week, and labels that have not all arrived for the last two days."""
     ledger, caller, rng = container.ledger, Caller(organization_id), random.Random(7)
     plans: list[tuple[ModelDefinition, Row, dict[str, int]]] = [
         (
@@ -75,7 +85,7 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
                 inputs=("tenure", "support_tickets", "monthly_spend"),
             ),
             churn_row,
-            {"test": 3000, "production": 6000},
+            {"test": 3000, "production": 12000},
         ),
         (
             ModelDefinition(
@@ -85,39 +95,95 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
                 inputs=("words",),
             ),
             intent_row,
-            {"test": 2000, "production": 2000},
+            {"test": 2000, "production": 4000},
         ),
         (
             ModelDefinition("price-estimator", Task.REGRESSION, inputs=("area_m2",)),
             price_row,
-            {"test": 2000},
+            {"test": 2000, "production": 3000},
         ),
     ]
     task = progress.add_task("loading the demo", total=sum(2 * sum(p[2].values()) for p in plans))
+    now = datetime.now(UTC)
     model_ids = []
     for definition, make_row, splits in plans:
         model, _ = ledger.register_model(caller, definition)
+        traffic = {split: _traffic(rng, make_row, rows, split, now)
+                   for split, rows in splits.items()}
         for version in ("v1", "v2"):
             ledger.create_version(caller, model.id, version)
             for status in (VersionStatus.TRAINING, VersionStatus.TRAINED):
                 ledger.change_version_status(caller, model.id, version, status)
-            for split, rows in splits.items():
-                for batch in _batches(rng, make_row, rows, version):
-                    _record(container, caller, model.id, version, DatasetSplit(split), batch)
+            for split, rows in traffic.items():
+                scored = [_scored_by(version, row, rng) for row in rows]
+                for start in range(0, len(scored), BATCH):
+                    batch = scored[start:start + BATCH]
+                    _record(container, caller, model.id, version, DatasetSplit(split), batch, now)
                     progress.advance(task, len(batch))
         ledger.promote_version(caller, model.id, "v1", "demo: first release")
         model_ids.append(str(model.id))
     return model_ids
 
 
-def _batches(
-    rng: random.Random, make_row: Row, count: int, version: str
-) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, count, BATCH):
-        yield [
-            {"row_id": f"{version}-{i}", **make_row(rng, i)}
-            for i in range(start, min(start + BATCH, count))
-        ]
+def _traffic(rng: random.Random, make_row: Row, count: int, split: str, now: datetime
+             ) -> list[dict[str, Any]]:
+    """Rows as v1 scored them. Production rows get a time in the last DAYS days and tags; in
+    the last DRIFT_DAYS days, v1 gets DRIFTING_REGION's rows wrong far more often."""
+    rows = []
+    for i in range(count):
+        row = {"row_id": f"{split}-{i}", **make_row(rng, i)}
+        if split == "production":
+            age = timedelta(seconds=rng.uniform(0, DAYS * 86400))
+            region, plan = rng.choice(REGIONS), rng.choice(PLANS)
+            row["timestamp"] = (now - age).isoformat()
+            row["tags"] = {"region": region, "plan": plan}
+            if region == DRIFTING_REGION and age < timedelta(days=DRIFT_DAYS):
+                _drift(rng, row)
+        rows.append(row)
+    return rows
+
+
+def _drift(rng: random.Random, row: dict[str, Any]) -> None:
+    if "prediction" in row:
+        row["prediction"] = round(row["prediction"] * rng.uniform(1.1, 1.4), 2)
+    elif rng.random() < 0.4:
+        row["predicted_label"] = rng.choice(
+            [label for label in _labels_of(row) if label != row["true_label"]])
+        if "score" in row:
+            row["score"] = round(1.0 - row["score"], 4)
+        if "probabilities" in row:
+            rest = (1 - 0.6) / (len(INTENTS) - 1)
+            row["probabilities"] = {label: 0.6 if label == row["predicted_label"] else rest
+                                    for label in INTENTS}
+
+
+def _scored_by(version: str, row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """v2, the challenger, gets a third of v1's mistakes right; v1 is the rows as made."""
+    if version == "v1":
+        return row
+    better = dict(row)
+    if "prediction" in row:
+        better["prediction"] = round(row["target"] + (row["prediction"] - row["target"]) * 0.8, 2)
+    elif row["predicted_label"] != row["true_label"] and rng.random() < 0.33:
+        better["predicted_label"] = row["true_label"]
+        if "score" in row:
+            better["score"] = 0.8 if row["true_label"] == "churn" else 0.2
+        if "probabilities" in row:
+            rest = (1 - 0.7) / (len(INTENTS) - 1)
+            better["probabilities"] = {label: 0.7 if label == row["true_label"] else rest
+                                       for label in INTENTS}
+    return better
+
+
+def _labels_of(row: dict[str, Any]) -> list[str]:
+    return list(row["probabilities"]) if "probabilities" in row else ["stay", "churn"]
+
+
+def _label_arrives(row: dict[str, Any], now: datetime, rng: random.Random) -> bool:
+    """Most labels are in after two days; some after one; none yet for the last day."""
+    age = now - datetime.fromisoformat(row["timestamp"])
+    share = 0.9 if age > timedelta(days=2) else 0.4 if age > timedelta(days=1) else 0.0
+    return rng.random() < share
 
 
 def _record(
@@ -127,6 +193,7 @@ def _record(
     version: str,
     split: DatasetSplit,
     batch: list[dict[str, Any]],
+    now: datetime,
 ) -> None:
     """Production truth arrives late: predictions first, then labels for most rows."""
     late = split is DatasetSplit.PRODUCTION
@@ -137,8 +204,10 @@ def _record(
     ]
     container.ledger.record_predictions(caller, model_id, version, split, records)
     if late:
+        rng = random.Random(f"{model_id}-{batch[0]['row_id']}")  # same rows for both versions
         labels = [
             LabelRecord(row_id=row["row_id"], **{truth_key: row[truth_key]})
-            for row in batch[: int(len(batch) * 0.7)]
+            for row in batch if _label_arrives(row, now, rng)
         ]
-        container.ledger.record_labels(caller, model_id, version, split, labels)
+        if labels:
+            container.ledger.record_labels(caller, model_id, version, split, labels)

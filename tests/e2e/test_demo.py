@@ -36,3 +36,17 @@ def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
     assert job["total_events"] == 6000 and len(job["all_model_ids"]) == 2
     assert job["total_events_with_consensus"] == 1200
     assert 0.5 < job["overall_accuracy"] < 1.0
+
+    # Step: the month of production traffic shows the drift, where it is, and the challenger.
+    queries = {line.split()[1].split("/performance/")[1].split("?")[0]: line.split()[1]
+               for line in done.stdout.splitlines() if line.strip().startswith("GET ")}
+    series = client.get(queries["timeseries"], headers=bearer(ORG)).json()["points"]
+    accuracy = [p["metrics"]["accuracy"] for p in series if p["labeled_count"] >= 20]
+    assert max(accuracy[-5:]) < min(accuracy[:-8])  # apac's last week is worse than before
+    assert series[-1]["label_coverage"] < 0.5 < series[0]["label_coverage"]
+    assert series[0]["label_delay_seconds"]["p50"] > 20 * 86400
+    segments = client.get(queries["segments"], headers=bearer(ORG)).json()["segments"]
+    assert segments[0]["value"] == "apac"
+    duel = client.get(queries["compare"], headers=bearer(ORG)).json()
+    assert duel["shared_rows"] > 8000 and duel["delta"]["accuracy"] > 0
+    assert duel["tests"]["accuracy"]["p_value"] < 0.001
