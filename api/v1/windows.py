@@ -176,9 +176,10 @@ class WindowsController(Controller):
             found, version, (kind, segments), read_at = await windows.segments(
                 organization_id, model, version_id, split, query, position)
             shaped = [
-                SegmentOut(s.sample_count, s.labeled_count, s.metrics,
-                           value=s.value if s.range is None else msgspec.UNSET,
-                           range=list(s.range) if s.range is not None else msgspec.UNSET)
+                SegmentOut(value=s.value if s.range is None else msgspec.UNSET,
+                           range=list(s.range) if s.range is not None else msgspec.UNSET,
+                           sample_count=s.sample_count, labeled_count=s.labeled_count,
+                           metrics=s.metrics)
                 for s in segments
             ]
             return Segments(found.model_id, version, _task_type(kind), split, by,

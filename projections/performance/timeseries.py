@@ -44,12 +44,13 @@ class Window:
 
 def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Window:
     """Aligns [start, end) outwards to whole buckets. Without `end`, the window ends with the
-    bucket holding `now` (or DEFAULT_BUCKETS after `start`); without `start`, it holds
-    DEFAULT_BUCKETS buckets."""
+    bucket holding `now` (DEFAULT_BUCKETS after a `start` later than that); without `start`,
+    it holds DEFAULT_BUCKETS buckets."""
     width = WIDTHS[bucket]
     if end is None:
-        end = (bucket_start(now, width) + width if start is None
-               else bucket_start(start, width) + DEFAULT_BUCKETS * width)
+        end = bucket_start(now, width) + width
+        if start is not None and start >= end:
+            end = bucket_start(start, width) + DEFAULT_BUCKETS * width
     aligned_end = bucket_start(end - 1, width) + width
     aligned_start = (aligned_end - DEFAULT_BUCKETS * width if start is None
                      else bucket_start(start, width))

@@ -482,3 +482,12 @@ def test_compare_regression_versions_with_wilcoxon_on_absolute_errors(
     errors = {v: np.abs(target - p) for v, p in predictions.items()}
     assert served["tests"]["absolute_error"]["p_value"] == pytest.approx(
         stats.wilcoxon(errors["v1"], errors["v2"]).pvalue, abs=TOLERANCE)
+
+
+def test_a_window_given_only_its_start_runs_to_the_current_bucket(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    now = datetime.now(UTC)
+    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    served = timeseries(scenario, start=iso(today - timedelta(days=3)))
+    assert [p["start"] for p in served["points"]] == [
+        iso(today - timedelta(days=d)) for d in (3, 2, 1, 0)]
