@@ -20,6 +20,7 @@ from perfledger.projections.jobs.writes import (
     write_counts,
 )
 from perfledger.projections.projection import Tables
+from perfledger.projections.statistics import refresh_statistics
 from perfledger.projections.topics import UnknownEvent, topics_of
 
 
@@ -52,22 +53,7 @@ class JobsProjection:
 
     def settle(self, tx: Tx, t: Tables) -> None:
         """Counts and consensus are kept current page by page; statistics may lag behind."""
-        if tx.dialect == "postgresql":
-            refresh_statistics(tx, [t.job_events, t.job_kb, t.job_counts, t.job_kb_counts])
+        refresh_statistics(tx, [t.job_events, t.job_kb, t.job_counts, t.job_kb_counts])
 
     def compare(self, tx: Tx, live: Tables, shadow: Tables) -> list[str]:
         return compare_tables(tx, live, shadow, list(self.tables))
-
-
-def refresh_statistics(tx: Tx, tables: Sequence[str]) -> None:
-    """ANALYZEs tables that changed by a tenth since their last analysis.
-
-    A catch-up can add a million events in minutes; without fresh statistics (autovacuum may
-    be slow, or off) PostgreSQL plans filtered metrics as if the tables were empty, and a
-    nested loop over the knowledge base per event turns 0.5 s into 80 s.
-    """
-    for table in tables:
-        row = tx.row("SELECT n_live_tup, n_mod_since_analyze FROM pg_stat_user_tables"
-                     " WHERE relname = ?", (table,))
-        if row is not None and row[1] > 1_000 + 0.1 * row[0]:
-            tx.execute(f"ANALYZE {table}")

@@ -32,8 +32,16 @@ def touch_hours(tx: Tx, t: Tables, series_id: int, timestamps: Iterable[int]) ->
 
 
 def refresh_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None:
-    """Recomputes the touched hours and the days and weeks holding them, reading each touched
-    week's rows once: a late label restates exactly the buckets of the rows it labels."""
+    """Recomputes the touched hours (and those corrected rows moved from) and the days and
+    weeks holding them, reading each touched week's rows once: a late label or a corrected
+    prediction restates exactly the buckets of the rows it changes."""
+    moved = [int(ts) for (ts,) in tx.rows(
+        f"SELECT moved_from FROM {t.perf_rows} WHERE series_id = ? AND moved_from IS NOT NULL",
+        (series_id,))]
+    if moved:  # corrected rows left these times: their buckets change too
+        touch_hours(tx, t, series_id, moved)
+        tx.execute(f"UPDATE {t.perf_rows} SET moved_from = NULL"
+                   " WHERE series_id = ? AND moved_from IS NOT NULL", (series_id,))
     hours = [int(hour) for (hour,) in tx.rows(
         f"SELECT hour FROM {t.perf_touched_hours} WHERE series_id = ?", (series_id,))]
     if not hours:

@@ -18,6 +18,7 @@ from perfledger.projections.performance.rows import prediction_rows
 from perfledger.projections.performance.schema import TABLES, performance_schema
 from perfledger.projections.performance.summaries import compare_performance, refresh_isolated
 from perfledger.projections.projection import Tables
+from perfledger.projections.statistics import GrowthWatch
 from perfledger.projections.topics import UnknownEvent, topics_of
 
 
@@ -30,6 +31,11 @@ class PerformanceProjection:
     def schema(self, database: Database, t: Tables) -> list[str]:
         return performance_schema(database, t)
 
+    def __init__(self) -> None:
+        # Row-id lookups must use the primary key, not the time index: the planner needs to
+        # know how big the rows table has grown, even within one page.
+        self.growth = GrowthWatch()
+
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
         codes = LabelCodes(tx, t)
         for position, event in events:
@@ -40,12 +46,15 @@ class PerformanceProjection:
                     purge_model(tx, t, codes, str(event.originator_id))
                 case PredictionBatch.Recorded():
                     add_predictions(tx, t, codes, position, event)
+                    self.growth.grew(t.perf_rows, len(event.row_ids))
                 case LabelBatch.Recorded():
+                    self.growth.before_planning(tx, t.perf_rows)
                     add_labels(tx, t, codes, event)
                 case _:
                     raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
+        self.growth.before_planning(tx, t.perf_rows)  # windows read rows by their time index
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
             refresh_isolated(tx, t, int(series_id))
 
@@ -69,6 +78,7 @@ ROW_COLUMNS = (
     "position",
     "tags",
     "labeled_at",
+    "moved_from",
 )
 TRUE_CODE, TARGET, TS, LABELED_AT = 3, 8, 10, 14  # positions in a row of ROW_COLUMNS
 
@@ -135,10 +145,8 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
     default_ts = to_micros(event.timestamp)
     rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
     _merge_pending_labels(tx, t, series_id, rows)
-    replaced = tx.rows_in(
-        f"SELECT ts FROM {t.perf_rows} WHERE series_id = ?", (series_id,), "row_id", event.row_ids
-    )
-    touch_hours(tx, t, series_id, [row[TS] for row in rows] + [ts for (ts,) in replaced])
+    # A replaced row's old hour is found at settle, by moved_from: no lookup per batch.
+    touch_hours(tx, t, series_id, [row[TS] for row in rows])
     tx.upsert(
         t.perf_rows,
         ROW_COLUMNS,
@@ -149,6 +157,7 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
         " prediction = excluded.prediction,"
         f" target = COALESCE(excluded.target, {t.perf_rows}.target),"
         " features = excluded.features, ts = excluded.ts, position = excluded.position,"
+        f" moved_from = COALESCE({t.perf_rows}.moved_from, {t.perf_rows}.ts),"
         " tags = excluded.tags, labeled_at = CASE WHEN excluded.true_code IS NULL"
         f" AND excluded.target IS NULL THEN {t.perf_rows}.labeled_at ELSE excluded.labeled_at END",
     )

@@ -43,10 +43,13 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         f" pred_code INTEGER, true_code INTEGER, score {real}, proba {blob},"
         f" confidence {real}, prediction {real}, target {real}, features TEXT,"
         " ts BIGINT NOT NULL, sample_key BIGINT NOT NULL, position BIGINT NOT NULL,"
-        " tags TEXT, labeled_at BIGINT,"
+        # moved_from: a corrected row's time before the correction, until the series settles
+        " tags TEXT, labeled_at BIGINT, moved_from BIGINT,"
         " PRIMARY KEY (series_id, row_id))",
         # Windows read a series' rows by row time (microseconds since the epoch, UTC).
         f"CREATE INDEX {t.perf_rows}_by_time ON {t.perf_rows} (series_id, ts)",
+        f"CREATE INDEX {t.perf_rows}_moved ON {t.perf_rows} (series_id)"
+        " WHERE moved_from IS NOT NULL",
         # Misclassification queries sample windows of random keys, and count by confidence,
         # from these partial indexes over the wrong rows alone.
         f"CREATE INDEX {t.perf_rows}_errors_by_key ON {t.perf_rows}"
