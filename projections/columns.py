@@ -30,6 +30,7 @@ def read_columns_and_vectors(
     width: int | None,
 ) -> tuple[list[npt.NDArray[Any]], FloatArray | None]:
     """As read_columns, in one pass; with `width`, the last column holds float64 vectors.
+    `count` sizes the arrays; they grow if more rows come.
 
     Vectors are stored as blobs; shorter ones predate later labels (padded with 0). Rows
     without a vector are NaN throughout; the matrix is None when no row has one.
@@ -39,6 +40,13 @@ def read_columns_and_vectors(
     filled, seen = 0, False
     for chunk in tx.stream(sql, params):
         end = filled + len(chunk)
+        if end > len(columns[0]):
+            capacity = max(end, 2 * len(columns[0]))
+            columns = [np.resize(column, capacity) for column in columns]
+            if matrix is not None:
+                grown = np.full((capacity, matrix.shape[1]), np.nan)
+                grown[:filled] = matrix[:filled]
+                matrix = grown
         values = list(zip(*chunk, strict=True))
         for column, column_values in zip(columns, values, strict=False):
             column[filled:end] = np.array(column_values, dtype=column.dtype)

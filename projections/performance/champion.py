@@ -96,7 +96,8 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
              f" WHERE b.series_id = ? AND b.ts >= ? AND b.ts < ?"
              f" AND COALESCE(b.{truth}, c.{truth}) IS NOT NULL")
     params = (candidate, baseline, start, end)
-    count = int(tx.value("SELECT COUNT(*)" + where, params))
+    # At most the baseline's rows (as last counted; the arrays grow if it has more now).
+    count = int(tx.value("SELECT row_count FROM perf_series WHERE series_id = ?", (baseline,)))
     vectors = ", b.proba, c.proba" if kind.is_classification else ""
     columns, cand_proba = read_columns_and_vectors(
         tx,

@@ -184,16 +184,21 @@ def label_delays(rows: WindowRows) -> dict[str, float] | None:
 
 def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int,
                  only: Iterable[int] | None = None) -> list[BucketStats]:
-    """Counts, metrics and label delays of each bucket the rows fall in (or of `only`)."""
+    """Counts, metrics and label delays of each bucket the rows fall in (or of `only`),
+    grouping the rows with one sort."""
     starts = bucket_starts(rows.ts, width)
+    order = np.argsort(starts, kind="stable")
+    ordered = starts[order]
     wanted = np.unique(starts) if only is None else np.array(sorted(set(only)), dtype=np.int64)
+    firsts = np.searchsorted(ordered, wanted, side="left")
+    lasts = np.searchsorted(ordered, wanted, side="right")
     found = []
-    for start in wanted.tolist():
-        chosen = starts == start
-        if not chosen.any():
+    for start, first, last in zip(wanted.tolist(), firsts.tolist(), lasts.tolist(),
+                                  strict=True):
+        if first == last:
             found.append(BucketStats(start, 0, 0, None, None))
             continue
-        bucket = rows.take(chosen)
+        bucket = rows.take(order[first:last])
         labeled = int(np.count_nonzero(~np.isnan(bucket.truth)))
         found.append(BucketStats(start, len(bucket), labeled, metrics_of(kind, bucket),
                                  label_delays(bucket)))
