@@ -132,7 +132,8 @@ class Tx:
             while chunk := cursor.fetchmany(size):
                 yield chunk
             return
-        with self._connection.cursor(name=f"stream_{uuid.uuid4().hex}") as cursor:
+        # Binary results: numbers and blobs arrive without text to parse.
+        with self._connection.cursor(name=f"stream_{uuid.uuid4().hex}", binary=True) as cursor:
             cursor.itersize = size
             cursor.execute(self._sql(sql), params)
             while chunk := cursor.fetchmany(size):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from perfledger.projections.database import Tx
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.windows import (
@@ -14,9 +16,10 @@ from perfledger.projections.performance.windows import (
     WIDTHS,
     BucketStats,
     SeriesKind,
+    WindowRows,
     bucket_start,
+    bucket_starts,
     bucket_stats,
-    read_window,
 )
 from perfledger.projections.projection import Tables
 
@@ -31,10 +34,11 @@ def touch_hours(tx: Tx, t: Tables, series_id: int, timestamps: Iterable[int]) ->
     )
 
 
-def refresh_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None:
-    """Recomputes the touched hours (and those corrected rows moved from) and the days and
-    weeks holding them, reading each touched week's rows once: a late label or a corrected
-    prediction restates exactly the buckets of the rows it changes."""
+def refresh_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                    rows: WindowRows) -> None:
+    """Recomputes, from the series' rows, the touched hours (and those corrected rows moved
+    from) and the days and weeks holding them: a late label or a corrected prediction
+    restates exactly the buckets of the rows it changes."""
     moved = [int(ts) for (ts,) in tx.rows(
         f"SELECT moved_from FROM {t.perf_rows} WHERE series_id = ? AND moved_from IS NOT NULL",
         (series_id,))]
@@ -47,12 +51,11 @@ def refresh_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None
     if not hours:
         return
     tx.execute(f"DELETE FROM {t.perf_touched_hours} WHERE series_id = ?", (series_id,))
-    for week in sorted({bucket_start(hour, WEEK) for hour in hours}):
-        rows = read_window(tx, t, kind, series_id, week, week + WEEK)
-        in_week = [hour for hour in hours if bucket_start(hour, WEEK) == week]
-        for name, width in WIDTHS.items():
-            touched = {bucket_start(hour, width) for hour in in_week}
-            _store(tx, t, series_id, name, bucket_stats(kind, rows, width, touched))
+    weeks = np.array(sorted({bucket_start(hour, WEEK) for hour in hours}), dtype=np.int64)
+    touched = rows.take(np.isin(bucket_starts(rows.ts, WEEK), weeks))
+    for name, width in WIDTHS.items():
+        starts = {bucket_start(hour, width) for hour in hours}
+        _store(tx, t, series_id, name, bucket_stats(kind, touched, width, starts))
 
 
 def _store(tx: Tx, t: Tables, series_id: int, width: str, buckets: list[BucketStats]) -> None:

@@ -18,7 +18,6 @@ from perfledger.projections.performance.rows import prediction_rows
 from perfledger.projections.performance.schema import TABLES, performance_schema
 from perfledger.projections.performance.summaries import compare_performance, refresh_isolated
 from perfledger.projections.projection import Tables
-from perfledger.projections.statistics import GrowthWatch
 from perfledger.projections.topics import UnknownEvent, topics_of
 
 
@@ -31,11 +30,6 @@ class PerformanceProjection:
     def schema(self, database: Database, t: Tables) -> list[str]:
         return performance_schema(database, t)
 
-    def __init__(self) -> None:
-        # Row-id lookups must use the primary key, not the time index: the planner needs to
-        # know how big the rows table has grown, even within one page.
-        self.growth = GrowthWatch()
-
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
         codes = LabelCodes(tx, t)
         for position, event in events:
@@ -46,15 +40,12 @@ class PerformanceProjection:
                     purge_model(tx, t, codes, str(event.originator_id))
                 case PredictionBatch.Recorded():
                     add_predictions(tx, t, codes, position, event)
-                    self.growth.grew(t.perf_rows, len(event.row_ids))
                 case LabelBatch.Recorded():
-                    self.growth.before_planning(tx, t.perf_rows)
                     add_labels(tx, t, codes, event)
                 case _:
                     raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
-        self.growth.before_planning(tx, t.perf_rows)  # windows read rows by their time index
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
             refresh_isolated(tx, t, int(series_id))
 

@@ -46,8 +46,8 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         # moved_from: a corrected row's time before the correction, until the series settles
         " tags TEXT, labeled_at BIGINT, moved_from BIGINT,"
         " PRIMARY KEY (series_id, row_id))",
-        # Windows read a series' rows by row time (microseconds since the epoch, UTC).
-        f"CREATE INDEX {t.perf_rows}_by_time ON {t.perf_rows} (series_id, ts)",
+        # Row time (ts) has no index of its own: the buckets are refreshed from the series' rows
+        # as the summary reads them, and a window reads its series by the primary key.
         f"CREATE INDEX {t.perf_rows}_moved ON {t.perf_rows} (series_id)"
         " WHERE moved_from IS NOT NULL",
         # Misclassification queries sample windows of random keys, and count by confidence,

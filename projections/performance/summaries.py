@@ -8,100 +8,69 @@ from typing import Any
 
 import numpy as np
 
-from perfledger.projections.columns import read_columns, read_columns_and_vectors
 from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.buckets import refresh_buckets
-from perfledger.projections.performance.metrics import (
-    Metrics,
-    classification_metrics,
-    confusion_matrix,
-    regression_metrics,
+from perfledger.projections.performance.metrics import Metrics, confusion_matrix
+from perfledger.projections.performance.windows import (
+    SeriesKind,
+    WindowRows,
+    kind_of_model,
+    metrics_of,
+    read_series,
 )
-from perfledger.projections.performance.windows import SeriesKind, kind_of_model
 from perfledger.projections.projection import Tables
 
 log = logging.getLogger("perfledger.projections")
 METRIC_TOLERANCE = 1e-9
 
 
-def refresh_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> None:
+def refresh_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                    rows: WindowRows | None = None) -> None:
+    """The series' cached summary and confusion matrix, from its rows (read here unless
+    the caller read them already)."""
+    if rows is None:
+        rows = read_series(tx, t, kind, series_id)
     evaluated_at = tx.value(
         f"SELECT last_event_at FROM {t.perf_series} WHERE series_id = ?", (series_id,))
-    truth = "true_code" if kind.is_classification else "target"
-    counts = tx.row(
-        f"SELECT COUNT(*), COUNT({truth}) FROM {t.perf_rows} WHERE series_id = ?", (series_id,)
-    )
-    row_count, labeled = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    labeled = ~np.isnan(rows.truth)
+    labeled_count = int(np.count_nonzero(labeled))
     tx.execute(f"DELETE FROM {t.perf_summaries} WHERE series_id = ?", (series_id,))
-    if labeled and kind.is_classification:
-        metrics, matrix = _classification(tx, t, series_id, labeled, kind.n_labels,
-                                          kind.positive)
-        confusion = {"labels": list(kind.labels), "matrix": matrix}
-        _store(
-            tx, t, series_id, "classification", metrics, confusion, row_count, labeled, evaluated_at
-        )
-    elif labeled and kind.task == "regression":
-        targets, predictions = read_columns(
-            tx,
-            f"SELECT target, prediction FROM {t.perf_rows}"
-            " WHERE series_id = ? AND target IS NOT NULL",
-            (series_id,),
-            labeled,
-            (np.float64, np.float64),
-        )
-        _store(
-            tx,
-            t,
-            series_id,
-            "regression",
-            regression_metrics(targets, predictions),
-            None,
-            row_count,
-            labeled,
-            evaluated_at,
-        )
+    metrics = metrics_of(kind, rows)
+    if metrics is not None:
+        confusion = None
+        if kind.is_classification:
+            matrix = confusion_matrix(rows.truth[labeled].astype(np.int64),
+                                      rows.predicted[labeled].astype(np.int64), kind.n_labels)
+            confusion = {"labels": list(kind.labels), "matrix": matrix}
+        task_type = "classification" if kind.is_classification else "regression"
+        _store(tx, t, series_id, task_type, metrics, confusion, len(rows), labeled_count,
+               evaluated_at)
     tx.execute(
         f"UPDATE {t.perf_series} SET row_count = ?, labeled_count = ?, dirty = 0,"
         " revision = revision + 1 WHERE series_id = ?",
-        (row_count, labeled, series_id),
+        (len(rows), labeled_count, series_id),
     )
 
 
 def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
-    """Refreshes one series' summary and touched buckets; if that fails, the others still
-    settle, and the series keeps its last numbers until its next change (logged once)."""
+    """Refreshes one series' summary and touched buckets from one read of its rows; if that
+    fails, the others still settle, and the series keeps its last numbers until its next
+    change (the error is logged once)."""
     try:
         with tx.savepoint():
             model_id = tx.value(
                 f"SELECT model_id FROM {t.perf_series} WHERE series_id = ?", (series_id,))
             kind = kind_of_model(tx, t, str(model_id))
-            refresh_summary(tx, t, kind, series_id)
-            refresh_buckets(tx, t, kind, series_id)
+            rows = read_series(tx, t, kind, series_id)
+            refresh_summary(tx, t, kind, series_id, rows)
+            refresh_buckets(tx, t, kind, series_id, rows)
     except Exception as error:
         if is_transient(error):
             raise
         log.exception("could not refresh the summary of performance series %d", series_id)
         tx.execute(f"UPDATE {t.perf_series} SET dirty = 0 WHERE series_id = ?", (series_id,))
-
-
-def _classification(
-    tx: Tx, t: Tables, series_id: int, labeled: int, width: int, positive: int | None
-) -> tuple[Metrics, list[list[int]]]:
-    where = f" FROM {t.perf_rows} WHERE series_id = ? AND true_code IS NOT NULL ORDER BY row_id"
-    (true_codes, pred_codes, scores), proba = read_columns_and_vectors(
-        tx,
-        "SELECT true_code, pred_code, score, proba" + where,
-        (series_id,),
-        labeled,
-        (np.int64, np.int64, np.float64),
-        width,
-    )
-    metrics = classification_metrics(
-        true_codes, pred_codes, width, positive, scores if positive is not None else None, proba
-    )
-    return metrics, confusion_matrix(true_codes, pred_codes, width)
 
 
 def _store(

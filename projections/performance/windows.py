@@ -122,11 +122,23 @@ class WindowRows:
 
 def read_window(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, start: int, end: int,
                 text: str | None = None) -> WindowRows:
-    """The series' rows whose row time is in [start, end), by its (series_id, ts) index;
-    with `text`, that JSON column too ("tags" or "features")."""
-    where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ?"
-    params = (series_id, start, end)
-    count = int(tx.value("SELECT COUNT(*)" + where, params))
+    """The series' rows whose row time is in [start, end), in row-id order; with `text`,
+    that JSON column too ("tags" or "features")."""
+    count = tx.value(f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,))
+    where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY row_id"
+    return _read_rows(tx, kind, where, (series_id, start, end), int(count or 0) + 1, text)
+
+
+def read_series(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> WindowRows:
+    """Every row of the series, in row-id order (its primary key): sums add up the same way
+    in every rebuild."""
+    count = tx.value(f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,))
+    where = f" FROM {t.perf_rows} WHERE series_id = ? ORDER BY row_id"
+    return _read_rows(tx, kind, where, (series_id,), int(count or 0) + 1)
+
+
+def _read_rows(tx: Tx, kind: SeriesKind, where: str, params: tuple[Any, ...], count: int,
+               text: str | None = None) -> WindowRows:
     truth, predicted = (
         ("true_code", "pred_code") if kind.is_classification else ("target", "prediction")
     )
