@@ -21,19 +21,19 @@ class CachedAnswers:
 
     async def serve(self, projections: Sequence[str], min_position: int | None,
                     key: Hashable, stamp: Callable[[], Hashable],
-                    build: Callable[[], Awaitable[bytes]]) -> tuple[bytes, int]:
+                    build: Callable[[], Awaitable[tuple[bytes, Hashable]]]) -> tuple[bytes, int]:
         """The body for `key`, and the position it was read at. `stamp` reads what the answer
-        depends on (cheaply); `build` reads and encodes the answer itself."""
+        depends on (cheaply); `build` reads and encodes the answer, and reads its stamp in the
+        same transaction (or before it: a stamp may be older than its body, never newer)."""
         await self._read.reach(projections, min_position)
         positions = self._read.engine.positions.vector(projections)
         generations = positions[0::2]  # the vector holds (generation, position) pairs
         read_at = min(positions[1::2])
         body = self._cache.get(key, positions)
-        if body is not None:
-            return body, read_at
-        now = (generations, await anyio.to_thread.run_sync(stamp))
-        body = self._cache.revalidate(key, positions, now)
+        if body is None and self._cache.holds_stamped(key):
+            now = (generations, await anyio.to_thread.run_sync(stamp))
+            body = self._cache.revalidate(key, positions, now)
         if body is None:
-            body = await build()
-            self._cache.put(key, positions, body, now)
+            body, read = await build()
+            self._cache.put(key, positions, body, (generations, read))
         return body, read_at

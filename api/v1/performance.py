@@ -162,11 +162,11 @@ async def _answer(
         return series_stamp(container.database, organization_id, model_id, [query.version_id],
                             str(query.split))
 
-    async def encoded() -> bytes:
-        found = await anyio.to_thread.run_sync(
+    async def encoded() -> tuple[bytes, Hashable]:
+        model, version, (summary, read) = await anyio.to_thread.run_sync(
             cached_performance, container.database, organization_id, model_id,
             query.version_id, str(query.split))
-        return msgspec.json.encode(build(found))
+        return msgspec.json.encode(build((model, version, summary))), read
 
     key = (kind, organization_id, model_id, query.version_id, query.split)
     body, read_at = await container.services.answers.serve(

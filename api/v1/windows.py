@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import Parameter
@@ -223,9 +224,10 @@ async def _cached(answers: CachedAnswers, key: Hashable, stamp: Callable[[], Has
                   read: Callable[[datetime | None, int | None], Awaitable[tuple[Any, int]]],
                   min_position: int | None) -> Response[Any]:
     """A live answer, encoded once and served again while what it read is unchanged."""
-    async def build() -> bytes:
+    async def build() -> tuple[bytes, Hashable]:
+        before = await anyio.to_thread.run_sync(stamp)  # a stamp older than its body is safe
         shaped, _ = await read(None, None)
-        return msgspec.json.encode(shaped)
+        return msgspec.json.encode(shaped), before
 
     body, read_at = await answers.serve(READ_PROJECTIONS, min_position, key, stamp, build)
     return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})

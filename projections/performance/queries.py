@@ -31,10 +31,14 @@ def find_summary(db: Database, model_id: str, version_id: str, split: str) -> Su
 
 def cached_performance(
     db: Database, organization_id: str, model_id: str, version_id: str | None, split: str
-) -> tuple[ModelRow, str, Summary]:
-    """The model, the version meant and its cached summary, read in one transaction."""
-    return series_query(db, organization_id, model_id, version_id,
-                        lambda tx, version: summary_in(tx, model_id, version, split))
+) -> tuple[ModelRow, str, tuple[Summary, tuple[Any, ...]]]:
+    """The model, the version meant, its cached summary and the summary's stamp (see
+    series_stamp), read in one transaction."""
+    def read(tx: Tx, version: str) -> tuple[Summary, tuple[Any, ...]]:
+        return (summary_in(tx, model_id, version, split),
+                stamp_in(tx, model_id, [version], split))
+
+    return series_query(db, organization_id, model_id, version_id, read)
 
 
 T = TypeVar("T")
@@ -56,21 +60,25 @@ def series_query(db: Database, organization_id: str, model_id: str, version_id: 
 
 def series_stamp(db: Database, organization_id: str, model_id: str,
                  version_ids: Sequence[str | None], split: str) -> tuple[Any, ...]:
-    """What an answer about these series depends on: the versions meant, each series'
-    revision, and the model's labels (a label first seen in another series widens every
-    confusion matrix). Refuses, as the answer would, another organization's model or a
-    version without performance."""
+    """What an answer about these series depends on (see stamp_in). Refuses, as the answer
+    would, another organization's model or a version without performance."""
     with db.read() as tx:
         model_in(tx, organization_id, model_id)
-        stamp: list[Any] = [
-            tx.value("SELECT COUNT(*) FROM perf_labels WHERE model_id = ?", (model_id,))]
-        for version_id in version_ids:
-            version = version_meant(tx, model_id, version_id)
-            stamp.append((version, tx.value(
-                "SELECT revision FROM perf_series"
-                " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
-                (model_id, version, split))))
-        return tuple(stamp)
+        versions = [version_meant(tx, model_id, version_id) for version_id in version_ids]
+        return stamp_in(tx, model_id, versions, split)
+
+
+def stamp_in(tx: Tx, model_id: str, versions: Sequence[str], split: str) -> tuple[Any, ...]:
+    """The versions meant, each series' revision, and the model's label count (a label first
+    seen in another series widens every confusion matrix)."""
+    stamp: list[Any] = [
+        tx.value("SELECT COUNT(*) FROM perf_labels WHERE model_id = ?", (model_id,))]
+    for version in versions:
+        stamp.append((version, tx.value(
+            "SELECT revision FROM perf_series"
+            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+            (model_id, version, split))))
+    return tuple(stamp)
 
 
 def summary_in(tx: Tx, model_id: str, version_id: str, split: str) -> Summary:
