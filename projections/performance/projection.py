@@ -89,7 +89,7 @@ def purge_model(tx: Tx, t: Tables, codes: LabelCodes, model_id: str) -> None:
     """A deleted model's rows, series, summaries and label codes leave the read model."""
     series = f"SELECT series_id FROM {t.perf_series} WHERE model_id = ?"
     for table in (t.perf_rows, t.perf_pending_labels, t.perf_summaries, t.perf_touched_hours,
-                  t.perf_buckets):
+                  t.perf_buckets, t.perf_segments):
         tx.execute(f"DELETE FROM {table} WHERE series_id IN ({series})", (model_id,))
     for table in (t.perf_series, t.perf_labels, t.perf_models):
         tx.execute(f"DELETE FROM {table} WHERE model_id = ?", (model_id,))

@@ -14,6 +14,7 @@ TABLES = (
     "perf_summaries",
     "perf_touched_hours",
     "perf_buckets",
+    "perf_segments",
 )
 VIEWS = Views(TABLES)
 
@@ -74,4 +75,10 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " series_id BIGINT NOT NULL, width TEXT NOT NULL, start BIGINT NOT NULL,"
         " sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL, metrics TEXT,"
         " label_delays TEXT, PRIMARY KEY (series_id, width, start))",
+        # Each tag value's counts and exact metrics over the whole series, refreshed when it
+        # settles: segments by a tag are one indexed read. `value` is JSON (null: untagged).
+        f"CREATE TABLE {t.perf_segments} ("
+        " series_id BIGINT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
+        " sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL, metrics TEXT,"
+        " PRIMARY KEY (series_id, name, value))",
     ]

@@ -13,6 +13,7 @@ from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.buckets import refresh_buckets
 from perfledger.projections.performance.metrics import Metrics, confusion_matrix
+from perfledger.projections.performance.segments import refresh_tag_segments, tag_names_of
 from perfledger.projections.performance.windows import (
     SeriesKind,
     WindowRows,
@@ -63,9 +64,11 @@ def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
             model_id = tx.value(
                 f"SELECT model_id FROM {t.perf_series} WHERE series_id = ?", (series_id,))
             kind = kind_of_model(tx, t, str(model_id))
-            rows = read_series(tx, t, kind, series_id)
+            tag_names = tag_names_of(tx, t, str(model_id))
+            rows = read_series(tx, t, kind, series_id, "tags" if tag_names else None)
             refresh_summary(tx, t, kind, series_id, rows)
             refresh_buckets(tx, t, kind, series_id, rows)
+            refresh_tag_segments(tx, t, kind, series_id, rows, tag_names)
     except Exception as error:
         if is_transient(error):
             raise
@@ -105,6 +108,7 @@ EXACT_COLUMNS = {
     "perf_series": "series_id, model_id, version_id, dataset_split, row_count, labeled_count,"
                    " dirty, last_event_at",
     "perf_buckets": "series_id, width, start, sample_count, labeled_count, label_delays",
+    "perf_segments": "series_id, name, value, sample_count, labeled_count",
 }
 
 
@@ -118,6 +122,9 @@ def compare_performance(tx: Tx, live: Tables, shadow: Tables) -> list[str]:
     select = "SELECT series_id, width, start, metrics FROM {}"
     drift += _compare_metrics(tx, select.format(live.perf_buckets),
                               select.format(shadow.perf_buckets), "perf_buckets: bucket", 3)
+    select = "SELECT series_id, name, value, metrics FROM {}"
+    drift += _compare_metrics(tx, select.format(live.perf_segments),
+                              select.format(shadow.perf_segments), "perf_segments: segment", 3)
     return drift
 
 

@@ -129,12 +129,13 @@ def read_window(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, start: int,
     return _read_rows(tx, kind, where, (series_id, start, end), int(count or 0) + 1, text)
 
 
-def read_series(tx: Tx, t: Tables, kind: SeriesKind, series_id: int) -> WindowRows:
+def read_series(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                text: str | None = None) -> WindowRows:
     """Every row of the series, in row-id order (its primary key): sums add up the same way
-    in every rebuild."""
+    in every rebuild. With `text`, that JSON column too."""
     count = tx.value(f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,))
     where = f" FROM {t.perf_rows} WHERE series_id = ? ORDER BY row_id"
-    return _read_rows(tx, kind, where, (series_id,), int(count or 0) + 1)
+    return _read_rows(tx, kind, where, (series_id,), int(count or 0) + 1, text)
 
 
 def _read_rows(tx: Tx, kind: SeriesKind, where: str, params: tuple[Any, ...], count: int,

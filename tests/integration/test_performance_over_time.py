@@ -491,3 +491,23 @@ def test_a_window_given_only_its_start_runs_to_the_current_bucket(
     served = timeseries(scenario, start=iso(today - timedelta(days=3)))
     assert [p["start"] for p in served["points"]] == [
         iso(today - timedelta(days=d)) for d in (3, 2, 1, 0)]
+
+
+def test_stored_tag_segments_follow_late_labels_and_match_a_window_over_every_row(
+        scenario: Scenario, binary: BinaryTraffic) -> None:
+    unlabeled = [i for i in range(binary.n) if not binary.labeled[i]]
+    scenario.send_labels("v1", [{"row_id": f"r{i}", "true_label": ["stay", "churn"][
+        binary.truth[i]]} for i in unlabeled], split="production")
+    scenario.catch_up()
+    binary.labeled[:] = True
+
+    stored = scenario.get("/performance/segments", by="region").json()["segments"]
+    everything = scenario.get("/performance/segments", by="region", start="2000-01-01",
+                              end="2100-01-01").json()["segments"]
+    assert [s["value"] for s in stored] == [s["value"] for s in everything]
+    for segment, windowed in zip(stored, everything, strict=True):
+        assert segment["labeled_count"] == segment["sample_count"] == windowed["sample_count"]
+        assert_close(segment["metrics"], windowed["metrics"])
+        assert_close(segment["metrics"],
+                     binary.expected(binary.regions == segment["value"]))  # type: ignore[arg-type]
+    assert scenario.container.engine.check_drift("performance") == []
