@@ -195,7 +195,9 @@ class SteadyIngestion:
 
 
 def mixed_load(port: int, auth: dict[str, str], model_id: str, other: str,
-               args: argparse.Namespace, end: datetime.datetime, workdir: Path) -> list[str]:
+               args: argparse.Namespace, end: datetime.datetime, workdir: Path,
+               layout: str, write_port: int | None = None) -> list[str]:
+    """Reads from `port` while batches go to `write_port` (default: the same process)."""
     reads = {
         "summary": f"/api/v1/models/{model_id}/performance/summary?dataset_split=production",
         "timeseries, 30 daily points": f"/api/v1/models/{model_id}/performance/timeseries"
@@ -212,7 +214,7 @@ def mixed_load(port: int, auth: dict[str, str], model_id: str, other: str,
         argv = [sys.executable, str(BENCH_DIR / "bare_app.py"), "--port", str(bare_port),
                 "--body-file", str(body_file)]
         with Service(argv, {}, workdir / "bare.log") as bare, \
-                SteadyIngestion(port, auth, other, args.mixed_rate, end) as steady:
+                SteadyIngestion(write_port or port, auth, other, args.mixed_rate, end) as steady:
             bare.wait_ready(bare_port, bare_path)
             ours, theirs = [], []
             for _ in range(args.mixed_rounds):  # alternate, so drift hits both alike
@@ -222,7 +224,8 @@ def mixed_load(port: int, auth: dict[str, str], model_id: str, other: str,
             achieved = steady.sent
         ratio = statistics.median(o.per_second / t.per_second for o, t in zip(ours, theirs,
                                                                               strict=True))
-        lines.append(f"| {name} | {statistics.median(o.per_second for o in ours):,.0f} |"
+        lines.append(f"| {name} | {layout} |"
+                     f" {statistics.median(o.per_second for o in ours):,.0f} |"
                      f" {statistics.median(t.per_second for t in theirs):,.0f} | {ratio:.2f} |"
                      f" {achieved} batches ({steady.late} late) |")
         log(lines[-1])
@@ -236,6 +239,8 @@ def main() -> None:
     parser.add_argument("--shared", type=int, default=500_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--requests", type=int, default=60, help="per latency measurement")
+    parser.add_argument("--mixed-only", action="store_true",
+                        help="skip the latency measurements (and their server)")
     parser.add_argument("--mixed-rate", type=float, default=10.0)
     parser.add_argument("--mixed-rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -282,6 +287,8 @@ def main() -> None:
                 "compare, shared rows": f"{base}/compare?baseline=v1&candidate=v2",
             }
             rows = []
+            if args.mixed_only:
+                queries = {}
             with Service(uncached, uncached_env, workdir / "uncached.log") as cold:
                 cold.wait_ready(uncached_port, "/health")
                 for name, paths in queries.items():
@@ -296,16 +303,31 @@ def main() -> None:
                     rows.append(f"| {name} | {size:,} | {p50:.1f} | {p95:.1f} |"
                                 f" {max(found) * 1e3:.1f} | < {TARGETS_MS[name]} |")
                     log(rows[-1])
-            log(f"mixed load: {args.mixed_rate:g} batches/s into another model")
-            mixed = mixed_load(port, auth, model_id, other, args, end, workdir)
+            log(f"mixed load: {args.mixed_rate:g} batches/s into another model,"
+                " scheduler in the serving process")
+            mixed = mixed_load(port, auth, model_id, other, args, end, workdir,
+                               "scheduler in process")
+            # The scale-out layout: an API process without the scheduler; the first server's
+            # scheduler (the leader) catches up in a process of its own, as a worker would.
+            api_port = free_port()
+            api_only = [str(PERFLEDGER), "serve", "--no-scheduler", "--host", HOST, "--port",
+                        str(api_port)]
+            with Service(api_only, env, workdir / "api-only.log") as api:
+                api.wait_ready(api_port, "/health")
+                log("mixed load: the same, read from an API process without the scheduler")
+                mixed += mixed_load(api_port, auth, model_id, other, args, end, workdir,
+                                    "API process, scheduler in another")
+                log("mixed load: reads from that API process, writes to the other one")
+                mixed += mixed_load(api_port, auth, model_id, other, args, end, workdir,
+                                    "reads and writes on two API processes", port)
     print()
     print("| query (no cached answers) | points / segments / shared rows | p50 ms | p95 ms |"
           " max ms | target p95 ms |")
     print("|---|---|---|---|---|---|")
     print("\n".join(rows))
     print()
-    print("| read under ingestion | req/s | bare req/s | ratio | ingestion achieved |")
-    print("|---|---|---|---|---|")
+    print("| read under ingestion | layout | req/s | bare req/s | ratio | ingestion achieved |")
+    print("|---|---|---|---|---|---|")
     print("\n".join(mixed))
 
 
