@@ -148,34 +148,18 @@ class Model(Aggregate):
         are checked against them)."""
         if self.labels or not self.task.is_classification:
             return
-        known = set(self.labels_seen)
-        new = [label for label in dict.fromkeys(labels) if label is not None and label not in known]
-        if not new:
-            return
-        if len(known) + len(new) > MAX_LABELS_PER_MODEL:
-            raise InvalidInput(
-                f"Model '{self.id}' would have {len(known) + len(new)} labels; a model has at most"
-                f" {MAX_LABELS_PER_MODEL}. Declare the labels when registering the model",
-                {"field": "labels", "limit": MAX_LABELS_PER_MODEL, "known": len(known),
-                 "new": len(new)},
-            )
-        self._labels_seen(new)
+        new = _new_within_cap(self, ("labels", "labels"), self.labels_seen, labels,
+                              MAX_LABELS_PER_MODEL, "Declare the labels when registering the model")
+        if new:
+            self._labels_seen(new)
 
     def see_tag_names(self, names: Iterable[str]) -> None:
         """Counts the tag names a batch brings: each name is a dimension users slice by, so a
         model has at most MAX_TAGS_PER_MODEL of them."""
-        known = set(self.tag_names)
-        new = [name for name in dict.fromkeys(names) if name not in known]
-        if not new:
-            return
-        if len(known) + len(new) > MAX_TAGS_PER_MODEL:
-            raise InvalidInput(
-                f"Model '{self.id}' would have {len(known) + len(new)} tag names; a model has at"
-                f" most {MAX_TAGS_PER_MODEL}. Known: {sorted(known)}; new: {new[:20]}",
-                {"field": "tags", "limit": MAX_TAGS_PER_MODEL, "known": len(known),
-                 "new": len(new)},
-            )
-        self._tag_names_seen(new)
+        new = _new_within_cap(self, ("tag names", "tags"), self.tag_names, names,
+                              MAX_TAGS_PER_MODEL, f"Known: {sorted(self.tag_names)}")
+        if new:
+            self._tag_names_seen(new)
 
     # The registry entry (v3): schema, spec, task parameters, artifacts; and soft deletion.
 
@@ -248,3 +232,19 @@ class Model(Aggregate):
         self.updated_by = actor
         surrogate = {"env_id": env_id, "deployment_params": params}
         self.entry = {**(self.entry or {}), "artifact_status": "surrogate", "surrogate": surrogate}
+
+
+def _new_within_cap(model: Model, named: tuple[str, str], known: list[str],
+                    seen: Iterable[str | None], limit: int, hint: str) -> list[str]:
+    """The names in `seen` not yet `known`, in first-seen order; refused past `limit`.
+    `named` is what they are called in the message, and the field the error names."""
+    what, field = named
+    have = set(known)
+    new = [name for name in dict.fromkeys(seen) if name is not None and name not in have]
+    if len(have) + len(new) > limit:
+        raise InvalidInput(
+            f"Model '{model.id}' would have {len(have) + len(new)} {what}; a model has at most"
+            f" {limit}. {hint}",
+            {"field": field, "limit": limit, "known": len(have), "new": len(new)},
+        )
+    return new

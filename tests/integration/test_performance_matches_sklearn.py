@@ -8,18 +8,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from tests.closeness import assert_close
 from tests.scenario import Scenario
-
-TOLERANCE = 1e-9
-
-
-def assert_close(served: dict[str, Any], expected: dict[str, float | None]) -> None:
-    assert set(served) == set(expected)
-    for name, value in expected.items():
-        if value is None:
-            assert served[name] is None, name
-        else:
-            assert served[name] == pytest.approx(value, abs=TOLERANCE), name
 
 
 def send_in_batches(scenario: Scenario, version: str, records: list[dict[str, Any]]) -> None:

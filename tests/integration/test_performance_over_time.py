@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 from sklearn import metrics as sk
 
+from tests.closeness import TOLERANCE, assert_close
 from tests.scenario import Scenario
 
-TOLERANCE = 1e-9
 START = datetime(2026, 9, 1, tzinfo=UTC)  # a Tuesday
 DAYS = 60
 EMPTY_DAYS = {10, 11, 12}  # no traffic: their buckets must still be answered
@@ -23,16 +23,6 @@ PLANS = ["free", "pro"]
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def assert_close(served: dict[str, Any] | None, expected: dict[str, float | None]) -> None:
-    assert served is not None
-    assert set(served) == set(expected)
-    for name, value in expected.items():
-        if value is None:
-            assert served[name] is None, name
-        else:
-            assert served[name] == pytest.approx(value, abs=TOLERANCE), name
 
 
 def binary_expected(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray
