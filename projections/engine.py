@@ -84,7 +84,7 @@ class Engine:
         for name, digest in outdated:
             log.warning("projection %s: this release defines its tables differently;"
                         " rebuilding it from the event log before serving", name)
-            self.rebuild(name)
+            self.rebuild(name, _logged_progress(name))
             with self.database.transaction() as tx:
                 record_digest(tx, name, digest)
         self.positions.refresh()
@@ -290,3 +290,17 @@ class Engine:
                 (name, generation),
             )
         )
+
+
+def _logged_progress(name: str, every_seconds: float = 5.0) -> Progress:
+    """Reports a rebuild's progress in the log, at most every few seconds."""
+    last = time.monotonic()
+
+    def report(position: int, head: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= every_seconds or position >= head:
+            last = time.monotonic()
+            log.warning("rebuilding %s: %d of %d events (%.0f%%)", name, position, head,
+                        100 * position / max(head, 1))
+
+    return report

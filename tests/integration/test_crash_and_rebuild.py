@@ -156,7 +156,7 @@ def test_a_database_from_before_the_visible_column_was_renamed_keeps_working(
 
 
 def test_a_release_that_changes_a_projections_tables_rebuilds_it_at_start(
-        scenario: Scenario, settings: Settings) -> None:
+        scenario: Scenario, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     record_batches(scenario, batches=3, rows=50)
     before = scenario.summary()
     engine = scenario.container.engine
@@ -165,7 +165,13 @@ def test_a_release_that_changes_a_projections_tables_rebuilds_it_at_start(
         # Step: the live tables were built by a release whose DDL differs from this one's.
         tx.execute("UPDATE projection_schema SET digest = 'older' WHERE name = 'performance'")
 
-    restarted = build_container(settings)
+    with caplog.at_level("WARNING", logger="perfledger.projections"):
+        restarted = build_container(settings)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("performance: this release defines its tables differently" in m
+               for m in messages)
+    assert any(m.startswith("rebuilding performance:") and m.endswith("(100%)")
+               for m in messages)
     try:
         with restarted.database.read() as tx:
             assert restarted.engine.live_generation(tx, "performance") == live + 1
