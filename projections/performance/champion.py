@@ -20,8 +20,10 @@ from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.windows import (
     ALL_ROWS,
+    MAX_WINDOW_ROWS,
     SeriesKind,
     WindowRows,
+    check_window_rows,
     kind_of_model,
     metrics_of,
 )
@@ -98,6 +100,8 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
     params = (candidate, baseline, start, end)
     # At most the baseline's rows (as last counted; the arrays grow if it has more now).
     count = int(tx.value("SELECT row_count FROM perf_series WHERE series_id = ?", (baseline,)))
+    if count > MAX_WINDOW_ROWS:
+        count = check_window_rows(int(tx.value("SELECT COUNT(*)" + where, params)))
     vectors = ", b.proba, c.proba" if kind.is_classification else ""
     columns, cand_proba = read_columns_and_vectors(
         tx,

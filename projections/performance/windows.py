@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from perfledger.domain.errors import InvalidInput
+from perfledger.domain.errors import InvalidInput, Unprocessable
 from perfledger.projections.columns import read_columns_and_vectors
 from perfledger.projections.database import Tx
 from perfledger.projections.json import loads
@@ -29,6 +29,7 @@ WEEK = 7 * DAY
 WIDTHS = {"hour": HOUR, "day": DAY, "week": WEEK}
 _FIRST_MONDAY = 4 * DAY  # 1970-01-05 00:00 UTC: weeks start on Mondays
 ALL_ROWS = (-(2**63), 2**63 - 1)  # a window holding every row time
+MAX_WINDOW_ROWS = 2_000_000  # rows one windowed answer may read (tags, segments, compare)
 CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
 
 
@@ -123,10 +124,26 @@ class WindowRows:
 def read_window(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, start: int, end: int,
                 text: str | None = None) -> WindowRows:
     """The series' rows whose row time is in [start, end), in row-id order; with `text`,
-    that JSON column too ("tags" or "features")."""
-    count = tx.value(f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,))
-    where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY row_id"
-    return _read_rows(tx, kind, where, (series_id, start, end), int(count or 0) + 1, text)
+    that JSON column too ("tags" or "features"). At most MAX_WINDOW_ROWS of them."""
+    count = int(tx.value(
+        f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,)) or 0)
+    where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ?"
+    params = (series_id, start, end)
+    if count > MAX_WINDOW_ROWS:
+        count = check_window_rows(int(tx.value("SELECT COUNT(*)" + where, params)))
+    return _read_rows(tx, kind, where + " ORDER BY row_id", params, count + 1, text)
+
+
+def check_window_rows(count: int) -> int:
+    """A query that reads rows reads at most MAX_WINDOW_ROWS (memory, and time on the
+    bounded heavy-work pool); past that, it asks for a narrower window."""
+    if count > MAX_WINDOW_ROWS:
+        raise Unprocessable(
+            f"This question reads {count} rows; at most {MAX_WINDOW_ROWS} are read for one"
+            " answer. Narrow it with 'start' and 'end'",
+            {"rows": count, "limit": MAX_WINDOW_ROWS},
+        )
+    return count
 
 
 def read_series(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,

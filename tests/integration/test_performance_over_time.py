@@ -501,3 +501,31 @@ def test_stored_tag_segments_follow_late_labels_and_match_a_window_over_every_ro
         assert_close(segment["metrics"],
                      binary.expected(binary.regions == segment["value"]))  # type: ignore[arg-type]
     assert scenario.container.engine.check_drift("performance") == []
+
+
+def test_questions_that_read_rows_read_a_bounded_number_of_them(
+        scenario: Scenario, binary: BinaryTraffic, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.projections.performance import champion, windows
+
+    monkeypatch.setattr(windows, "MAX_WINDOW_ROWS", 1_000)
+    monkeypatch.setattr(champion, "MAX_WINDOW_ROWS", 1_000)
+    whole = scenario.get("/performance/segments", by="age", bins=4)
+    assert whole.status_code == 422, whole.text
+    assert whole.json()["extra"] == {"rows": binary.n, "limit": 1_000}
+    assert "start" in whole.json()["detail"]
+    tagged = scenario.get("/performance/timeseries", start=iso(START),
+                          end=iso(START + timedelta(days=DAYS)), **{"tag.region": "eu"})
+    assert tagged.status_code == 422
+    scenario.trained_version("v2")
+    scenario.send_predictions("v2", binary.records(["stay", "churn"])[:1500],
+                              split="production")
+    scenario.catch_up()
+    compared = scenario.get("/performance/compare", baseline="v1", candidate="v2")
+    assert compared.status_code == 422 and compared.json()["extra"]["limit"] == 1_000
+
+    # Step: a narrower window reads few enough rows.
+    week = scenario.get("/performance/segments", by="age", bins=4, start=iso(START),
+                        end=iso(START + timedelta(days=7)), version_id="v1")
+    assert week.status_code == 200, week.text
+    chosen = binary.in_window(START, START + timedelta(days=7))
+    assert sum(s["sample_count"] for s in week.json()["segments"]) == int(chosen.sum())
