@@ -174,7 +174,8 @@ def test_a_leader_whose_connection_is_dropped_stops_and_a_standby_takes_over(
         with psycopg.connect(settings.storage.database_url, autocommit=True) as admin:
             dropped = admin.execute(
                 "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype ="
-                " 'advisory' AND l.objid = %s AND l.granted",
+                " 'advisory' AND l.objid = %s AND l.granted AND l.database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())",
                 (ADVISORY_LOCK_KEY & 0xFFFFFFFF,)).fetchall()
         assert dropped == [(True,)], lock_holders(settings)
         standby = next(w for w in workers if w is not leader)
