@@ -69,15 +69,13 @@ def series_stamp(db: Database, organization_id: str, model_id: str,
 
 
 def stamp_in(tx: Tx, model_id: str, versions: Sequence[str], split: str) -> tuple[Any, ...]:
-    """The versions meant, each series' revision, and the model's label count (a label first
-    seen in another series widens every confusion matrix)."""
-    stamp: list[Any] = [
-        tx.value("SELECT COUNT(*) FROM perf_labels WHERE model_id = ?", (model_id,))]
-    for version in versions:
-        stamp.append((version, tx.value(
-            "SELECT revision FROM perf_series"
-            " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
-            (model_id, version, split))))
+    """The versions meant and each series' revision. A label first seen in another series
+    widens every confusion matrix of the model: it marks them all for a refresh, which bumps
+    their revisions."""
+    stamp = [(version, tx.value(
+        "SELECT revision FROM perf_series"
+        " WHERE model_id = ? AND version_id = ? AND dataset_split = ?",
+        (model_id, version, split))) for version in versions]
     return tuple(stamp)
 
 
