@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, check_scopes
 from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
 from perfledger.api.ids import parse_id
+from perfledger.api.v1.times import query_time
 from perfledger.domain.errors import Unprocessable
-from perfledger.domain.timestamps import parse_timestamp
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.queries import (
     Summary,
@@ -152,10 +150,11 @@ async def _answer(
     """The cached performance shaped by `build`; served from encoded answers when unchanged."""
     model_id = str(parse_id(query.model_id, "Model"))
     organization_id = query.principal.organization_id
-    if as_of is not None:
+    moment = query_time("as_of", as_of)
+    if moment is not None:
         model, version, summary, position = await container.services.time_travel.summary(
-            organization_id, UUID(model_id), query.version_id, str(query.split),
-            _parse_as_of(as_of), query.min_position)
+            organization_id, UUID(model_id), query.version_id, str(query.split), moment,
+            query.min_position)
         return answer(build((model, version, summary)), position)
 
     def stamp() -> Hashable:
@@ -172,12 +171,3 @@ async def _answer(
     body, read_at = await container.services.answers.serve(
         READ_PROJECTIONS, query.min_position, key, stamp, encoded)
     return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
-
-
-def _parse_as_of(text: str) -> datetime:
-    try:
-        return parse_timestamp(text)
-    except ValueError as error:
-        raise ValidationException(
-            f"Invalid as_of: {error}", extra=[{"key": "as_of", "source": "query"}]
-        ) from None

@@ -18,18 +18,17 @@ from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
 from perfledger.api.ids import parse_id
 from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.windows import READ_PROJECTIONS, Windows
+from perfledger.api.v1.times import query_micros, query_time
 from perfledger.domain.errors import InvalidInput
 from perfledger.domain.limits import MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
 from perfledger.domain.timestamps import (
     format_timestamp,
     from_micros,
-    parse_timestamp,
-    to_micros,
 )
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.segments import SegmentQuery
 from perfledger.projections.performance.timeseries import plan_window
-from perfledger.projections.performance.windows import SeriesKind
+from perfledger.projections.performance.windows import check_order
 
 READ = requires_any("model:read")
 Timestamp = Annotated[
@@ -126,8 +125,8 @@ class WindowsController(Controller):
     ) -> Response[Timeseries]:
         """Every bucket of [start, end) by row time, with exact metrics, label coverage and
         label delays. `tag.<name>=<value>` (repeatable) keeps the rows carrying those tags."""
-        window = plan_window(str(bucket), _micros("start", start), _micros("end", end),
-                             time.time_ns() // 1000)
+        window = plan_window(str(bucket), query_micros("start", start),
+                             query_micros("end", end), time.time_ns() // 1000)
         tags = _tag_filters(request)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
@@ -143,11 +142,11 @@ class WindowsController(Controller):
                       None if b.metrics is None else {name: b.metrics[name] for name in wanted})
                 for b in buckets
             ]
-            return Timeseries(found.model_id, version, _task_type(kind), split, str(bucket),
+            return Timeseries(found.model_id, version, kind.task_type, split, str(bucket),
                               _iso(window.start), _iso(window.end), tags, points), read_at
 
         if as_of is not None:
-            return answer(*await read(_moment("as_of", as_of), min_position))
+            return answer(*await read(query_time("as_of", as_of), min_position))
         key = ("timeseries", organization_id, model, version_id, split, window,
                tuple(sorted(tags.items())), metrics)
         return await _cached(answers, key, windows.stamp(organization_id, model, [version_id],
@@ -167,8 +166,7 @@ class WindowsController(Controller):
         min_position: MinPosition = None,
     ) -> Response[Segments]:
         """Slices of the split by a tag or a feature, worst first by `sort`."""
-        first, last = _micros("start", start), _micros("end", end)
-        _check_order(first, last)
+        first, last = _row_times(start, end)
         query = SegmentQuery(by, sort, bins, limit, first, last)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
@@ -183,7 +181,7 @@ class WindowsController(Controller):
                            metrics=s.metrics)
                 for s in segments
             ]
-            return Segments(found.model_id, version, _task_type(kind), split, by,
+            return Segments(found.model_id, version, kind.task_type, split, by,
                             sort or kind.headline_metric, _iso_or_none(first), _iso_or_none(last),
                             shaped), read_at
 
@@ -202,8 +200,7 @@ class WindowsController(Controller):
         start: Timestamp = None, end: Timestamp = None, min_position: MinPosition = None,
     ) -> Response[ComparisonOut]:
         """Both versions on the rows both predicted that have ground truth."""
-        first, last = _micros("start", start), _micros("end", end)
-        _check_order(first, last)
+        first, last = _row_times(start, end)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
 
@@ -211,7 +208,7 @@ class WindowsController(Controller):
             found, version, (kind, result), read_at = await windows.compare(
                 organization_id, model, baseline, candidate, split, first, last, position)
             return ComparisonOut(
-                found.model_id, _task_type(kind), split, _iso_or_none(first), _iso_or_none(last),
+                found.model_id, kind.task_type, split, _iso_or_none(first), _iso_or_none(last),
                 result.shared_rows, VersionMetrics(version, result.baseline),
                 VersionMetrics(candidate, result.candidate), result.delta, result.tests), read_at
 
@@ -233,10 +230,6 @@ async def _cached(answers: CachedAnswers, key: Hashable, stamp: Callable[[], Has
     return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
 
 
-def _task_type(kind: SeriesKind) -> str:
-    return "classification" if kind.is_classification else "regression"
-
-
 def _tag_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
     tags = {key[4:]: value for key, value in request.query_params.items()
             if key.startswith("tag.")}
@@ -251,23 +244,10 @@ def _tag_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
     return tags
 
 
-def _moment(field: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_timestamp(text)
-    except ValueError as error:
-        raise InvalidInput(f"Invalid {field}: {error}", {"field": field}) from None
-
-
-def _micros(field: str, text: str | None) -> int | None:
-    moment = _moment(field, text)
-    return None if moment is None else to_micros(moment)
-
-
-def _check_order(start: int | None, end: int | None) -> None:
-    if start is not None and end is not None and start >= end:
-        raise InvalidInput("The window is empty: 'end' must come after 'start'", {"field": "end"})
+def _row_times(start: str | None, end: str | None) -> tuple[int | None, int | None]:
+    first, last = query_micros("start", start), query_micros("end", end)
+    check_order(first, last)
+    return first, last
 
 
 def _iso(micros: int) -> str:

@@ -20,10 +20,9 @@ from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.windows import (
     ALL_ROWS,
-    MAX_WINDOW_ROWS,
     SeriesKind,
     WindowRows,
-    check_window_rows,
+    bounded_row_count,
     kind_of_model,
     metrics_of,
 )
@@ -92,16 +91,12 @@ def wilcoxon_absolute_errors(base: WindowRows, cand: WindowRows) -> dict[str, An
 
 def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start: int, end: int
                  ) -> tuple[WindowRows, WindowRows]:
-    truth, predicted = (("true_code", "pred_code") if kind.is_classification
-                        else ("target", "prediction"))
+    truth, predicted = kind.row_columns
     where = (f" FROM perf_rows b JOIN perf_rows c ON c.series_id = ? AND c.row_id = b.row_id"
              f" WHERE b.series_id = ? AND b.ts >= ? AND b.ts < ?"
              f" AND COALESCE(b.{truth}, c.{truth}) IS NOT NULL")
     params = (candidate, baseline, start, end)
-    # At most the baseline's rows (as last counted; the arrays grow if it has more now).
-    count = int(tx.value("SELECT row_count FROM perf_series WHERE series_id = ?", (baseline,)))
-    if count > MAX_WINDOW_ROWS:
-        count = check_window_rows(int(tx.value("SELECT COUNT(*)" + where, params)))
+    count = bounded_row_count(tx, VIEWS, baseline, where, params)
     vectors = ", b.proba, c.proba" if kind.is_classification else ""
     columns, cand_proba = read_columns_and_vectors(
         tx,

@@ -184,7 +184,7 @@ def _groups(codes: npt.NDArray[np.int64], count: int) -> list[npt.NDArray[np.int
 def _stats(kind: SeriesKind, rows: WindowRows, chosen: npt.NDArray[np.int64]
            ) -> tuple[int, int, dict[str, float | None] | None]:
     part = rows.take(chosen)
-    return len(part), int(np.count_nonzero(~np.isnan(part.truth))), metrics_of(kind, part)
+    return len(part), part.labeled_count, metrics_of(kind, part)
 
 
 def _worst_first(metric: str) -> Any:

@@ -45,8 +45,7 @@ def refresh_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
             matrix = confusion_matrix(rows.truth[labeled].astype(np.int64),
                                       rows.predicted[labeled].astype(np.int64), kind.n_labels)
             confusion = {"labels": list(kind.labels), "matrix": matrix}
-        task_type = "classification" if kind.is_classification else "regression"
-        _store(tx, t, series_id, task_type, metrics, confusion, len(rows), labeled_count,
+        _store(tx, t, series_id, kind.task_type, metrics, confusion, len(rows), labeled_count,
                evaluated_at)
     tx.execute(
         f"UPDATE {t.perf_series} SET row_count = ?, labeled_count = ?, dirty = 0,"

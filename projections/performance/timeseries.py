@@ -16,6 +16,7 @@ from perfledger.projections.performance.windows import (
     SeriesKind,
     bucket_start,
     bucket_stats,
+    check_order,
     kind_of_model,
     read_window,
     with_tags,
@@ -46,6 +47,7 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
     """Aligns [start, end) outwards to whole buckets. Without `end`, the window ends with the
     bucket holding `now` (DEFAULT_BUCKETS after a `start` later than that); without `start`,
     it holds DEFAULT_BUCKETS buckets."""
+    check_order(start, end)
     width = WIDTHS[bucket]
     if end is None:
         end = bucket_start(now, width) + width
@@ -54,9 +56,7 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
     aligned_end = bucket_start(end - 1, width) + width
     aligned_start = (aligned_end - DEFAULT_BUCKETS * width if start is None
                      else bucket_start(start, width))
-    if aligned_start >= aligned_end or (start is not None and start >= end):
-        raise InvalidInput("The window is empty: 'end' must come after 'start'",
-                           {"field": "end"})
+    check_order(aligned_start, aligned_end)
     count = (aligned_end - aligned_start) // width
     if count > MAX_BUCKETS:
         raise InvalidInput(

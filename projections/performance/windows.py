@@ -33,6 +33,12 @@ MAX_WINDOW_ROWS = 2_000_000  # rows one windowed answer may read (tags, segments
 CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
 
 
+def check_order(start: int | None, end: int | None) -> None:
+    """A window given both bounds ends after it starts."""
+    if start is not None and end is not None and start >= end:
+        raise InvalidInput("The window is empty: 'end' must come after 'start'", {"field": "end"})
+
+
 def bucket_start(ts: int, width: int) -> int:
     origin = _FIRST_MONDAY if width == WEEK else 0
     return ts - (ts - origin) % width
@@ -62,6 +68,17 @@ class SeriesKind:
         return self.task in CLASSIFICATION_TASKS
 
     @property
+    def task_type(self) -> str:
+        """How answers name the task: "classification" or "regression"."""
+        return "classification" if self.is_classification else "regression"
+
+    @property
+    def row_columns(self) -> tuple[str, str]:
+        """The rows' columns holding the truth and the prediction."""
+        return (("true_code", "pred_code") if self.is_classification
+                else ("target", "prediction"))
+
+    @property
     def metric_names(self) -> tuple[str, ...]:
         return CLASSIFICATION_KEYS if self.is_classification else REGRESSION_KEYS
 
@@ -78,9 +95,8 @@ class SeriesKind:
                                    if name.strip()))
         unknown = [name for name in names if name not in self.metric_names]
         if unknown or not names:
-            kind = "classification" if self.is_classification else "regression"
-            raise InvalidInput(f"Unknown metric(s) {unknown[:10]} for a {kind} model; choose"
-                               f" from {list(self.metric_names)}", {"field": field})
+            raise InvalidInput(f"Unknown metric(s) {unknown[:10]} for a {self.task_type} model;"
+                               f" choose from {list(self.metric_names)}", {"field": field})
         return names
 
 
@@ -111,6 +127,10 @@ class WindowRows:
     def __len__(self) -> int:
         return int(self.ts.size)
 
+    @property
+    def labeled_count(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.truth)))
+
     def take(self, chosen: npt.NDArray[Any]) -> WindowRows:
         """The rows a boolean mask or an index array picks."""
         index = np.flatnonzero(chosen) if chosen.dtype == np.bool_ else chosen
@@ -125,18 +145,23 @@ def read_window(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, start: int,
                 text: str | None = None) -> WindowRows:
     """The series' rows whose row time is in [start, end), in row-id order; with `text`,
     that JSON column too ("tags" or "features"). At most MAX_WINDOW_ROWS of them."""
-    count = int(tx.value(
-        f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,)) or 0)
     where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ?"
     params = (series_id, start, end)
-    if count > MAX_WINDOW_ROWS:
-        count = check_window_rows(int(tx.value("SELECT COUNT(*)" + where, params)))
+    count = bounded_row_count(tx, t, series_id, where, params)
     return _read_rows(tx, kind, where + " ORDER BY row_id", params, count + 1, text)
 
 
-def check_window_rows(count: int) -> int:
-    """A query that reads rows reads at most MAX_WINDOW_ROWS (memory, and time on the
-    bounded heavy-work pool); past that, it asks for a narrower window."""
+def bounded_row_count(tx: Tx, t: Tables, series_id: int, where: str,
+                      params: tuple[Any, ...]) -> int:
+    """At most how many rows `where` reads of the series: its row count as last settled (the
+    arrays reading them grow if there are more now). A query that reads rows reads at most
+    MAX_WINDOW_ROWS (memory, and time on the bounded heavy-work pool); past that, it asks for
+    a narrower window."""
+    count = int(tx.value(
+        f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,)) or 0)
+    if count <= MAX_WINDOW_ROWS:
+        return count
+    count = int(tx.value("SELECT COUNT(*)" + where, params))
     if count > MAX_WINDOW_ROWS:
         raise Unprocessable(
             f"This question reads {count} rows; at most {MAX_WINDOW_ROWS} are read for one"
@@ -157,9 +182,7 @@ def read_series(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
 
 def _read_rows(tx: Tx, kind: SeriesKind, where: str, params: tuple[Any, ...], count: int,
                text: str | None = None) -> WindowRows:
-    truth, predicted = (
-        ("true_code", "pred_code") if kind.is_classification else ("target", "prediction")
-    )
+    truth, predicted = kind.row_columns
     extra = f", {text}" if text else ""
     vectors = ", proba" if kind.is_classification else ""
     columns, proba = read_columns_and_vectors(
@@ -229,9 +252,8 @@ def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int,
             found.append(BucketStats(start, 0, 0, None, None))
             continue
         bucket = rows.take(order[first:last])
-        labeled = int(np.count_nonzero(~np.isnan(bucket.truth)))
-        found.append(BucketStats(start, len(bucket), labeled, metrics_of(kind, bucket),
-                                 label_delays(bucket)))
+        found.append(BucketStats(start, len(bucket), bucket.labeled_count,
+                                 metrics_of(kind, bucket), label_delays(bucket)))
     return found
 
 

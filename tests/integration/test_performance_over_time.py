@@ -505,10 +505,9 @@ def test_stored_tag_segments_follow_late_labels_and_match_a_window_over_every_ro
 
 def test_questions_that_read_rows_read_a_bounded_number_of_them(
         scenario: Scenario, binary: BinaryTraffic, monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfledger.projections.performance import champion, windows
+    from perfledger.projections.performance import windows
 
     monkeypatch.setattr(windows, "MAX_WINDOW_ROWS", 1_000)
-    monkeypatch.setattr(champion, "MAX_WINDOW_ROWS", 1_000)
     whole = scenario.get("/performance/segments", by="age", bins=4)
     assert whole.status_code == 422, whole.text
     assert whole.json()["extra"] == {"rows": binary.n, "limit": 1_000}
