@@ -62,10 +62,10 @@ def segments_of(tx: Tx, model_id: str, version_id: str, split: str, query: Segme
 
 def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQuery
                 ) -> list[Segment]:
-    (sort,) = kind.metrics_named(query.sort or kind.headline_metric, "sort")[:1]
     if query.sort is not None and "," in query.sort:
         raise InvalidInput(f"'sort' takes one metric, not '{query.sort[:100]}'",
                            {"field": "sort"})
+    (sort,) = kind.metrics_named(query.sort or kind.headline_metric, "sort")
     inputs, tag_names = _dimensions(tx, kind)
     if query.by not in inputs and query.by not in tag_names:
         raise InvalidInput(
