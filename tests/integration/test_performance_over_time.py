@@ -248,6 +248,8 @@ def test_segments_refuse_what_the_model_does_not_carry(
     assert bins_on_tag.status_code == 400 and "bins" in bins_on_tag.json()["detail"]
     bad_sort = scenario.get("/performance/segments", by="region", sort="mape")
     assert bad_sort.status_code == 400 and "mape" in bad_sort.json()["detail"]
+    two_sorts = scenario.get("/performance/segments", by="region", sort="accuracy,recall")
+    assert two_sorts.status_code == 400 and "one metric" in two_sorts.json()["detail"]
 
 
 def test_windows_refuse_too_many_buckets_and_empty_windows(scenario: Scenario,
