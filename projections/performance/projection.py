@@ -24,8 +24,8 @@ from perfledger.projections.topics import UnknownEvent, topics_of
 class PerformanceProjection:
     name = "performance"
     tables = TABLES
-    topics = topics_of(Model.Registered, Model.Deleted, PredictionBatch.Recorded,
-                       LabelBatch.Recorded)
+    topics = topics_of(Model.Registered, Model.TagNamesSeen, Model.Deleted,
+                       PredictionBatch.Recorded, LabelBatch.Recorded)
 
     def schema(self, database: Database, t: Tables) -> list[str]:
         return performance_schema(database, t)
@@ -36,6 +36,8 @@ class PerformanceProjection:
             match event:
                 case Model.Registered():
                     add_model(tx, t, codes, event)
+                case Model.TagNamesSeen():
+                    add_tag_names(tx, t, str(event.originator_id), event.names)
                 case Model.Deleted():
                     purge_model(tx, t, codes, str(event.originator_id))
                 case PredictionBatch.Recorded():
@@ -85,6 +87,15 @@ def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Model.Registered) -> 
         codes.code(model_id, label)
 
 
+def add_tag_names(tx: Tx, t: Tables, model_id: str, names: list[str]) -> None:
+    """The tag names the model's rows carry, in first-seen order (the model counts them as
+    batches bring them): what segments slice by."""
+    known = loads(tx.value(f"SELECT tag_names FROM {t.perf_models} WHERE model_id = ?",
+                           (model_id,)) or "[]")
+    tx.execute(f"UPDATE {t.perf_models} SET tag_names = ? WHERE model_id = ?",
+               (dumps([*known, *names]), model_id))
+
+
 def purge_model(tx: Tx, t: Tables, codes: LabelCodes, model_id: str) -> None:
     """A deleted model's rows, series, summaries and label codes leave the read model."""
     series = f"SELECT series_id FROM {t.perf_series} WHERE model_id = ?"
@@ -126,12 +137,11 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
                     event: PredictionBatch.Recorded) -> None:
     require_keys("row_id", event.row_ids)
     model = tx.row(
-        f"SELECT task, positive_label, tag_names FROM {t.perf_models} WHERE model_id = ?",
+        f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
         (str(event.model_id),),
     )
     if model is None:  # its model was deleted (and purged) before this batch was projected
         return
-    _add_tag_names(tx, t, str(event.model_id), loads(model[2]), event.tags)
     series_id = series_of(tx, t, event)
     default_ts = to_micros(event.timestamp)
     rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
@@ -152,18 +162,6 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
         " tags = excluded.tags, labeled_at = CASE WHEN excluded.true_code IS NULL"
         f" AND excluded.target IS NULL THEN {t.perf_rows}.labeled_at ELSE excluded.labeled_at END",
     )
-
-
-def _add_tag_names(tx: Tx, t: Tables, model_id: str, known: list[str],
-                   tags: list[dict[str, str] | None]) -> None:
-    """The tag names the model's rows carry, in first-seen order: what segments slice by."""
-    names = dict.fromkeys(known)
-    for row_tags in tags:
-        if row_tags:
-            names.update(dict.fromkeys(row_tags))
-    if len(names) > len(known):
-        tx.execute(f"UPDATE {t.perf_models} SET tag_names = ? WHERE model_id = ?",
-                   (dumps(list(names)), model_id))
 
 
 def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any]]) -> None:
