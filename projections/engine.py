@@ -59,7 +59,8 @@ class Engine:
 
     def install(self) -> None:
         """Creates the state tables and a first generation of every projection; rebuilds a
-        projection whose tables this release defines differently from the live ones."""
+        projection whose tables or events this release defines differently from the live
+        ones."""
         with self.database.transaction() as tx:
             create_state_tables(tx)
         outdated = []
@@ -82,8 +83,9 @@ class Engine:
                 elif built_digest(tx, projection.name) != digest:
                     outdated.append((projection.name, digest))
         for name, digest in outdated:
-            log.warning("projection %s: this release defines its tables differently;"
-                        " rebuilding it from the event log before serving", name)
+            log.warning("projection %s: this release defines its tables differently, or has it"
+                        " read other events; rebuilding it from the event log before serving",
+                        name)
             self.rebuild(name, _logged_progress(name))
             with self.database.transaction() as tx:
                 record_digest(tx, name, digest)

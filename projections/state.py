@@ -17,8 +17,8 @@ STATE_SCHEMA = [
     " PRIMARY KEY (name, generation))",
     "CREATE TABLE IF NOT EXISTS projection_live ("
     " name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
-    # A digest of the DDL each live projection was built with: a release that changes a
-    # projection's tables rebuilds it at start.
+    # A digest of the DDL and the topics each live projection was built with: a release that
+    # changes either rebuilds it at start.
     "CREATE TABLE IF NOT EXISTS projection_schema ("
     " name TEXT PRIMARY KEY, digest TEXT NOT NULL)",
     QUARANTINE_SCHEMA,
@@ -44,9 +44,11 @@ def create_state_tables(tx: Tx) -> None:
 
 
 def schema_digest(database: Database, projection: Projection) -> str:
-    """Changes whenever the projection's DDL does."""
+    """Changes whenever the projection's DDL, or the events it reads, do: either way its
+    live tables are not what this release would build from the log."""
     statements = projection.schema(database, Tables(projection.tables, 0))
-    return hashlib.sha256("\n".join(statements).encode()).hexdigest()[:16]
+    defined = [*statements, *sorted(projection.topics)]
+    return hashlib.sha256("\n".join(defined).encode()).hexdigest()[:16]
 
 
 def built_digest(tx: Tx, name: str) -> str | None:

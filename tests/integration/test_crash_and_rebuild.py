@@ -181,3 +181,25 @@ def test_a_release_that_changes_a_projections_tables_rebuilds_it_at_start(
     finally:
         restarted.close()
     assert scenario.summary() == before
+
+
+def test_a_release_that_has_a_projection_read_other_events_rebuilds_it_at_start(
+        scenario: Scenario, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.projections.performance.projection import PerformanceProjection
+
+    record_batches(scenario, batches=2, rows=20)
+    before = scenario.summary()
+    with scenario.container.database.read() as tx:
+        live = scenario.container.engine.live_generation(tx, "performance")
+    # Step: the same tables, but the projection now reads one more kind of event.
+    monkeypatch.setattr(PerformanceProjection, "topics",
+                        (*PerformanceProjection.topics, "perfledger.example:Other.Event"))
+
+    restarted = build_container(settings)
+    try:
+        with restarted.database.read() as tx:
+            assert restarted.engine.live_generation(tx, "performance") == live + 1
+            assert restarted.engine.live_generation(tx, "registry") == 1
+    finally:
+        restarted.close()
+    assert scenario.summary() == before
