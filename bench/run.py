@@ -184,18 +184,22 @@ def mint_token(env: dict[str, str], organization: str) -> str:
     return output.stdout.strip().splitlines()[-1]
 
 
-def create_trained_version(port: int, auth: dict[str, str]) -> str:
+def create_trained_version(port: int, auth: dict[str, str], name: str = "bench-binary",
+                           versions: Sequence[str] = (VERSION_ID,),
+                           inputs: Sequence[str] = ()) -> str:
+    """A binary model with `versions`, each trained; returns its id."""
     status, model = http_call(port, "POST", "/api/v1/models", {
-        "name": "bench-binary", "task": "binary_classification", "labels": list(LABELS),
-        "positive_label": "pos"}, auth)
+        "name": name, "task": "binary_classification", "labels": list(LABELS),
+        "positive_label": "pos", "inputs": list(inputs)}, auth)
     assert status == 201, (status, model)
-    versions = f"/api/v1/models/{model['id']}/versions"
-    status, answer = http_call(port, "POST", versions, {"version_id": VERSION_ID}, auth)
-    assert status == 201, (status, answer)
-    for state in ("training", "trained"):
-        status, answer = http_call(port, "PATCH", f"{versions}/{VERSION_ID}", {"status": state},
-                                   auth)
-        assert status == 200, (status, answer)
+    path = f"/api/v1/models/{model['id']}/versions"
+    for version in versions:
+        status, answer = http_call(port, "POST", path, {"version_id": version}, auth)
+        assert status == 201, (status, answer)
+        for state in ("training", "trained"):
+            status, answer = http_call(port, "PATCH", f"{path}/{version}", {"status": state},
+                                       auth)
+            assert status == 200, (status, answer)
     return str(model["id"])
 
 

@@ -30,9 +30,11 @@ import msgspec
 from loadgen import HOST, PreparedRequest, measure_get, run_requests
 from run import (
     BENCH_DIR,
+    LABELS,
     PERFLEDGER,
     Service,
     backend_env,
+    create_trained_version,
     free_port,
     http_call,
     log,
@@ -44,26 +46,9 @@ from run import (
 REGIONS = ["eu", "us", "apac", "latam", "africa"]
 PLANS = ["free", "pro", "enterprise"]
 DEVICES = ["ios", "android", "web", "api"]
-LABELS = ("neg", "pos")
 BATCH = 1000
 TARGETS_MS = {"timeseries, 90 daily points": 30, "timeseries, 2,160 hourly points": 150,
               "segments by tag, whole split": 100, "compare, shared rows": 500}
-
-
-def create_model(port: int, auth: dict[str, str], name: str, versions: list[str]) -> str:
-    status, model = http_call(port, "POST", "/api/v1/models", {
-        "name": name, "task": "binary_classification", "labels": list(LABELS),
-        "positive_label": "pos", "inputs": ["amount"]}, auth)
-    assert status == 201, (status, model)
-    path = f"/api/v1/models/{model['id']}/versions"
-    for version in versions:
-        status, answer = http_call(port, "POST", path, {"version_id": version}, auth)
-        assert status == 201, (status, answer)
-        for state in ("training", "trained"):
-            status, answer = http_call(port, "PATCH", f"{path}/{version}", {"status": state},
-                                       auth)
-            assert status == 200, (status, answer)
-    return str(model["id"])
 
 
 def production_bodies(first_row: int, rows: int, days: int, end: datetime.datetime,
@@ -258,8 +243,9 @@ def main() -> None:
         serve = [str(PERFLEDGER), "serve", "--host", HOST, "--port", str(port)]
         with Service(serve, env, workdir / "server.log") as server:
             server.wait_ready(port, "/health")
-            model_id = create_model(port, auth, "bench-windows", ["v1", "v2"])
-            other = create_model(port, auth, "bench-other", ["v1"])
+            model_id = create_trained_version(port, auth, "bench-windows", ["v1", "v2"],
+                                              ["amount"])
+            other = create_trained_version(port, auth, "bench-other", ["v1"], ["amount"])
             log(f"ingesting {args.rows:,} rows over {args.days} days, and v2 on {args.shared:,}")
             ingest(port, auth, model_id, "v1", production_bodies(0, args.rows, args.days, end,
                                                                  7, "v1"))
