@@ -36,15 +36,13 @@ def classification_metrics(
         return dict.fromkeys(CLASSIFICATION_KEYS)
     roc_auc: float | None = None
     log_loss: float | None = None
+    precision, recall, f1 = precision_recall_f1(
+        _confusion_counts(true_codes, pred_codes, n_labels), positive_code)
     if positive_code is None:
-        precision, recall, f1 = _macro_precision_recall_f1(true_codes, pred_codes, n_labels)
         if proba is not None:
             roc_auc = _one_vs_rest_macro_auc(true_codes, proba, n_labels)
             log_loss = _multiclass_log_loss(true_codes, proba, n_labels)
     else:
-        precision, recall, f1 = _binary_precision_recall_f1(
-            true_codes, pred_codes, n_labels, positive_code
-        )
         is_positive = true_codes == positive_code
         probability = _positive_probability(positive_code, positive_scores, proba)
         if probability is not None:
@@ -86,11 +84,22 @@ def _divide_or_zero(numerator: _FloatArray, denominator: _IntArray) -> _FloatArr
     return np.divide(numerator, denominator, out=out, where=denominator != 0)
 
 
-def _per_label_precision_recall_f1(
-    true_codes: _IntArray, pred_codes: _IntArray, n_labels: int
-) -> tuple[list[_FloatArray], _BoolArray]:
+def precision_recall_f1(counts: _IntArray, positive: int | None) -> _Triple:
+    """From a confusion matrix: the positive label's scores (binary) or their macro average."""
+    per_label, present = _per_label_scores(counts)
+    if positive is None:
+        # per-label scores averaged over sklearn's default label set, the labels present
+        precision, recall, f1 = (float(np.mean(scores[present])) for scores in per_label)
+        return precision, recall, f1
+    n_present = np.count_nonzero(present)
+    if n_present > 2 or (n_present == 2 and not present[positive]):
+        return None, None, None  # sklearn refuses average="binary" on such data
+    precision, recall, f1 = (float(scores[positive]) for scores in per_label)
+    return precision, recall, f1
+
+
+def _per_label_scores(counts: _IntArray) -> tuple[list[_FloatArray], _BoolArray]:
     """Per-label precision, recall and F1, and which labels occur in either y_true or y_pred."""
-    counts = _confusion_counts(true_codes, pred_codes, n_labels)
     tp = np.diag(counts).astype(np.float64)
     true_sum, pred_sum = counts.sum(axis=1), counts.sum(axis=0)
     # F1 from counts (2tp / (true + pred)) as sklearn does, not from precision and recall
@@ -100,26 +109,6 @@ def _per_label_precision_recall_f1(
         _divide_or_zero(2 * tp, true_sum + pred_sum),
     ]
     return scores, (true_sum + pred_sum) > 0
-
-
-def _macro_precision_recall_f1(
-    true_codes: _IntArray, pred_codes: _IntArray, n_labels: int
-) -> _Triple:
-    per_label, present = _per_label_precision_recall_f1(true_codes, pred_codes, n_labels)
-    # per-label scores averaged over sklearn's default label set, the labels present
-    precision, recall, f1 = (float(np.mean(scores[present])) for scores in per_label)
-    return precision, recall, f1
-
-
-def _binary_precision_recall_f1(
-    true_codes: _IntArray, pred_codes: _IntArray, n_labels: int, positive: int
-) -> _Triple:
-    per_label, present = _per_label_precision_recall_f1(true_codes, pred_codes, n_labels)
-    n_present = np.count_nonzero(present)
-    if n_present > 2 or (n_present == 2 and not present[positive]):
-        return None, None, None  # sklearn refuses average="binary" on such data
-    precision, recall, f1 = (float(scores[positive]) for scores in per_label)
-    return precision, recall, f1
 
 
 def _positive_probability(
@@ -161,8 +150,7 @@ def _one_vs_rest_macro_auc(
     # sklearn takes its binary path below three columns, which rejects a 2-D y_score
     if n_labels < 3 or not np.isfinite(proba).all():
         return None
-    # same tolerance as sklearn's "Target scores need to be probabilities" check
-    if not np.allclose(1, proba.sum(axis=1)):
+    if not sums_to_one(proba).all():
         return None
     per_label = [_binary_auc(true_codes == code, proba[:, code]) for code in range(n_labels)]
     defined = [auc for auc in per_label if auc is not None]
@@ -171,16 +159,29 @@ def _one_vs_rest_macro_auc(
     return float(np.mean(defined))
 
 
+def sums_to_one(proba: _FloatArray) -> _BoolArray:
+    """Per row: whether it passes sklearn's "Target scores need to be probabilities" check
+    (np.allclose's tolerance)."""
+    sums = proba.sum(axis=1)
+    ok: _BoolArray = np.abs(1 - sums) <= 1e-8 + 1e-5 * np.abs(sums)
+    return ok
+
+
 def _is_probability(values: _FloatArray) -> bool:
     # sklearn's log_loss rejects values outside [0, 1]; NaN fails both comparisons
     return bool(np.all((values >= 0) & (values <= 1)))
 
 
-def _mean_negative_log(probability_of_truth: _FloatArray) -> float:
+def negative_logs(probability_of_truth: _FloatArray) -> _FloatArray:
+    """Each row's log loss term."""
     # sklearn 1.9 clips to [eps, 1 - eps] of the dtype and no longer renormalises rows
     eps = np.finfo(probability_of_truth.dtype).eps
-    clipped = np.clip(probability_of_truth, eps, 1 - eps)
-    return float(np.mean(-np.log(clipped)))
+    terms: _FloatArray = -np.log(np.clip(probability_of_truth, eps, 1 - eps))
+    return terms
+
+
+def _mean_negative_log(probability_of_truth: _FloatArray) -> float:
+    return float(np.mean(negative_logs(probability_of_truth)))
 
 
 def _binary_log_loss(is_positive: _BoolArray, probability: _FloatArray) -> float | None:

@@ -14,9 +14,16 @@ from perfledger.projections.json import dumps, loads
 from perfledger.projections.keys import require_keys
 from perfledger.projections.performance.buckets import touch_hours
 from perfledger.projections.performance.codes import LabelCodes
+from perfledger.projections.performance.live import LiveSummaries
 from perfledger.projections.performance.rows import prediction_rows
 from perfledger.projections.performance.schema import TABLES, performance_schema
 from perfledger.projections.performance.summaries import compare_performance, refresh_isolated
+from perfledger.projections.performance.windows import (
+    SeriesKind,
+    rows_from,
+    rows_with_ids,
+    series_kind,
+)
 from perfledger.projections.projection import Tables
 from perfledger.projections.topics import UnknownEvent, topics_of
 
@@ -26,6 +33,9 @@ class PerformanceProjection:
     tables = TABLES
     topics = topics_of(Model.Registered, Model.TagNamesSeen, Model.Deleted,
                        PredictionBatch.Recorded, LabelBatch.Recorded)
+
+    def __init__(self) -> None:
+        self.live = LiveSummaries()
 
     def schema(self, database: Database, t: Tables) -> list[str]:
         return performance_schema(database, t)
@@ -41,15 +51,15 @@ class PerformanceProjection:
                 case Model.Deleted():
                     purge_model(tx, t, codes, str(event.originator_id))
                 case PredictionBatch.Recorded():
-                    add_predictions(tx, t, codes, position, event)
+                    add_predictions(tx, t, codes, self.live, position, event)
                 case LabelBatch.Recorded():
-                    add_labels(tx, t, codes, event)
+                    add_labels(tx, t, codes, self.live, event)
                 case _:
                     raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
-            refresh_isolated(tx, t, int(series_id))
+            refresh_isolated(tx, t, self.live, int(series_id))
 
     def compare(self, tx: Tx, live: Tables, shadow: Tables) -> list[str]:
         return compare_performance(tx, live, shadow)
@@ -73,7 +83,14 @@ ROW_COLUMNS = (
     "labeled_at",
     "moved_from",
 )
-TRUE_CODE, TARGET, TS, LABELED_AT = 3, 8, 10, 14  # positions in a row of ROW_COLUMNS
+# positions in a row of ROW_COLUMNS
+PRED_CODE, TRUE_CODE, SCORE, PROBA, PREDICTION, TARGET, TS, LABELED_AT = 2, 3, 4, 5, 7, 8, 10, 14
+
+
+def _kind(codes: LabelCodes, model_id: str, task: str, positive_label: str | None
+          ) -> SeriesKind:
+    labels = sorted(codes.of_model(model_id).items(), key=lambda item: item[1])
+    return series_kind(model_id, task, positive_label, [label for label, _ in labels])
 
 
 def add_model(tx: Tx, t: Tables, codes: LabelCodes, event: Model.Registered) -> None:
@@ -133,7 +150,7 @@ def series_of(tx: Tx, t: Tables, event: PredictionBatch.Recorded | LabelBatch.Re
     return int(series_id)
 
 
-def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
+def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries, position: int,
                     event: PredictionBatch.Recorded) -> None:
     require_keys("row_id", event.row_ids)
     model = tx.row(
@@ -146,6 +163,14 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, position: int,
     default_ts = to_micros(event.timestamp)
     rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
     _merge_pending_labels(tx, t, series_id, rows)
+    kind = _kind(codes, str(event.model_id), model[0], model[1])
+    before = rows_with_ids(tx, t, kind, series_id, [row[1] for row in rows])
+    truth, predicted = (TRUE_CODE, PRED_CODE) if kind.is_classification else (TARGET, PREDICTION)
+    after = [(row[TS], row[truth] if row[truth] is not None
+              else before.get(row[1], (None, None))[1], row[predicted], row[SCORE],
+              row[LABELED_AT], row[PROBA]) for row in rows]
+    live.change(tx, t, kind, series_id, rows_from(kind, list(before.values())),
+                rows_from(kind, after))
     # A replaced row's old hour is found at settle, by moved_from: no lookup per batch.
     touch_hours(tx, t, series_id, [row[TS] for row in rows])
     tx.upsert(
@@ -189,27 +214,32 @@ def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any
     )
 
 
-def add_labels(tx: Tx, t: Tables, codes: LabelCodes, event: LabelBatch.Recorded) -> None:
+def add_labels(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries,
+               event: LabelBatch.Recorded) -> None:
     require_keys("row_id", event.row_ids)
     model_id = str(event.model_id)
-    if tx.value(f"SELECT 1 FROM {t.perf_models} WHERE model_id = ?", (model_id,)) is None:
-        return  # its model was deleted (and purged) before these labels were projected
+    model = tx.row(f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
+                   (model_id,))
+    if model is None:  # its model was deleted (and purged) before these labels were projected
+        return
     series_id = series_of(tx, t, event)
-    known: dict[str, int] = dict(
-        tx.rows_in(
-            f"SELECT row_id, ts FROM {t.perf_rows} WHERE series_id = ?",
-            (series_id,),
-            "row_id",
-            event.row_ids,
-        )
-    )
-    touch_hours(tx, t, series_id, known.values())
+    labels = codes.codes_of(model_id, event.true_labels)
+    kind = _kind(codes, model_id, model[0], model[1])
+    known = rows_with_ids(tx, t, kind, series_id, event.row_ids)
+    touch_hours(tx, t, series_id, [row[0] for row in known.values()])
     labeled_at = to_micros(event.timestamp)
     updates: list[tuple[Any, ...]] = []
     pending: list[tuple[Any, ...]] = []
-    for row_id, label, target in zip(event.row_ids, event.true_labels, event.targets, strict=True):
-        values = (codes.code(model_id, label), target, labeled_at, series_id, row_id)
+    labeled: list[tuple[Any, ...]] = []
+    for row_id, code, target in zip(event.row_ids, labels, event.targets, strict=True):
+        values = (code, target, labeled_at, series_id, row_id)
         (updates if row_id in known else pending).append(values)
+        if row_id in known:
+            ts, _, predicted, score, _, proba = known[row_id]
+            truth = code if kind.is_classification else target
+            labeled.append((ts, truth, predicted, score, labeled_at, proba))
+    live.change(tx, t, kind, series_id, rows_from(kind, list(known.values())),
+                rows_from(kind, labeled))
     tx.executemany(
         f"UPDATE {t.perf_rows} SET true_code = ?, target = ?, labeled_at = ?"
         " WHERE series_id = ? AND row_id = ?",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from perfledger.projections.engine import Engine
+from perfledger.projections.performance.live import LiveSummaries
 from perfledger.projections.performance.schema import TABLES
-from perfledger.projections.performance.summaries import metrics_close, refresh_summary
+from perfledger.projections.performance.summaries import metrics_close
 from perfledger.projections.performance.windows import kind_of_model
 from perfledger.projections.projection import Tables
 
@@ -32,7 +33,8 @@ def recompute_cached(engine: Engine, model_id: str, version_id: str | None,
             select = (f"SELECT metrics, confusion, sample_count, labeled_count"
                       f" FROM {t.perf_summaries} WHERE series_id = ?")
             before = tx.row(select, (series_id,))
-            refresh_summary(tx, t, kind_of_model(tx, t, model_id), int(series_id))
+            # A throwaway worker state: the projection's own sees a new token, reads again.
+            LiveSummaries().recompute(tx, t, kind_of_model(tx, t, model_id), int(series_id))
             after = tx.row(select, (series_id,))
             results.append({
                 "version_id": series_version, "dataset_split": series_split,

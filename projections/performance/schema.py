@@ -37,6 +37,8 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         # Counts changes to the series' rows and cached numbers: a cached answer about the
         # series stays valid while it holds (see api.response_cache).
         " revision BIGINT NOT NULL,"
+        # The summary's sufficient statistics, kept batch by batch (see performance.live).
+        " statistics TEXT,"
         " UNIQUE (model_id, version_id, dataset_split))",
         f"CREATE INDEX {t.perf_series}_dirty ON {t.perf_series} (dirty)",
         f"CREATE TABLE {t.perf_rows} ("

@@ -1,61 +1,26 @@
-"""Refreshes a series' cached summary and confusion matrix from its rows."""
+"""Settles a series: its buckets and segments from its rows; and checks summaries."""
 
 from __future__ import annotations
 
 import logging
 import math
-from typing import Any
-
-import numpy as np
 
 from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.buckets import refresh_buckets
-from perfledger.projections.performance.metrics import Metrics, confusion_matrix
+from perfledger.projections.performance.live import LiveSummaries
 from perfledger.projections.performance.segments import refresh_tag_segments, tag_names_of
-from perfledger.projections.performance.windows import (
-    SeriesKind,
-    WindowRows,
-    kind_of_model,
-    metrics_of,
-    read_series,
-)
+from perfledger.projections.performance.windows import kind_of_model, metrics_of, read_series
 from perfledger.projections.projection import Tables
 
 log = logging.getLogger("perfledger.projections")
 METRIC_TOLERANCE = 1e-9
 
 
-def refresh_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
-                    rows: WindowRows | None = None) -> None:
-    """The series' cached summary and confusion matrix, from its rows (read here unless
-    the caller read them already)."""
-    if rows is None:
-        rows = read_series(tx, t, kind, series_id)
-    evaluated_at = tx.value(
-        f"SELECT last_event_at FROM {t.perf_series} WHERE series_id = ?", (series_id,))
-    labeled = ~np.isnan(rows.truth)
-    labeled_count = int(np.count_nonzero(labeled))
-    tx.execute(f"DELETE FROM {t.perf_summaries} WHERE series_id = ?", (series_id,))
-    metrics = metrics_of(kind, rows)
-    if metrics is not None:
-        confusion = None
-        if kind.is_classification:
-            matrix = confusion_matrix(rows.truth[labeled].astype(np.int64),
-                                      rows.predicted[labeled].astype(np.int64), kind.n_labels)
-            confusion = {"labels": list(kind.labels), "matrix": matrix}
-        _store(tx, t, series_id, kind.task_type, metrics, confusion, len(rows), labeled_count,
-               evaluated_at)
-    tx.execute(
-        f"UPDATE {t.perf_series} SET row_count = ?, labeled_count = ?, dirty = 0,"
-        " revision = revision + 1 WHERE series_id = ?",
-        (len(rows), labeled_count, series_id),
-    )
-
-
-def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
-    """Refreshes one series' summary and touched buckets from one read of its rows; if that
+def refresh_isolated(tx: Tx, t: Tables, live: LiveSummaries, series_id: int) -> None:
+    """Refreshes one series' touched buckets and its segments from one read of its rows (its
+    summary is kept current batch by batch; a model's new label widens it here); if that
     fails, the others still settle, and the series keeps its last numbers until its next
     change (the error is logged once)."""
     try:
@@ -63,42 +28,25 @@ def refresh_isolated(tx: Tx, t: Tables, series_id: int) -> None:
             model_id = tx.value(
                 f"SELECT model_id FROM {t.perf_series} WHERE series_id = ?", (series_id,))
             kind = kind_of_model(tx, t, str(model_id))
+            if labels_of_statistics(tx, t, series_id) not in (None, kind.n_labels):
+                live.recompute(tx, t, kind, series_id)
             tag_names = tag_names_of(tx, t, str(model_id))
             rows = read_series(tx, t, kind, series_id, "tags" if tag_names else None)
-            refresh_summary(tx, t, kind, series_id, rows)
             refresh_buckets(tx, t, kind, series_id, rows)
             refresh_tag_segments(tx, t, kind, series_id, rows, tag_names)
     except Exception as error:
         if is_transient(error):
             raise
-        log.exception("could not refresh the summary of performance series %d", series_id)
-        tx.execute(f"UPDATE {t.perf_series} SET dirty = 0 WHERE series_id = ?", (series_id,))
+        log.exception("could not refresh the buckets of performance series %d", series_id)
+    tx.execute(f"UPDATE {t.perf_series} SET dirty = 0, revision = revision + 1"
+               " WHERE series_id = ?", (series_id,))
 
 
-def _store(
-    tx: Tx,
-    t: Tables,
-    series_id: int,
-    task_type: str,
-    metrics: Metrics,
-    confusion: dict[str, Any] | None,
-    row_count: int,
-    labeled_count: int,
-    evaluated_at: str,
-) -> None:
-    tx.execute(
-        f"INSERT INTO {t.perf_summaries} (series_id, task_type, metrics, confusion, sample_count,"
-        " labeled_count, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            series_id,
-            task_type,
-            dumps(metrics),
-            None if confusion is None else dumps(confusion),
-            row_count,
-            labeled_count,
-            evaluated_at,
-        ),
-    )
+def labels_of_statistics(tx: Tx, t: Tables, series_id: int) -> int | None:
+    """How many labels the series' statistics count (None before its first rows)."""
+    stored = loads(tx.value(f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?",
+                            (series_id,)))
+    return None if stored is None else int(stored["statistics"]["n_labels"])
 
 
 # Compared exactly, but for what a rebuild may differ in without drifting: how many times a
@@ -118,12 +66,30 @@ def compare_performance(tx: Tx, live: Tables, shadow: Tables) -> list[str]:
     select = "SELECT series_id, metrics, confusion, sample_count, labeled_count FROM {}"
     drift += _compare_metrics(tx, select.format(live.perf_summaries),
                               select.format(shadow.perf_summaries), "perf_summaries: series")
+    drift += summaries_against_rows(tx, live)
     select = "SELECT series_id, width, start, metrics FROM {}"
     drift += _compare_metrics(tx, select.format(live.perf_buckets),
                               select.format(shadow.perf_buckets), "perf_buckets: bucket", 3)
     select = "SELECT series_id, name, value, metrics FROM {}"
     drift += _compare_metrics(tx, select.format(live.perf_segments),
                               select.format(shadow.perf_segments), "perf_segments: segment", 3)
+    return drift
+
+
+def summaries_against_rows(tx: Tx, t: Tables) -> list[str]:
+    """Each summary kept batch by batch against its series' metrics computed from every row
+    at once (the way `metrics_of` computes windows)."""
+    drift = []
+    for series_id, model_id, kept in tx.rows(
+            f"SELECT s.series_id, s.model_id, p.metrics FROM {t.perf_series} s"
+            f" LEFT JOIN {t.perf_summaries} p ON p.series_id = s.series_id"
+            " ORDER BY s.series_id"):
+        kind = kind_of_model(tx, t, str(model_id))
+        computed = metrics_of(kind, read_series(tx, t, kind, int(series_id)))
+        if ((kept is None) != (computed is None)
+                or (computed is not None and not metrics_close(kept, dumps(computed)))):
+            drift.append(f"perf_summaries: series {series_id} kept {kept}, its rows give"
+                         f" {computed}")
     return drift
 
 

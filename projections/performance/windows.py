@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from perfledger.domain.errors import InvalidInput, Unprocessable
-from perfledger.projections.columns import read_columns_and_vectors
+from perfledger.projections.columns import read_columns_and_vectors, vectors_of
 from perfledger.projections.database import Tx
 from perfledger.projections.json import loads
 from perfledger.projections.performance.metrics import (
@@ -106,10 +106,16 @@ def kind_of_model(tx: Tx, t: Tables, model_id: str) -> SeriesKind:
     ) or (None, None)
     labels = [label for (label,) in tx.rows(
         f"SELECT label FROM {t.perf_labels} WHERE model_id = ? ORDER BY code", (model_id,))]
+    return series_kind(model_id, str(task), positive_label, labels)
+
+
+def series_kind(model_id: str, task: str, positive_label: str | None,
+                labels: list[str]) -> SeriesKind:
+    """`labels` in code order."""
     positive = None
     if task == "binary_classification":
         positive = labels.index(positive_label) if positive_label is not None else 1
-    return SeriesKind(model_id, str(task), tuple(labels), positive)
+    return SeriesKind(model_id, task, tuple(labels), positive)
 
 
 @dataclass
@@ -196,6 +202,32 @@ def _read_rows(tx: Tx, kind: SeriesKind, where: str, params: tuple[Any, ...], co
     )
     texts = list(columns[5]) if text else None
     return WindowRows(columns[0], columns[1], columns[2], columns[3], columns[4], proba, texts)
+
+
+def rows_with_ids(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                  row_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The stored rows among `row_ids`, each as (ts, truth, predicted, score, labeled_at,
+    proba blob): what `rows_from` reads."""
+    truth, predicted = kind.row_columns
+    vectors = "proba" if kind.is_classification else "NULL"
+    found = tx.rows_in(
+        f"SELECT row_id, ts, {truth}, {predicted}, score, labeled_at, {vectors}"
+        f" FROM {t.perf_rows} WHERE series_id = ?", (series_id,), "row_id", row_ids)
+    return {row[0]: tuple(row[1:]) for row in found}
+
+
+def rows_from(kind: SeriesKind, records: list[tuple[Any, ...]]) -> WindowRows:
+    """Rows given as (ts, truth, predicted, score, labeled_at, proba blob) tuples."""
+    if not records:
+        empty = np.empty(0)
+        return WindowRows(np.empty(0, np.int64), empty, empty, empty, empty, None)
+    ts, truth, predicted, scores, labeled_at, blobs = zip(*records, strict=True)
+    truths, predictions, score_values, label_times = (
+        np.array(column, dtype=np.float64)  # None becomes NaN
+        for column in (truth, predicted, scores, labeled_at))
+    proba = vectors_of(blobs, kind.n_labels) if kind.is_classification else None
+    return WindowRows(np.array(ts, dtype=np.int64), truths, predictions, score_values,
+                      label_times, proba)
 
 
 def metrics_of(kind: SeriesKind, rows: WindowRows) -> Metrics | None:

@@ -1,0 +1,88 @@
+"""Exact sums of floats: a running total that millions of additions and subtractions leave
+exact, so a metric kept incrementally equals the one computed from all rows at once.
+
+A total is a Python int counting units of 2**-1074 (the smallest float64): every finite
+float64 is an integer number of them, so adding and subtracting them loses nothing (squares
+count units of 2**-2148). Dividing a total by a count rounds once, correctly.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+_UNIT_SHIFT = 1074  # float64 values are integer multiples of 2**-1074
+_SQUARE_UNIT_SHIFT = 2 * _UNIT_SHIFT  # and their squares of 2**-2148
+_HALF = 26  # mantissas split in halves so that int64 sums of millions cannot overflow
+# Within these magnitudes a square is split exactly into two floats (Dekker's product).
+_SQUARE_SAFE = (1e-140, 1e140)
+
+
+def exact_sum(values: FloatArray, unit_shift: int = _UNIT_SHIFT) -> int:
+    """The exact sum of finite float64 values, in units of 2**-unit_shift."""
+    if values.size == 0:
+        return 0
+    mantissas, exponents = np.frexp(values)
+    integers = (mantissas * 2.0**53).astype(np.int64)  # exact: 53 significant bits
+    shifts = exponents.astype(np.int64) - 53 + unit_shift
+    order = np.argsort(shifts, kind="stable")
+    shifts, integers = shifts[order], integers[order]
+    firsts = np.flatnonzero(np.concatenate(([True], shifts[1:] != shifts[:-1])))
+    highs = np.add.reduceat(integers >> _HALF, firsts)
+    lows = np.add.reduceat(integers & ((1 << _HALF) - 1), firsts)
+    total = 0
+    for shift, high, low in zip(shifts[firsts].tolist(), highs.tolist(), lows.tolist(),
+                                strict=True):
+        group = (high << _HALF) + low
+        # subnormals have trailing zero bits: shifting them right stays exact
+        total += group << shift if shift >= 0 else group >> -shift
+    return total
+
+
+def exact_sum_of_squares(values: FloatArray) -> int:
+    """The exact sum of the values' squares (not of their rounded squares), in units of
+    2**-2148."""
+    magnitudes = np.abs(values)
+    safe = (magnitudes == 0) | ((magnitudes > _SQUARE_SAFE[0]) & (magnitudes < _SQUARE_SAFE[1]))
+    total = sum(_exact_square(value) for value in values[~safe].tolist())
+    kept = values[safe]
+    rounded = kept * kept
+    # Veltkamp's split: kept = high + low exactly, each with half the significant bits
+    scaled = 134217729.0 * kept
+    high = scaled - (scaled - kept)
+    low = kept - high
+    error = ((high * high - rounded) + 2.0 * high * low) + low * low
+    return (total + exact_sum(rounded, _SQUARE_UNIT_SHIFT)
+            + exact_sum(error, _SQUARE_UNIT_SHIFT))
+
+
+def _exact_square(value: float) -> int:
+    numerator, denominator = value.as_integer_ratio()  # denominator: at most 2**1074
+    return numerator * numerator * ((1 << _SQUARE_UNIT_SHIFT) // (denominator * denominator))
+
+
+def as_float(total: int) -> float:
+    """The total as the nearest float64 (infinite past its range)."""
+    return _ratio_as_float(Fraction(total, 1 << _UNIT_SHIFT))
+
+
+def mean_of(total: int, count: int) -> float:
+    """total / count, rounded once."""
+    return _ratio_as_float(Fraction(total, count << _UNIT_SHIFT))
+
+
+def spread_of(total: int, total_of_squares: int, count: int) -> Fraction:
+    """The exact sum of squared deviations from the mean, Σx² - (Σx)²/n, from an exact_sum
+    and an exact_sum_of_squares."""
+    unit = 1 << _SQUARE_UNIT_SHIFT
+    return Fraction(total_of_squares, unit) - Fraction(total * total, unit * count)
+
+
+def _ratio_as_float(ratio: Fraction) -> float:
+    try:
+        return ratio.numerator / ratio.denominator
+    except OverflowError:
+        return float("inf") if ratio > 0 else float("-inf")

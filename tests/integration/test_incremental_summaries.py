@@ -1,0 +1,179 @@
+"""Summaries kept batch by batch stay exact: after thousands of random operations (new rows,
+replaced rows, late labels, relabels, labels before their predictions), every metric equals
+scikit-learn's on the final rows, a full recompute finds nothing to change, and a rebuild
+with its check against every row reports no drift."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+from perfledger.projections.performance.recompute import recompute_cached
+from tests.closeness import assert_close
+from tests.scenario import Scenario
+
+ROWS = 300  # row ids the operations pick from: most operations touch a row seen before
+BATCHES = 150
+PROBABILITIES = [(0.5, 0.3, 0.2), (0.6, 0.2, 0.2), (0.25, 0.25, 0.5), (0.1, 0.1, 0.8),
+                 (0.2, 0.5, 0.3)]
+
+
+@dataclass
+class Ledger:
+    """What the service should hold once every operation is applied: the rows' latest
+    predictions, their labels, and labels waiting for their rows."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    truth: dict[str, Any] = field(default_factory=dict)
+    waiting: dict[str, Any] = field(default_factory=dict)
+    operations: int = 0
+
+    def predict(self, row_id: str, prediction: dict[str, Any], truth: Any) -> None:
+        if row_id not in self.rows and row_id in self.waiting:
+            waiting = self.waiting.pop(row_id)
+            truth = waiting if truth is None else truth
+        self.rows[row_id] = prediction
+        if truth is not None:
+            self.truth[row_id] = truth
+        self.operations += 1
+
+    def label(self, row_id: str, truth: Any) -> None:
+        if row_id in self.rows:
+            self.truth[row_id] = truth
+        else:
+            self.waiting[row_id] = truth
+        self.operations += 1
+
+    def labeled(self) -> list[str]:
+        return sorted(row_id for row_id in self.rows if row_id in self.truth)
+
+
+def drive(scenario: Scenario, version: str, ledger: Ledger, seed: int,
+          prediction: Any, truth: Any, label_field: str) -> None:
+    """Random batches of predictions (some carrying their label) and of labels."""
+    rng = random.Random(seed)
+    for batch in range(BATCHES):
+        row_ids = rng.sample([f"r{i}" for i in range(ROWS)], rng.randint(5, 40))
+        if rng.random() < 0.6:
+            records = []
+            for row_id in row_ids:
+                made = prediction(rng)
+                label = truth(rng) if rng.random() < 0.3 else None
+                ledger.predict(row_id, made["expected"], label)
+                records.append({"row_id": row_id, **made["record"],
+                                **({} if label is None else {label_field: label})})
+            scenario.send_predictions(version, records, split="production")
+        else:
+            labels = [{"row_id": row_id, label_field: truth(rng)} for row_id in row_ids]
+            for entry in labels:
+                ledger.label(entry["row_id"], entry[label_field])
+            scenario.send_labels(version, labels, split="production")
+        if batch % 10 == 9:
+            scenario.catch_up()
+
+
+def assert_recompute_changes_nothing(scenario: Scenario) -> None:
+    found = recompute_cached(scenario.container.engine, scenario.model_id, None, None)
+    assert found["series"] and found["drifted"] == 0, found
+    assert scenario.container.engine.check_drift("performance") == []
+
+
+def test_binary_summary_stays_exact_through_random_operations(scenario: Scenario) -> None:
+    labels = ["stay", "churn"]
+    scenario.create_model(name="churn", task="binary_classification", labels=labels)
+    version = scenario.trained_version()
+    ledger = Ledger()
+
+    def prediction(rng: random.Random) -> dict[str, Any]:
+        score = round(rng.random(), 2)  # ties on purpose
+        predicted = labels[int(score >= 0.5)]
+        return {"record": {"predicted_label": predicted, "score": score},
+                "expected": {"predicted": predicted, "score": score}}
+
+    drive(scenario, version, ledger, 11, prediction, lambda rng: rng.choice(labels),
+          "true_label")
+    served = scenario.summary(version_id=version, dataset_split="production")
+
+    ids = ledger.labeled()
+    truth = np.array([labels.index(ledger.truth[i]) for i in ids])
+    predicted = np.array([labels.index(ledger.rows[i]["predicted"]) for i in ids])
+    scores = np.array([ledger.rows[i]["score"] for i in ids])
+    p, r, f, _ = sk.precision_recall_fscore_support(truth, predicted, average="binary",
+                                                    zero_division=0)
+    assert ledger.operations > 3000
+    assert served["labeled_count"] == len(ids) and served["sample_count"] == len(ledger.rows)
+    assert_close(served["metrics"], {
+        "accuracy": sk.accuracy_score(truth, predicted), "precision": p, "recall": r,
+        "f1_score": f, "roc_auc": sk.roc_auc_score(truth, scores),
+        "log_loss": sk.log_loss(truth, scores, labels=[0, 1])})
+    matrix = scenario.get("/performance/confusion-matrix", version_id=version,
+                          dataset_split="production").json()
+    assert matrix["matrix"] == sk.confusion_matrix(truth, predicted).tolist()
+    assert_recompute_changes_nothing(scenario)
+
+
+def test_multiclass_summary_stays_exact_through_random_operations(scenario: Scenario) -> None:
+    labels = ["cat", "dog", "bird"]
+    scenario.create_model(name="animals", task="multiclass_classification", labels=labels)
+    version = scenario.trained_version()
+    ledger = Ledger()
+
+    def prediction(rng: random.Random) -> dict[str, Any]:
+        proba = list(rng.choice(PROBABILITIES))
+        rng.shuffle(proba)
+        predicted = labels[int(np.argmax(proba))]
+        return {"record": {"predicted_label": predicted,
+                           "probabilities": dict(zip(labels, proba, strict=True))},
+                "expected": {"predicted": predicted, "proba": proba}}
+
+    drive(scenario, version, ledger, 12, prediction, lambda rng: rng.choice(labels),
+          "true_label")
+    served = scenario.summary(version_id=version, dataset_split="production")
+
+    ids = ledger.labeled()
+    truth = np.array([labels.index(ledger.truth[i]) for i in ids])
+    predicted = np.array([labels.index(ledger.rows[i]["predicted"]) for i in ids])
+    proba = np.array([ledger.rows[i]["proba"] for i in ids])
+    p, r, f, _ = sk.precision_recall_fscore_support(truth, predicted, average="macro",
+                                                    zero_division=0)
+    assert ledger.operations > 3000
+    assert_close(served["metrics"], {
+        "accuracy": sk.accuracy_score(truth, predicted), "precision": p, "recall": r,
+        "f1_score": f,
+        "roc_auc": sk.roc_auc_score(truth, proba, multi_class="ovr", labels=[0, 1, 2]),
+        "log_loss": sk.log_loss(truth, proba, labels=[0, 1, 2])})
+    assert_recompute_changes_nothing(scenario)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e6])
+def test_regression_summary_stays_exact_through_many_replacements(
+        scenario: Scenario, scale: float) -> None:
+    """Targets far from zero make a running sum of squares lose R² unless it is exact."""
+    scenario.create_model(name="price", task="regression")
+    version = scenario.trained_version()
+    ledger = Ledger()
+
+    def prediction(rng: random.Random) -> dict[str, Any]:
+        value = scale + rng.gauss(0, 3)
+        return {"record": {"prediction": value}, "expected": {"prediction": value}}
+
+    drive(scenario, version, ledger, 13, prediction, lambda rng: scale + rng.gauss(0, 3),
+          "target")
+    served = scenario.summary(version_id=version, dataset_split="production")
+
+    ids = ledger.labeled()
+    target = np.array([ledger.truth[i] for i in ids])
+    predicted = np.array([ledger.rows[i]["prediction"] for i in ids])
+    mse = sk.mean_squared_error(target, predicted)
+    assert ledger.operations > 3000
+    assert_close(served["metrics"], {
+        "rmse": float(np.sqrt(mse)), "mse": mse,
+        "mae": sk.mean_absolute_error(target, predicted),
+        "mape": sk.mean_absolute_percentage_error(target, predicted),
+        "r_squared": sk.r2_score(target, predicted)})
+    assert_recompute_changes_nothing(scenario)
