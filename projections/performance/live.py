@@ -1,98 +1,154 @@
-"""Keeps each series' summary current batch by batch: the rows a batch changes leave the
-series' statistics as they were and enter as they are now, so a batch costs O(k log n) for
-its k rows and never rereads the series.
+"""Keeps a series' summary, its hour, day and week buckets and its tag segments current batch
+by batch: the rows a batch changes leave every scope they were in as they were stored and
+enter every scope they are in now, so a batch costs O(k log n) for its k rows and never
+rereads the series.
 
-The statistics are stored with the series (`perf_series.statistics`) with a token naming
-their state; the scores behind ROC AUC are held in memory (8 bytes per labeled score per
-binary problem), tagged with the token they belong to. A rolled-back transaction, another
-process that projected meanwhile, a recompute, or an eviction leaves a different token, and
-the scores are read again from the rows before the next change (a full read, once).
+Counts and exact sums (`sufficient`) are stored with each scope. ROC AUC needs the scores:
+the worker holds them in memory (`ranks`: 8 bytes per labeled score per binary problem) for
+the series as a whole, for each hour and for each tag value; a day's or a week's U is kept
+by counting changed scores against the hours it spans, so days and weeks hold no scores of
+their own. Label delays are held per hour (8 bytes per late-labeled row) and a bucket's
+percentiles are taken again when its delays change.
+
+A token stored with the series names the state the held scores belong to: a rolled-back
+transaction, another process that projected meanwhile, a recompute, or an eviction leaves a
+different token, and everything is read again from the rows before the next change.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from perfledger.projections.database import Tx
 from perfledger.projections.json import dumps, loads
-from perfledger.projections.performance.metrics import Metrics
-from perfledger.projections.performance.ranks import RankedPairs
+from perfledger.projections.performance.ranks import RankedPairs, SortedScores, pairs_within
 from perfledger.projections.performance.sufficient import (
     Ranked,
     Statistics,
     contribution,
+    empty_statistics,
     metrics_from,
 )
-from perfledger.projections.performance.windows import SeriesKind, WindowRows, read_series
+from perfledger.projections.performance.windows import (
+    DAY,
+    HOUR,
+    WEEK,
+    SeriesKind,
+    WindowRows,
+    bucket_start,
+    bucket_starts,
+    read_series,
+)
 from perfledger.projections.projection import Tables
 
 # Scores held in memory at most, over every series (8 bytes each): past it, the series used
 # longest ago are let go and read again when they next change.
 MAX_HELD_SCORES = 40_000_000
+WIDTH_NAMES = {HOUR: "hour", DAY: "day", WEEK: "week"}
+FloatArray = npt.NDArray[np.float64]
+Problems = list[tuple[FloatArray, FloatArray]]
+
+
+@dataclass
+class _Hour:
+    pairs: list[RankedPairs]
+    delays: SortedScores = field(default_factory=SortedScores)
 
 
 @dataclass
 class _Held:
     token: str
-    pairs: list[RankedPairs]
+    summary: list[RankedPairs]
+    hours: dict[int, _Hour]
+    segments: dict[tuple[str, str], list[RankedPairs]]
 
     @property
     def scores(self) -> int:
-        return sum(p.positives.size + p.negatives.size for p in self.pairs)
+        pairs = [*self.summary, *(p for h in self.hours.values() for p in h.pairs),
+                 *(p for s in self.segments.values() for p in s)]
+        return (sum(p.positives.size + p.negatives.size for p in pairs)
+                + sum(h.delays.size for h in self.hours.values()))
+
+    def hours_of(self, start: int, width: int) -> list[_Hour]:
+        """The held hours of the bucket of `width` starting at `start`."""
+        found = (self.hours.get(hour) for hour in range(start, start + width, HOUR))
+        return [hour for hour in found if hour is not None]
+
+
+@dataclass
+class _Side:
+    """One side of a change (the rows as stored, or as they are now) split by scope."""
+
+    rows: WindowRows
+    hours: npt.NDArray[np.int64]
+    tag_values: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, rows: WindowRows, tag_names: list[str]) -> _Side:
+        carried = [None if text is None else loads(text) for text in rows.texts or []]
+        values = {name: [dumps(None if tags is None else tags.get(name)) for tags in carried]
+                  for name in tag_names}
+        return cls(rows, bucket_starts(rows.ts, HOUR), values)
+
+    def in_hour(self, hour: int) -> WindowRows:
+        return self.rows.take(self.hours == hour)
+
+    def with_value(self, name: str, value: str) -> WindowRows:
+        chosen = np.array([v == value for v in self.tag_values[name]], dtype=bool)
+        return self.rows.take(chosen)
 
 
 class LiveSummaries:
-    """The scores of recently changed series, for one projection worker."""
+    """The held scores of recently changed series, for one projection worker."""
 
     def __init__(self, max_scores: int = MAX_HELD_SCORES) -> None:
         self._held: OrderedDict[tuple[str, int], _Held] = OrderedDict()
         self._max_scores = max_scores
 
-    def change(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+    def change(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: list[str],
                before: WindowRows, after: WindowRows) -> None:
-        """The series' rows `before` (as stored) become `after`: call it before storing."""
-        stats, held = self._current(tx, t, kind, series_id)
+        """The series' rows `before` (as stored, read with their tags) become `after`: call
+        it before storing them."""
+        stats, held = self._current(tx, t, kind, series_id, tag_names)
+        old, new = _Side.of(before, tag_names), _Side.of(after, tag_names)
         gone, gone_ranked = contribution(kind, before)
         came, came_ranked = contribution(kind, after)
         stats.add(gone, -1)
         stats.add(came)
-        for pairs, (positives, negatives), (new_positives, new_negatives) in zip(
-                held.pairs, gone_ranked.problems, came_ranked.problems, strict=True):
-            pairs.remove(positives, negatives)
-            pairs.add(new_positives, new_negatives)
-        self._store(tx, t, kind, series_id, stats, held)
+        _move(held.summary, gone_ranked.problems, came_ranked.problems)
+        _change_buckets(tx, t, kind, series_id, held, old, new)
+        _change_segments(tx, t, kind, series_id, held, old, new, tag_names)
+        self._store(tx, t, kind, series_id, tag_names, stats, held)
 
     def recompute(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
-                  rows: WindowRows | None = None) -> None:
-        """The statistics and summary again from every row of the series (read here unless
-        given)."""
-        if rows is None:
-            rows = read_series(tx, t, kind, series_id)
-        stats, ranked = contribution(kind, rows)
-        self._store(tx, t, kind, series_id, stats, _Held("", _pairs_of(ranked)))
+                  tag_names: list[str]) -> None:
+        """The summary, buckets and segments again from every row of the series."""
+        stats, held = _rebuild(tx, t, kind, series_id, tag_names)
+        self._store(tx, t, kind, series_id, tag_names, stats, held)
 
-    def _current(self, tx: Tx, t: Tables, kind: SeriesKind,
-                 series_id: int) -> tuple[Statistics, _Held]:
-        key = (t.perf_series, series_id)
+    def _current(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                 tag_names: list[str]) -> tuple[Statistics, _Held]:
         stored = loads(tx.value(f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?",
                                 (series_id,)))
-        held = self._held.pop(key, None)
-        if (stored is None or held is None or held.token != stored["token"]
-                or int(stored["statistics"]["n_labels"]) != kind.n_labels):
-            stats, ranked = contribution(kind, read_series(tx, t, kind, series_id))
-            return stats, _Held("", _pairs_of(ranked))
+        held = self._held.pop((t.perf_series, series_id), None)
+        if held is None or not is_current(stored, kind, tag_names) or held.token != stored["token"]:
+            return _rebuild(tx, t, kind, series_id, tag_names)
         return Statistics.from_json(stored["statistics"]), held
 
-    def _store(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int, stats: Statistics,
-               held: _Held) -> None:
-        stats.twice_u = [pairs.twice_u for pairs in held.pairs]
+    def _store(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+               tag_names: list[str], stats: Statistics, held: _Held) -> None:
+        stats.twice_u = [pairs.twice_u for pairs in held.summary]
         held.token = uuid.uuid4().hex
         tx.execute(
             f"UPDATE {t.perf_series} SET statistics = ?, row_count = ?, labeled_count = ?"
             " WHERE series_id = ?",
-            (dumps({"token": held.token, "statistics": stats.to_json()}),
+            (dumps({"token": held.token, "statistics": stats.to_json(), "tags": tag_names}),
              stats.totals["rows"], stats.totals["labeled"], series_id))
         write_summary(tx, t, kind, series_id, stats, metrics_from(kind, stats))
         self._hold((t.perf_series, series_id), held)
@@ -105,12 +161,227 @@ class LiveSummaries:
             total -= evicted.scores
 
 
+def is_current(stored: Any, kind: SeriesKind, tag_names: list[str]) -> bool:
+    """Whether stored statistics count the model's labels and slice by its tag names (a new
+    label widens every confusion matrix; a new tag name slices rows stored without it)."""
+    return (stored is not None and int(stored["statistics"]["n_labels"]) == kind.n_labels
+            and stored.get("tags") == tag_names)
+
+
+def _move(pairs: list[RankedPairs], gone: Problems, came: Problems) -> None:
+    for held, (positives, negatives), (new_positives, new_negatives) in zip(
+            pairs, gone, came, strict=True):
+        held.remove(positives, negatives)
+        held.add(new_positives, new_negatives)
+
+
 def _pairs_of(ranked: Ranked) -> list[RankedPairs]:
     return [RankedPairs(positives, negatives) for positives, negatives in ranked.problems]
 
 
+# Buckets ---------------------------------------------------------------------------------
+
+def _change_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _Held,
+                    old: _Side, new: _Side) -> None:
+    hours = sorted(set(old.hours.tolist()) | set(new.hours.tolist()))
+    if not hours:
+        return
+    gone = {hour: contribution(kind, old.in_hour(hour)) for hour in hours}
+    came = {hour: contribution(kind, new.in_hour(hour)) for hour in hours}
+    delays_changed = {hour for hour in hours
+                      if _delays(old.in_hour(hour)).size or _delays(new.in_hour(hour)).size}
+    stored = _stored_buckets(tx, t, kind, series_id, hours)
+    groups = _buckets_of(hours)
+    for (width, start), mine in groups.items():
+        stats = stored[(width, start)][0]
+        for hour in mine:
+            stats.add(gone[hour][0], -1)
+            stats.add(came[hour][0])
+    for problem in range(len(held.summary)):
+        _count_u(held, stored, groups, problem,
+                 {h: gone[h][1].problems[problem] for h in hours}, removing=True)
+        for hour in hours:
+            positives, negatives = gone[hour][1].problems[problem]
+            held.hours.setdefault(hour, _empty_hour(kind)).pairs[problem].let_go(
+                positives, negatives)
+        _count_u(held, stored, groups, problem,
+                 {h: came[h][1].problems[problem] for h in hours}, removing=False)
+        for hour in hours:
+            positives, negatives = came[hour][1].problems[problem]
+            held.hours.setdefault(hour, _empty_hour(kind)).pairs[problem].hold(
+                positives, negatives)
+    for hour in delays_changed:
+        delays = held.hours.setdefault(hour, _empty_hour(kind)).delays
+        delays.remove(_delays(old.in_hour(hour)))
+        delays.add(_delays(new.in_hour(hour)))
+    for (width, start), (stats, label_delays) in stored.items():
+        if delays_changed.intersection(groups[(width, start)]):
+            label_delays = _percentiles(np.concatenate(
+                [h.delays.values() for h in held.hours_of(start, width)] or [np.empty(0)]))
+        _write_bucket(tx, t, kind, series_id, width, start, stats, label_delays)
+    for hour in hours:  # an hour left without scores holds nothing
+        kept = held.hours.get(hour)
+        if kept is not None and kept.delays.size == 0 and not any(
+                p.positives.size or p.negatives.size for p in kept.pairs):
+            del held.hours[hour]
+
+
+def _buckets_of(hours: list[int]) -> dict[tuple[int, int], list[int]]:
+    """The hours changed in each hour, day and week bucket."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for width in (HOUR, DAY, WEEK):
+        for hour in hours:
+            groups[(width, bucket_start(hour, width))].append(hour)
+    return groups
+
+
+def _count_u(held: _Held, stored: dict[tuple[int, int], tuple[Statistics, Any]],
+             groups: dict[tuple[int, int], list[int]], problem: int,
+             changed: dict[int, tuple[FloatArray, FloatArray]], removing: bool) -> None:
+    """Adds (or, removing, takes back) the U the changed scores count against the held ones
+    in every bucket holding them: an hour against its own scores, a day or a week against
+    the scores of each hour it spans; pairs among the changed scores themselves are counted
+    twice that way when removing, and not at all when adding."""
+    sign = -1 if removing else 1
+    for (width, start), mine in groups.items():
+        positives = np.concatenate([changed[hour][0] for hour in mine])
+        negatives = np.concatenate([changed[hour][1] for hour in mine])
+        if not positives.size and not negatives.size:
+            continue
+        counted = sum(h.pairs[problem].against(positives, negatives)
+                      for h in held.hours_of(start, width))
+        stored[(width, start)][0].twice_u[problem] += sign * counted + pairs_within(
+            positives, negatives)
+
+
+def _empty_hour(kind: SeriesKind) -> _Hour:
+    return _Hour(_pairs_of(contribution(kind, _NO_ROWS)[1]))
+
+
+def _stored_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, hours: list[int]
+                    ) -> dict[tuple[int, int], tuple[Statistics, Any]]:
+    """The statistics and label delays of the buckets holding these hours (empty ones for
+    buckets not stored yet)."""
+    found: dict[tuple[int, int], tuple[Statistics, Any]] = {}
+    for width, name in WIDTH_NAMES.items():
+        starts = sorted({bucket_start(hour, width) for hour in hours})
+        for start, statistics, label_delays in tx.rows_in(
+                f"SELECT start, statistics, label_delays FROM {t.perf_buckets}"
+                " WHERE series_id = ? AND width = ?", (series_id, name), "start", starts):
+            found[(width, int(start))] = (Statistics.from_json(loads(statistics)),
+                                          loads(label_delays))
+        for start in starts:
+            found.setdefault((width, start), (empty_statistics(kind), None))
+    return found
+
+
+def _write_bucket(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, width: int,
+                  start: int, stats: Statistics, label_delays: Any) -> None:
+    tx.execute(f"DELETE FROM {t.perf_buckets} WHERE series_id = ? AND width = ? AND start = ?",
+               (series_id, WIDTH_NAMES[width], start))
+    if stats.totals["rows"] == 0:
+        return
+    metrics = metrics_from(kind, stats)
+    tx.execute(
+        f"INSERT INTO {t.perf_buckets} (series_id, width, start, sample_count, labeled_count,"
+        " metrics, label_delays, statistics) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (series_id, WIDTH_NAMES[width], start, stats.totals["rows"], stats.totals["labeled"],
+         None if metrics is None else dumps(metrics),
+         None if label_delays is None else dumps(label_delays), dumps(stats.to_json())))
+
+
+def _delays(rows: WindowRows) -> FloatArray:
+    """Seconds from each row's time to its label's arrival, for rows a label batch labeled
+    (early labels count as 0)."""
+    late = ~np.isnan(rows.labeled_at) & ~np.isnan(rows.truth)
+    seconds: FloatArray = np.maximum(rows.labeled_at[late] - rows.ts[late], 0.0) / 1e6
+    return seconds
+
+
+def _percentiles(delays: FloatArray) -> dict[str, float] | None:
+    """numpy's linear-interpolated percentiles, as `windows.label_delays` gives them."""
+    if not delays.size:
+        return None
+    p50, p90 = np.percentile(delays, [50, 90])
+    return {"p50": float(p50), "p90": float(p90), "max": float(delays.max())}
+
+
+# Segments --------------------------------------------------------------------------------
+
+def _change_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _Held,
+                     old: _Side, new: _Side, tag_names: list[str]) -> None:
+    for name in tag_names:
+        for value in sorted(set(old.tag_values[name]) | set(new.tag_values[name])):
+            gone, gone_ranked = contribution(kind, old.with_value(name, value))
+            came, came_ranked = contribution(kind, new.with_value(name, value))
+            found = tx.value(f"SELECT statistics FROM {t.perf_segments}"
+                             " WHERE series_id = ? AND name = ? AND value = ?",
+                             (series_id, name, value))
+            stats = (empty_statistics(kind) if found is None
+                     else Statistics.from_json(loads(found)))
+            stats.add(gone, -1)
+            stats.add(came)
+            pairs = held.segments.setdefault((name, value), _pairs_of(
+                contribution(kind, _NO_ROWS)[1]))
+            _move(pairs, gone_ranked.problems, came_ranked.problems)
+            stats.twice_u = [p.twice_u for p in pairs]
+            _write_segment(tx, t, kind, series_id, name, value, stats)
+
+
+def _write_segment(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, name: str,
+                   value: str, stats: Statistics) -> None:
+    tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ? AND name = ? AND value = ?",
+               (series_id, name, value))
+    if stats.totals["rows"] == 0:
+        return
+    metrics = metrics_from(kind, stats)
+    tx.execute(
+        f"INSERT INTO {t.perf_segments} (series_id, name, value, sample_count, labeled_count,"
+        " metrics, statistics) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (series_id, name, value, stats.totals["rows"], stats.totals["labeled"],
+         None if metrics is None else dumps(metrics), dumps(stats.to_json())))
+
+
+# Reading everything again ----------------------------------------------------------------
+
+_NO_ROWS = WindowRows(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0),
+                      np.empty(0), None, [])
+
+
+def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: list[str]
+             ) -> tuple[Statistics, _Held]:
+    """The series' statistics, buckets and segments from all its rows, written again."""
+    rows = read_series(tx, t, kind, series_id, "tags" if tag_names else None)
+    if rows.texts is None:
+        rows.texts = [None] * len(rows)
+    side = _Side.of(rows, tag_names)
+    stats, ranked = contribution(kind, rows)
+    held = _Held("", _pairs_of(ranked), {}, {})
+    tx.execute(f"DELETE FROM {t.perf_buckets} WHERE series_id = ?", (series_id,))
+    for hour in np.unique(side.hours).tolist():
+        in_hour = side.in_hour(hour)
+        held.hours[hour] = _Hour(_pairs_of(contribution(kind, in_hour)[1]))
+        held.hours[hour].delays.add(_delays(in_hour))
+    for width in (HOUR, DAY, WEEK):
+        starts = bucket_starts(rows.ts, width)
+        for start in np.unique(starts).tolist():
+            part = rows.take(starts == start)
+            part_stats, part_ranked = contribution(kind, part)
+            part_stats.twice_u = [p.twice_u for p in _pairs_of(part_ranked)]
+            _write_bucket(tx, t, kind, series_id, width, start, part_stats,
+                          _percentiles(_delays(part)))
+    tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ?", (series_id,))
+    for name in tag_names:
+        for value in sorted(set(side.tag_values[name])):
+            part_stats, part_ranked = contribution(kind, side.with_value(name, value))
+            held.segments[(name, value)] = _pairs_of(part_ranked)
+            part_stats.twice_u = [p.twice_u for p in held.segments[(name, value)]]
+            _write_segment(tx, t, kind, series_id, name, value, part_stats)
+    return stats, held
+
+
 def write_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, stats: Statistics,
-                  metrics: Metrics | None) -> None:
+                  metrics: Any) -> None:
     """The summary row queries read: none while no row is labeled."""
     tx.execute(f"DELETE FROM {t.perf_summaries} WHERE series_id = ?", (series_id,))
     if metrics is None:

@@ -12,12 +12,12 @@ from perfledger.projections.database import Database, Tx
 from perfledger.projections.event_log import Positioned
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.keys import require_keys
-from perfledger.projections.performance.buckets import touch_hours
 from perfledger.projections.performance.codes import LabelCodes
 from perfledger.projections.performance.live import LiveSummaries
 from perfledger.projections.performance.rows import prediction_rows
 from perfledger.projections.performance.schema import TABLES, performance_schema
-from perfledger.projections.performance.summaries import compare_performance, refresh_isolated
+from perfledger.projections.performance.segments import tag_names_of
+from perfledger.projections.performance.summaries import compare_performance, settle_series
 from perfledger.projections.performance.windows import (
     SeriesKind,
     rows_from,
@@ -59,7 +59,7 @@ class PerformanceProjection:
 
     def settle(self, tx: Tx, t: Tables) -> None:
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
-            refresh_isolated(tx, t, self.live, int(series_id))
+            settle_series(tx, t, self.live, int(series_id))
 
     def compare(self, tx: Tx, live: Tables, shadow: Tables) -> list[str]:
         return compare_performance(tx, live, shadow)
@@ -81,10 +81,10 @@ ROW_COLUMNS = (
     "position",
     "tags",
     "labeled_at",
-    "moved_from",
 )
 # positions in a row of ROW_COLUMNS
-PRED_CODE, TRUE_CODE, SCORE, PROBA, PREDICTION, TARGET, TS, LABELED_AT = 2, 3, 4, 5, 7, 8, 10, 14
+PRED_CODE, TRUE_CODE, SCORE, PROBA, PREDICTION, TARGET, TS, TAGS, LABELED_AT = (
+    2, 3, 4, 5, 7, 8, 10, 13, 14)
 
 
 def _kind(codes: LabelCodes, model_id: str, task: str, positive_label: str | None
@@ -111,12 +111,14 @@ def add_tag_names(tx: Tx, t: Tables, model_id: str, names: list[str]) -> None:
                            (model_id,)) or "[]")
     tx.execute(f"UPDATE {t.perf_models} SET tag_names = ? WHERE model_id = ?",
                (dumps([*known, *names]), model_id))
+    # Every series of the model gains the new names' segments (its rows untagged so far).
+    tx.execute(f"UPDATE {t.perf_series} SET dirty = 1 WHERE model_id = ?", (model_id,))
 
 
 def purge_model(tx: Tx, t: Tables, codes: LabelCodes, model_id: str) -> None:
     """A deleted model's rows, series, summaries and label codes leave the read model."""
     series = f"SELECT series_id FROM {t.perf_series} WHERE model_id = ?"
-    for table in (t.perf_rows, t.perf_pending_labels, t.perf_summaries, t.perf_touched_hours,
+    for table in (t.perf_rows, t.perf_pending_labels, t.perf_summaries,
                   t.perf_buckets, t.perf_segments):
         tx.execute(f"DELETE FROM {table} WHERE series_id IN ({series})", (model_id,))
     for table in (t.perf_series, t.perf_labels, t.perf_models):
@@ -164,15 +166,10 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries, p
     rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
     _merge_pending_labels(tx, t, series_id, rows)
     kind = _kind(codes, str(event.model_id), model[0], model[1])
-    before = rows_with_ids(tx, t, kind, series_id, [row[1] for row in rows])
-    truth, predicted = (TRUE_CODE, PRED_CODE) if kind.is_classification else (TARGET, PREDICTION)
-    after = [(row[TS], row[truth] if row[truth] is not None
-              else before.get(row[1], (None, None))[1], row[predicted], row[SCORE],
-              row[LABELED_AT], row[PROBA]) for row in rows]
-    live.change(tx, t, kind, series_id, rows_from(kind, list(before.values())),
-                rows_from(kind, after))
-    # A replaced row's old hour is found at settle, by moved_from: no lookup per batch.
-    touch_hours(tx, t, series_id, [row[TS] for row in rows])
+    stored = rows_with_ids(tx, t, kind, series_id, [row[1] for row in rows])
+    live.change(tx, t, kind, series_id, tag_names_of(tx, t, str(event.model_id)),
+                rows_from(kind, list(stored.values())),
+                rows_from(kind, [_as_stored(kind, row, stored.get(row[1])) for row in rows]))
     tx.upsert(
         t.perf_rows,
         ROW_COLUMNS,
@@ -183,10 +180,21 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries, p
         " prediction = excluded.prediction,"
         f" target = COALESCE(excluded.target, {t.perf_rows}.target),"
         " features = excluded.features, ts = excluded.ts, position = excluded.position,"
-        f" moved_from = COALESCE({t.perf_rows}.moved_from, {t.perf_rows}.ts),"
         " tags = excluded.tags, labeled_at = CASE WHEN excluded.true_code IS NULL"
         f" AND excluded.target IS NULL THEN {t.perf_rows}.labeled_at ELSE excluded.labeled_at END",
     )
+
+
+def _as_stored(kind: SeriesKind, row: list[Any], stored: tuple[Any, ...] | None
+               ) -> tuple[Any, ...]:
+    """A new row as the upsert below leaves it, in `rows_with_ids`' shape: a replaced row
+    keeps its truth, and its label time, unless the record carries truth of its own."""
+    truth, predicted = (TRUE_CODE, PRED_CODE) if kind.is_classification else (TARGET, PREDICTION)
+    carries_truth = row[TRUE_CODE] is not None or row[TARGET] is not None
+    kept_truth, kept_labeled_at = (None, None) if stored is None else (stored[1], stored[4])
+    return (row[TS], row[truth] if row[truth] is not None else kept_truth, row[predicted],
+            row[SCORE], row[LABELED_AT] if carries_truth else kept_labeled_at, row[PROBA],
+            row[TAGS])
 
 
 def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any]]) -> None:
@@ -226,7 +234,6 @@ def add_labels(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries,
     labels = codes.codes_of(model_id, event.true_labels)
     kind = _kind(codes, model_id, model[0], model[1])
     known = rows_with_ids(tx, t, kind, series_id, event.row_ids)
-    touch_hours(tx, t, series_id, [row[0] for row in known.values()])
     labeled_at = to_micros(event.timestamp)
     updates: list[tuple[Any, ...]] = []
     pending: list[tuple[Any, ...]] = []
@@ -235,11 +242,11 @@ def add_labels(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries,
         values = (code, target, labeled_at, series_id, row_id)
         (updates if row_id in known else pending).append(values)
         if row_id in known:
-            ts, _, predicted, score, _, proba = known[row_id]
+            ts, _, predicted, score, _, proba, tags = known[row_id]
             truth = code if kind.is_classification else target
-            labeled.append((ts, truth, predicted, score, labeled_at, proba))
-    live.change(tx, t, kind, series_id, rows_from(kind, list(known.values())),
-                rows_from(kind, labeled))
+            labeled.append((ts, truth, predicted, score, labeled_at, proba, tags))
+    live.change(tx, t, kind, series_id, tag_names_of(tx, t, model_id),
+                rows_from(kind, list(known.values())), rows_from(kind, labeled))
     tx.executemany(
         f"UPDATE {t.perf_rows} SET true_code = ?, target = ?, labeled_at = ?"
         " WHERE series_id = ? AND row_id = ?",

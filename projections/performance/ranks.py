@@ -38,6 +38,11 @@ class SortedScores:
             count -= np.searchsorted(removed, scores, side)
         return count
 
+    def values(self) -> FloatArray:
+        """Every held score, sorted."""
+        held = _merged(_merged(self._base, self._middle), self._small)
+        return _without(held, _merged(self._removed[0], self._removed[1]))
+
     def add(self, scores: FloatArray) -> None:
         self._small = _merged(self._small, scores)
         self.size += int(scores.size)
@@ -87,18 +92,26 @@ class RankedPairs:
         self.negatives = SortedScores(negatives)
         self.twice_u = int(_cross(positives, self.negatives).sum()) if positives.size else 0
 
+    def against(self, positives: FloatArray, negatives: FloatArray) -> int:
+        """Twice the U the given rows count against the held ones (in either class)."""
+        return (int(_cross(positives, self.negatives).sum())
+                + int(_cross_negatives(negatives, self.positives).sum()))
+
     def add(self, positives: FloatArray, negatives: FloatArray) -> None:
-        self.twice_u += (int(_cross(positives, self.negatives).sum())
-                         + int(_cross_negatives(negatives, self.positives).sum())
-                         + _pairs_within(positives, negatives))
-        self.positives.add(positives)
-        self.negatives.add(negatives)
+        self.twice_u += self.against(positives, negatives) + pairs_within(positives, negatives)
+        self.hold(positives, negatives)
 
     def remove(self, positives: FloatArray, negatives: FloatArray) -> None:
         """Removes scores it holds; pairs within the removed rows were counted twice above."""
-        self.twice_u -= (int(_cross(positives, self.negatives).sum())
-                         + int(_cross_negatives(negatives, self.positives).sum())
-                         - _pairs_within(positives, negatives))
+        self.twice_u -= self.against(positives, negatives) - pairs_within(positives, negatives)
+        self.let_go(positives, negatives)
+
+    def hold(self, positives: FloatArray, negatives: FloatArray) -> None:
+        """Adds scores without counting them (the caller keeps the U it belongs to)."""
+        self.positives.add(positives)
+        self.negatives.add(negatives)
+
+    def let_go(self, positives: FloatArray, negatives: FloatArray) -> None:
         self.positives.remove(positives)
         self.negatives.remove(negatives)
 
@@ -118,7 +131,8 @@ def _cross_negatives(negatives: FloatArray, positives: SortedScores) -> npt.NDAr
         negatives, inclusive=True)
 
 
-def _pairs_within(positives: FloatArray, negatives: FloatArray) -> int:
+def pairs_within(positives: FloatArray, negatives: FloatArray) -> int:
+    """Twice the U of the given positives over the given negatives."""
     if positives.size == 0 or negatives.size == 0:
         return 0
     return int(_cross(positives, SortedScores(negatives)).sum())

@@ -7,6 +7,7 @@ from typing import Any
 from perfledger.projections.engine import Engine
 from perfledger.projections.performance.live import LiveSummaries
 from perfledger.projections.performance.schema import TABLES
+from perfledger.projections.performance.segments import tag_names_of
 from perfledger.projections.performance.summaries import metrics_close
 from perfledger.projections.performance.windows import kind_of_model
 from perfledger.projections.projection import Tables
@@ -34,7 +35,8 @@ def recompute_cached(engine: Engine, model_id: str, version_id: str | None,
                       f" FROM {t.perf_summaries} WHERE series_id = ?")
             before = tx.row(select, (series_id,))
             # A throwaway worker state: the projection's own sees a new token, reads again.
-            LiveSummaries().recompute(tx, t, kind_of_model(tx, t, model_id), int(series_id))
+            LiveSummaries().recompute(tx, t, kind_of_model(tx, t, model_id), int(series_id),
+                                      tag_names_of(tx, t, model_id))
             after = tx.row(select, (series_id,))
             results.append({
                 "version_id": series_version, "dataset_split": series_split,

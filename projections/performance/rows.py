@@ -56,7 +56,7 @@ def prediction_rows(
     timestamps = [parse_micros(text, default_ts) for text in event.timestamps]
     tags = [None if t is None else dumps(t) for t in event.tags]
     return [
-        [series_id, *values[:-1], position, values[-1], None, None]  # labeled_at, moved_from
+        [series_id, *values[:-1], position, values[-1], None]  # labeled_at
         for values in zip(
             event.row_ids,
             pred_codes,

@@ -12,7 +12,6 @@ TABLES = (
     "perf_rows",
     "perf_pending_labels",
     "perf_summaries",
-    "perf_touched_hours",
     "perf_buckets",
     "perf_segments",
 )
@@ -37,7 +36,8 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         # Counts changes to the series' rows and cached numbers: a cached answer about the
         # series stays valid while it holds (see api.response_cache).
         " revision BIGINT NOT NULL,"
-        # The summary's sufficient statistics, kept batch by batch (see performance.live).
+        # The summary's sufficient statistics, kept batch by batch (see performance.live),
+        # with the token of the scores the worker holds, and the tag names it slices by.
         " statistics TEXT,"
         " UNIQUE (model_id, version_id, dataset_split))",
         f"CREATE INDEX {t.perf_series}_dirty ON {t.perf_series} (dirty)",
@@ -46,13 +46,10 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         f" pred_code INTEGER, true_code INTEGER, score {real}, proba {blob},"
         f" confidence {real}, prediction {real}, target {real}, features TEXT,"
         " ts BIGINT NOT NULL, sample_key BIGINT NOT NULL, position BIGINT NOT NULL,"
-        # moved_from: a corrected row's time before the correction, until the series settles
-        " tags TEXT, labeled_at BIGINT, moved_from BIGINT,"
+        " tags TEXT, labeled_at BIGINT,"
         " PRIMARY KEY (series_id, row_id))",
-        # Row time (ts) has no index of its own: the buckets are refreshed from the series' rows
-        # as the summary reads them, and a window reads its series by the primary key.
-        f"CREATE INDEX {t.perf_rows}_moved ON {t.perf_rows} (series_id)"
-        " WHERE moved_from IS NOT NULL",
+        # Row time (ts) has no index of its own: buckets are kept batch by batch, and a
+        # window reads its series by the primary key.
         # Misclassification queries sample windows of random keys, and count by confidence,
         # from these partial indexes over the wrong rows alone.
         f"CREATE INDEX {t.perf_rows}_errors_by_key ON {t.perf_rows}"
@@ -68,19 +65,17 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " series_id BIGINT PRIMARY KEY, task_type TEXT NOT NULL, metrics TEXT NOT NULL,"
         " confusion TEXT, sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL,"
         " evaluated_at TEXT NOT NULL)",
-        # Hours of row time whose rows changed since the series last settled.
-        f"CREATE TABLE {t.perf_touched_hours} ("
-        " series_id BIGINT NOT NULL, hour BIGINT NOT NULL, PRIMARY KEY (series_id, hour))",
-        # Each hour, day and week bucket's counts, exact metrics and label delays, refreshed
-        # for the touched hours at settle: a month of daily points is one indexed read.
+        # Each hour, day and week bucket's counts, exact metrics, label delays and sufficient
+        # statistics, kept batch by batch: a month of daily points is one indexed read.
         f"CREATE TABLE {t.perf_buckets} ("
         " series_id BIGINT NOT NULL, width TEXT NOT NULL, start BIGINT NOT NULL,"
         " sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL, metrics TEXT,"
-        " label_delays TEXT, PRIMARY KEY (series_id, width, start))",
-        # Each tag value's counts and exact metrics over the whole series, refreshed when it
-        # settles: segments by a tag are one indexed read. `value` is JSON (null: untagged).
+        " label_delays TEXT, statistics TEXT NOT NULL, PRIMARY KEY (series_id, width, start))",
+        # Each tag value's counts, exact metrics and sufficient statistics over the whole
+        # series, kept batch by batch: segments by a tag are one indexed read. `value` is
+        # JSON (null: untagged).
         f"CREATE TABLE {t.perf_segments} ("
         " series_id BIGINT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
         " sample_count BIGINT NOT NULL, labeled_count BIGINT NOT NULL, metrics TEXT,"
-        " PRIMARY KEY (series_id, name, value))",
+        " statistics TEXT NOT NULL, PRIMARY KEY (series_id, name, value))",
     ]

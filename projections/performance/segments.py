@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from perfledger.domain.errors import InvalidInput
 from perfledger.projections.database import Tx
-from perfledger.projections.json import dumps, loads
+from perfledger.projections.json import loads
 from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.windows import (
@@ -73,12 +73,13 @@ def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQ
             f" ({sorted(tag_names)}) nor a declared input ({inputs[:50]})", {"field": "by"})
     if series_id is None:
         return []
+    if query.by not in inputs and query.bins is not None:
+        raise InvalidInput(f"'{query.by}' is a tag; 'bins' is for numeric features",
+                           {"field": "bins"})
     if query.by not in inputs and query.start is None and query.end is None:
-        if query.bins is not None:
-            raise InvalidInput(f"'{query.by}' is a tag; 'bins' is for numeric features",
-                               {"field": "bins"})
-        return sorted(stored_tag_segments(tx, series_id, query.by),
-                      key=_worst_first(sort))[: query.limit]
+        stored = stored_tag_segments(tx, series_id, query.by)
+        if len(stored) <= MAX_VALUES:  # else the rows are read to fold the rarest values
+            return sorted(stored, key=_worst_first(sort))[: query.limit]
     start, end = (query.start if query.start is not None else ALL_ROWS[0],
                   query.end if query.end is not None else ALL_ROWS[1])
     column = "features" if query.by in inputs else "tags"
@@ -96,23 +97,11 @@ def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQ
     return sorted(segments, key=_worst_first(sort))[: query.limit]
 
 
-def refresh_tag_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
-                         rows: WindowRows, names: list[str]) -> None:
-    """Each tag value's segment over the whole series, from its rows read with their tags."""
-    tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ?", (series_id,))
-    if not names:
-        return
+def tag_segments(kind: SeriesKind, rows: WindowRows, name: str) -> list[Segment]:
+    """Each value's segment of a tag, from rows read with their tags (what is kept)."""
     assert rows.texts is not None, "read the rows with their tags"
-    tags = [None if text is None else loads(text) for text in rows.texts]
-    stored = []
-    for name in names:
-        values = [None if carried is None else carried.get(name) for carried in tags]
-        stored += [(series_id, name, dumps(s.value), s.sample_count, s.labeled_count,
-                    None if s.metrics is None else dumps(s.metrics))
-                   for s in _by_value(kind, rows, values)]
-    tx.executemany(
-        f"INSERT INTO {t.perf_segments} (series_id, name, value, sample_count, labeled_count,"
-        " metrics) VALUES (?, ?, ?, ?, ?, ?)", stored)
+    values = [None if text is None else loads(text).get(name) for text in rows.texts]
+    return _by_value(kind, rows, values)
 
 
 def stored_tag_segments(tx: Tx, series_id: int, name: str) -> list[Segment]:

@@ -75,6 +75,21 @@ class Statistics:
                    confusion, [int(u, 16) for u in value["twice_u"]])  # type: ignore[attr-defined]
 
 
+def empty_statistics(kind: SeriesKind) -> Statistics:
+    """A scope without rows: zero counts and sums, and a zero U per binary problem."""
+    return Statistics(kind.n_labels, twice_u=[0] * problem_count(kind))
+
+
+def problem_count(kind: SeriesKind) -> int:
+    """The binary problems ROC AUC averages over: one (binary), one per label (multiclass
+    with three or more labels), none otherwise."""
+    if not kind.is_classification:
+        return 0
+    if kind.positive is not None:
+        return 1
+    return kind.n_labels if kind.n_labels >= 3 else 0
+
+
 @dataclass(frozen=True)
 class Ranked:
     """The labeled rows that take part in ROC AUC: per binary problem, the positives' and

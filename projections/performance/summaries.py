@@ -1,52 +1,57 @@
-"""Settles a series: its buckets and segments from its rows; and checks summaries."""
+"""Settles a series (widening its statistics for a new label or tag name), and checks
+kept summaries against their rows."""
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 
 from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
-from perfledger.projections.performance.buckets import refresh_buckets
-from perfledger.projections.performance.live import LiveSummaries
-from perfledger.projections.performance.segments import refresh_tag_segments, tag_names_of
-from perfledger.projections.performance.windows import kind_of_model, metrics_of, read_series
+from perfledger.projections.performance.live import LiveSummaries, is_current
+from perfledger.projections.performance.segments import (
+    stored_tag_segments,
+    tag_names_of,
+    tag_segments,
+)
+from perfledger.projections.performance.windows import (
+    WIDTHS,
+    SeriesKind,
+    WindowRows,
+    bucket_stats,
+    kind_of_model,
+    metrics_of,
+    read_series,
+)
 from perfledger.projections.projection import Tables
 
 log = logging.getLogger("perfledger.projections")
 METRIC_TOLERANCE = 1e-9
 
 
-def refresh_isolated(tx: Tx, t: Tables, live: LiveSummaries, series_id: int) -> None:
-    """Refreshes one series' touched buckets and its segments from one read of its rows (its
-    summary is kept current batch by batch; a model's new label widens it here); if that
-    fails, the others still settle, and the series keeps its last numbers until its next
-    change (the error is logged once)."""
+def settle_series(tx: Tx, t: Tables, live: LiveSummaries, series_id: int) -> None:
+    """Widens a series' statistics when its model gained a label or a tag name since they
+    were kept (one read of its rows); its summary, buckets and segments are otherwise
+    current batch by batch. If that fails, the others still settle, and the series keeps
+    its last numbers until its next change (the error is logged once)."""
     try:
         with tx.savepoint():
-            model_id = tx.value(
-                f"SELECT model_id FROM {t.perf_series} WHERE series_id = ?", (series_id,))
-            kind = kind_of_model(tx, t, str(model_id))
-            if labels_of_statistics(tx, t, series_id) not in (None, kind.n_labels):
-                live.recompute(tx, t, kind, series_id)
-            tag_names = tag_names_of(tx, t, str(model_id))
-            rows = read_series(tx, t, kind, series_id, "tags" if tag_names else None)
-            refresh_buckets(tx, t, kind, series_id, rows)
-            refresh_tag_segments(tx, t, kind, series_id, rows, tag_names)
+            model_id = str(tx.value(
+                f"SELECT model_id FROM {t.perf_series} WHERE series_id = ?", (series_id,)))
+            kind = kind_of_model(tx, t, model_id)
+            tag_names = tag_names_of(tx, t, model_id)
+            stored = loads(tx.value(
+                f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?", (series_id,)))
+            if not is_current(stored, kind, tag_names):
+                live.recompute(tx, t, kind, series_id, tag_names)
     except Exception as error:
         if is_transient(error):
             raise
-        log.exception("could not refresh the buckets of performance series %d", series_id)
+        log.exception("could not widen the statistics of performance series %d", series_id)
     tx.execute(f"UPDATE {t.perf_series} SET dirty = 0, revision = revision + 1"
                " WHERE series_id = ?", (series_id,))
-
-
-def labels_of_statistics(tx: Tx, t: Tables, series_id: int) -> int | None:
-    """How many labels the series' statistics count (None before its first rows)."""
-    stored = loads(tx.value(f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?",
-                            (series_id,)))
-    return None if stored is None else int(stored["statistics"]["n_labels"])
 
 
 # Compared exactly, but for what a rebuild may differ in without drifting: how many times a
@@ -66,7 +71,7 @@ def compare_performance(tx: Tx, live: Tables, shadow: Tables) -> list[str]:
     select = "SELECT series_id, metrics, confusion, sample_count, labeled_count FROM {}"
     drift += _compare_metrics(tx, select.format(live.perf_summaries),
                               select.format(shadow.perf_summaries), "perf_summaries: series")
-    drift += summaries_against_rows(tx, live)
+    drift += kept_against_rows(tx, live)
     select = "SELECT series_id, width, start, metrics FROM {}"
     drift += _compare_metrics(tx, select.format(live.perf_buckets),
                               select.format(shadow.perf_buckets), "perf_buckets: bucket", 3)
@@ -76,21 +81,61 @@ def compare_performance(tx: Tx, live: Tables, shadow: Tables) -> list[str]:
     return drift
 
 
-def summaries_against_rows(tx: Tx, t: Tables) -> list[str]:
-    """Each summary kept batch by batch against its series' metrics computed from every row
-    at once (the way `metrics_of` computes windows)."""
+def kept_against_rows(tx: Tx, t: Tables) -> list[str]:
+    """Each summary, bucket and tag segment kept batch by batch against the same numbers
+    computed from the series' rows at once, by the code windows use (`metrics_of`)."""
     drift = []
     for series_id, model_id, kept in tx.rows(
             f"SELECT s.series_id, s.model_id, p.metrics FROM {t.perf_series} s"
             f" LEFT JOIN {t.perf_summaries} p ON p.series_id = s.series_id"
             " ORDER BY s.series_id"):
         kind = kind_of_model(tx, t, str(model_id))
-        computed = metrics_of(kind, read_series(tx, t, kind, int(series_id)))
-        if ((kept is None) != (computed is None)
-                or (computed is not None and not metrics_close(kept, dumps(computed)))):
+        tag_names = tag_names_of(tx, t, str(model_id))
+        rows = read_series(tx, t, kind, int(series_id), "tags" if tag_names else None)
+        computed = metrics_of(kind, rows)
+        if not _same_metrics(kept, computed):
             drift.append(f"perf_summaries: series {series_id} kept {kept}, its rows give"
                          f" {computed}")
+        for width, size in WIDTHS.items():
+            stored = {int(start): (samples, labeled, metrics, delays)
+                      for start, samples, labeled, metrics, delays in tx.rows(
+                          f"SELECT start, sample_count, labeled_count, metrics, label_delays"
+                          f" FROM {t.perf_buckets} WHERE series_id = ? AND width = ?",
+                          (series_id, width))}
+            expected = {b.start: b for b in bucket_stats(kind, rows, size)}
+            for start in sorted(set(stored) | set(expected)):
+                found, bucket = stored.get(start), expected.get(start)
+                if (found is None or bucket is None
+                        or (found[0], found[1]) != (bucket.sample_count, bucket.labeled_count)
+                        or not _same_metrics(found[2], bucket.metrics)
+                        or not _same_metrics(found[3], bucket.label_delays)):
+                    drift.append(f"perf_buckets: series {series_id} {width} {start} kept"
+                                 f" {found}, its rows give {bucket}")
+        drift += _segments_against_rows(tx, t, kind, int(series_id), rows, tag_names)
     return drift
+
+
+def _segments_against_rows(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                           rows: WindowRows, tag_names: list[str]) -> list[str]:
+    drift = []
+    for name in tag_names:
+        stored = {segment.value: segment for segment in stored_tag_segments(tx, series_id, name)}
+        expected = {segment.value: segment for segment in tag_segments(kind, rows, name)}
+        for value in set(stored) | set(expected):
+            found, segment = stored.get(value), expected.get(value)
+            if (found is None or segment is None
+                    or (found.sample_count, found.labeled_count)
+                    != (segment.sample_count, segment.labeled_count)
+                    or not _same_metrics(dumps(found.metrics), segment.metrics)):
+                drift.append(f"perf_segments: series {series_id} {name}={value} kept {found},"
+                             f" its rows give {segment}")
+    return drift
+
+
+def _same_metrics(kept: str | None, computed: Mapping[str, float | None] | None) -> bool:
+    if kept is None or computed is None:
+        return kept is None and computed is None
+    return metrics_close(kept, dumps(computed))
 
 
 def _compare_metrics(tx: Tx, live: str, shadow: str, what: str, key: int = 1) -> list[str]:

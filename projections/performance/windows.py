@@ -207,27 +207,27 @@ def _read_rows(tx: Tx, kind: SeriesKind, where: str, params: tuple[Any, ...], co
 def rows_with_ids(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
                   row_ids: list[str]) -> dict[str, tuple[Any, ...]]:
     """The stored rows among `row_ids`, each as (ts, truth, predicted, score, labeled_at,
-    proba blob): what `rows_from` reads."""
+    proba blob, tags): what `rows_from` reads."""
     truth, predicted = kind.row_columns
     vectors = "proba" if kind.is_classification else "NULL"
     found = tx.rows_in(
-        f"SELECT row_id, ts, {truth}, {predicted}, score, labeled_at, {vectors}"
+        f"SELECT row_id, ts, {truth}, {predicted}, score, labeled_at, {vectors}, tags"
         f" FROM {t.perf_rows} WHERE series_id = ?", (series_id,), "row_id", row_ids)
     return {row[0]: tuple(row[1:]) for row in found}
 
 
 def rows_from(kind: SeriesKind, records: list[tuple[Any, ...]]) -> WindowRows:
-    """Rows given as (ts, truth, predicted, score, labeled_at, proba blob) tuples."""
+    """Rows given as (ts, truth, predicted, score, labeled_at, proba blob, tags) tuples."""
     if not records:
         empty = np.empty(0)
-        return WindowRows(np.empty(0, np.int64), empty, empty, empty, empty, None)
-    ts, truth, predicted, scores, labeled_at, blobs = zip(*records, strict=True)
+        return WindowRows(np.empty(0, np.int64), empty, empty, empty, empty, None, [])
+    ts, truth, predicted, scores, labeled_at, blobs, tags = zip(*records, strict=True)
     truths, predictions, score_values, label_times = (
         np.array(column, dtype=np.float64)  # None becomes NaN
         for column in (truth, predicted, scores, labeled_at))
     proba = vectors_of(blobs, kind.n_labels) if kind.is_classification else None
     return WindowRows(np.array(ts, dtype=np.int64), truths, predictions, score_values,
-                      label_times, proba)
+                      label_times, proba, list(tags))
 
 
 def metrics_of(kind: SeriesKind, rows: WindowRows) -> Metrics | None:

@@ -1,12 +1,14 @@
-"""Summaries kept batch by batch stay exact: after thousands of random operations (new rows,
-replaced rows, late labels, relabels, labels before their predictions), every metric equals
-scikit-learn's on the final rows, a full recompute finds nothing to change, and a rebuild
-with its check against every row reports no drift."""
+"""Summaries, buckets and segments kept batch by batch stay exact: after thousands of random
+operations (new rows, replaced rows moving between hours and tags, late labels, relabels,
+labels before their predictions), every summary metric equals scikit-learn's on the final
+rows, a full recompute finds nothing to change, and the drift check (a rebuild, and every
+summary, hour, day and week bucket and tag segment against the rows) reports nothing."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from tests.scenario import Scenario
 
 ROWS = 300  # row ids the operations pick from: most operations touch a row seen before
 BATCHES = 150
+START = datetime(2026, 9, 6, 20, tzinfo=UTC)  # a Sunday evening: rows span two weeks
 PROBABILITIES = [(0.5, 0.3, 0.2), (0.6, 0.2, 0.2), (0.25, 0.25, 0.5), (0.1, 0.1, 0.8),
                  (0.2, 0.5, 0.3)]
 
@@ -65,7 +68,10 @@ def drive(scenario: Scenario, version: str, ledger: Ledger, seed: int,
                 made = prediction(rng)
                 label = truth(rng) if rng.random() < 0.3 else None
                 ledger.predict(row_id, made["expected"], label)
+                moment = START + timedelta(minutes=rng.randrange(3 * 24 * 60))
+                tags = {"region": rng.choice(["eu", "us", "apac"])} if rng.random() < 0.8 else {}
                 records.append({"row_id": row_id, **made["record"],
+                                "timestamp": moment.isoformat(), "tags": tags,
                                 **({} if label is None else {label_field: label})})
             scenario.send_predictions(version, records, split="production")
         else:
