@@ -21,6 +21,7 @@ from perfledger.api.consistency import follow_visible_positions
 from perfledger.api.dependencies import DEPENDENCIES
 from perfledger.api.errors import exception_handlers, litestar_body
 from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
+from perfledger.api.metrics_endpoint import measuring_requests, scrape
 from perfledger.api.v1 import v1_router
 from perfledger.api.v2 import v2_events_router, v2_router
 from perfledger.api.v2.errors import v2_body
@@ -63,8 +64,8 @@ def health(container: Container) -> Health:
 
 
 def create_app(container: Container) -> Litestar:
-    return Litestar(
-        route_handlers=[health, v1_router, v2_router, v2_events_router, v3_router],
+    return measuring_requests(Litestar(
+        route_handlers=[health, scrape, v1_router, v2_router, v2_events_router, v3_router],
         state=State(
             {
                 "container": container,
@@ -91,4 +92,4 @@ def create_app(container: Container) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
-    )
+    ))

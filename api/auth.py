@@ -40,6 +40,7 @@ PUBLIC_PATHS = [
     "^/v3/server-info$",
     "^/v3/version-compatibility$",
     "^/schema",
+    "^/metrics$",  # open, or guarded by its own token (api.metrics_endpoint)
 ]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.response_cache import ResponseCache
+from perfledger.api.service_metrics import ServiceMetrics
 from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.catalog import Catalog
 from perfledger.api.services.job_metrics import JobMetrics
@@ -58,6 +59,7 @@ class Container:
     heavy: HeavyWork
     blobs: BlobStore
     services: Services
+    metrics: ServiceMetrics
     # Set by whoever runs the scheduler (api.processes, or a test); the ledger calls it after
     # every save, so the projections catch up (here, and in other processes).
     wake_projections: Callable[[], None] = field(default=_no_wake)
@@ -70,18 +72,26 @@ class Container:
 
 def build_container(settings: Settings) -> Container:
     database = settings.storage.open_database()
+    metrics = ServiceMetrics()
     with database.schema_lock():
         ledger = PerfLedger(env=settings.storage.event_store_env())
-        engine = Engine(database, EventLog(ledger, database), all_projections())
+        engine = Engine(database, EventLog(ledger, database), all_projections(),
+                        on_applied=metrics.count_applied)
         engine.install()
+    metrics.follow_projections(engine)
     heavy = HeavyWork(settings.heavy_workers, settings.heavy_queue)
     blobs = BlobStore(settings.storage.data_dir / "files")
     read = ReadSide(engine, settings.consistency_timeout)
     responses = ResponseCache(settings.response_cache_entries)
     container = Container(settings, database, ledger, engine, responses, heavy, blobs,
                           _services(ledger, read, responses, heavy, blobs,
-                                    lambda: container.wake_recompute()))
-    ledger.after_save = lambda: container.wake_projections()
+                                    lambda: container.wake_recompute()), metrics)
+
+    def after_save(topics: Sequence[str]) -> None:
+        metrics.count_appended(topics)
+        container.wake_projections()
+
+    ledger.after_save = after_save
     return container
 
 

@@ -28,6 +28,7 @@ def start_worker(container: Container) -> Worker:
     """Campaigns for the scheduler tasks in this process; PostgreSQL NOTIFY also wakes them."""
     context = TaskContext(container.engine, container.ledger)
     worker = Worker(context, leadership_for(container.settings))
+    container.metrics.follow_leadership(lambda: worker.is_leading)
     url = container.settings.storage.database_url
     if url is not None:
         EventListener(url, worker.wake_catch_up).start()

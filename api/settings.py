@@ -7,7 +7,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfledger.projections.storage import StorageConfig
@@ -29,6 +29,8 @@ class Settings:
     response_cache_entries: int = DEFAULT_RESPONSE_CACHE_ENTRIES
     heavy_workers: int = 1
     heavy_queue: int = 8
+    # When set, GET /metrics wants it as a bearer token; unset (or empty), the metrics are open.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
             ),
             heavy_workers=max(1, _int(environ, "PERFLEDGER_HEAVY_WORKERS", 1)),
             heavy_queue=max(0, _int(environ, "PERFLEDGER_HEAVY_QUEUE", 8)),
+            metrics_token=environ.get("PERFLEDGER_METRICS_TOKEN") or None,
         )
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
@@ -29,12 +29,13 @@ class PerfLedger(
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
-        # Called after every save; the composition root makes it wake the catch-up.
-        self.after_save: Callable[[], None] = _nothing
+        # Called after every save with the stored topics of the events saved; the composition
+        # root makes it count them and wake the catch-up.
+        self.after_save: Callable[[Sequence[str]], None] = _nothing
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
-        self.after_save()
+        self.after_save([recording.notification.topic for recording in recordings])
 
 
-def _nothing() -> None:
-    """Nobody to wake."""
+def _nothing(topics: Sequence[str]) -> None:
+    """Nobody to tell."""

@@ -32,6 +32,9 @@ PAGE_SIZE = 100
 SLOW_SETTLE_SECONDS = 0.05
 SETTLE_BACKOFF = 4.0
 Progress = Callable[[int, int], None]
+# Told how many events a catch-up of the live tables applied to a projection (not a rebuild
+# or a drift check): the service counts them for its own metrics.
+AppliedListener = Callable[[str, int], None]
 
 
 @dataclass
@@ -49,11 +52,13 @@ class Engine:
         log: EventLog,
         projections: Sequence[Projection],
         page_size: int = PAGE_SIZE,
+        on_applied: AppliedListener | None = None,
     ) -> None:
         self.database = database
         self.log = log
         self.projections = {projection.name: projection for projection in projections}
         self.page_size = page_size
+        self._on_applied = on_applied
         self.positions = VisiblePositions(database)
         self._next_settle: dict[str, float] = {}
 
@@ -201,6 +206,8 @@ class Engine:
                     continue  # another runner applied this page meanwhile: read on from there
                 count, position = self._apply_page(tx, projection, gen, position, head, events)
             applied += count
+            if count and generation is None and self._on_applied is not None:
+                self._on_applied(name, count)
             if progress is not None:
                 progress(position, head)
             caught_up = position >= head

@@ -162,6 +162,7 @@ def test_api_keys_are_stored_only_as_a_hash(container: Container, org: str) -> N
 
 def test_public_endpoints_need_no_credential(client: TestClient[Any]) -> None:
     assert client.get("/health").status_code == 200
+    assert client.get("/metrics").status_code == 200  # unless PERFLEDGER_METRICS_TOKEN is set
     spec = client.get("/schema/openapi.json").json()
     assert set(spec["components"]["securitySchemes"]) == {"BearerToken", "ApiKey", "ArcannaApiKey"}
     assert "/api/v1/models/{model_id}/performance/summary" in spec["paths"]

@@ -31,6 +31,14 @@ def test_the_generated_secret_is_kept_and_reused(tmp_path: Path) -> None:
     assert configured.jwt_secret == "s" * 40
 
 
+def test_the_metrics_token_is_read_from_the_environment_and_never_shown(tmp_path: Path) -> None:
+    base = {"PERFLEDGER_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base).metrics_token is None
+    assert Settings.from_env({**base, "PERFLEDGER_METRICS_TOKEN": ""}).metrics_token is None
+    configured = Settings.from_env({**base, "PERFLEDGER_METRICS_TOKEN": "scrape-me"})
+    assert configured.metrics_token == "scrape-me" and "scrape-me" not in repr(configured)
+
+
 def test_a_postgres_url_configures_the_event_store() -> None:
     storage = StorageConfig.from_env(
         {"PERFLEDGER_DATABASE_URL": "postgresql://u:p%40ss@db.internal:6543/ledger"})
