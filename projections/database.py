@@ -161,7 +161,11 @@ class Tx:
 
     def rows_in(self, select: str, params: Sequence[Any], column: str, keys: Sequence[Any],
                 chunk: int = 500) -> list[Row]:
-        """`select` (which ends in a WHERE clause) `AND column IN keys`, a chunk of keys a time."""
+        """`select` (which ends in a WHERE clause) `AND column IN keys`: on PostgreSQL one
+        statement with an array (the same text every time, so it is prepared once); on
+        SQLite a chunk of keys a time."""
+        if self.dialect == "postgresql":
+            return self.rows(f"{select} AND {column} = ANY(?)", (*params, list(keys)))
         found: list[Row] = []
         for start in range(0, len(keys), chunk):
             part = keys[start:start + chunk]

@@ -214,11 +214,11 @@ def _change_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _
         delays = held.hours.setdefault(hour, _empty_hour(kind)).delays
         delays.remove(_delays(old.in_hour(hour)))
         delays.add(_delays(new.in_hour(hour)))
-    for (width, start), (stats, label_delays) in stored.items():
+    for (width, start), (stats, _) in stored.items():
         if delays_changed.intersection(groups[(width, start)]):
-            label_delays = _percentiles(np.concatenate(
-                [h.delays.values() for h in held.hours_of(start, width)] or [np.empty(0)]))
-        _write_bucket(tx, t, kind, series_id, width, start, stats, label_delays)
+            stored[(width, start)] = (stats, _percentiles(np.concatenate(
+                [h.delays.values() for h in held.hours_of(start, width)] or [np.empty(0)])))
+    _write_buckets(tx, t, kind, series_id, stored)
     for hour in hours:  # an hour left without scores holds nothing
         kept = held.hours.get(hour)
         if kept is not None and kept.delays.size == 0 and not any(
@@ -262,32 +262,37 @@ def _stored_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, hours: 
                     ) -> dict[tuple[int, int], tuple[Statistics, Any]]:
     """The statistics and label delays of the buckets holding these hours (empty ones for
     buckets not stored yet)."""
+    wanted = {(width, bucket_start(hour, width)) for width in WIDTH_NAMES for hour in hours}
+    widths = {name: width for width, name in WIDTH_NAMES.items()}
     found: dict[tuple[int, int], tuple[Statistics, Any]] = {}
-    for width, name in WIDTH_NAMES.items():
-        starts = sorted({bucket_start(hour, width) for hour in hours})
-        for start, statistics, label_delays in tx.rows_in(
-                f"SELECT start, statistics, label_delays FROM {t.perf_buckets}"
-                " WHERE series_id = ? AND width = ?", (series_id, name), "start", starts):
-            found[(width, int(start))] = (Statistics.from_json(loads(statistics)),
-                                          loads(label_delays))
-        for start in starts:
-            found.setdefault((width, start), (empty_statistics(kind), None))
+    for name, start, statistics, label_delays in tx.rows_in(
+            f"SELECT width, start, statistics, label_delays FROM {t.perf_buckets}"
+            " WHERE series_id = ?", (series_id,), "start", sorted({s for _, s in wanted})):
+        if (widths[name], int(start)) in wanted:  # a day's start is also an hour's
+            found[(widths[name], int(start))] = (Statistics.from_json(loads(statistics)),
+                                                 loads(label_delays))
+    for key in wanted:
+        found.setdefault(key, (empty_statistics(kind), None))
     return found
 
 
-def _write_bucket(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, width: int,
-                  start: int, stats: Statistics, label_delays: Any) -> None:
-    tx.execute(f"DELETE FROM {t.perf_buckets} WHERE series_id = ? AND width = ? AND start = ?",
-               (series_id, WIDTH_NAMES[width], start))
-    if stats.totals["rows"] == 0:
-        return
-    metrics = metrics_from(kind, stats)
-    tx.execute(
+def _write_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                   buckets: dict[tuple[int, int], tuple[Statistics, Any]]) -> None:
+    """Stores the buckets (width, start) -> (statistics, label delays); empty ones go."""
+    tx.executemany(
+        f"DELETE FROM {t.perf_buckets} WHERE series_id = ? AND width = ? AND start = ?",
+        [(series_id, WIDTH_NAMES[width], start) for width, start in buckets])
+    rows = []
+    for (width, start), (stats, label_delays) in buckets.items():
+        if stats.totals["rows"]:
+            metrics = metrics_from(kind, stats)
+            rows.append((series_id, WIDTH_NAMES[width], start, stats.totals["rows"],
+                         stats.totals["labeled"], None if metrics is None else dumps(metrics),
+                         None if label_delays is None else dumps(label_delays),
+                         dumps(stats.to_json())))
+    tx.executemany(
         f"INSERT INTO {t.perf_buckets} (series_id, width, start, sample_count, labeled_count,"
-        " metrics, label_delays, statistics) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (series_id, WIDTH_NAMES[width], start, stats.totals["rows"], stats.totals["labeled"],
-         None if metrics is None else dumps(metrics),
-         None if label_delays is None else dumps(label_delays), dumps(stats.to_json())))
+        " metrics, label_delays, statistics) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _delays(rows: WindowRows) -> FloatArray:
@@ -362,14 +367,15 @@ def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: lis
         in_hour = side.in_hour(hour)
         held.hours[hour] = _Hour(_pairs_of(contribution(kind, in_hour)[1]))
         held.hours[hour].delays.add(_delays(in_hour))
+    buckets: dict[tuple[int, int], tuple[Statistics, Any]] = {}
     for width in (HOUR, DAY, WEEK):
         starts = bucket_starts(rows.ts, width)
         for start in np.unique(starts).tolist():
             part = rows.take(starts == start)
             part_stats, part_ranked = contribution(kind, part)
             part_stats.twice_u = [p.twice_u for p in _pairs_of(part_ranked)]
-            _write_bucket(tx, t, kind, series_id, width, start, part_stats,
-                          _percentiles(_delays(part)))
+            buckets[(width, start)] = (part_stats, _percentiles(_delays(part)))
+    _write_buckets(tx, t, kind, series_id, buckets)
     tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ?", (series_id,))
     for name in tag_names:
         for value in sorted(set(side.tag_values[name])):

@@ -25,6 +25,7 @@ from perfledger.projections.performance.windows import (
     series_kind,
 )
 from perfledger.projections.projection import Tables
+from perfledger.projections.statistics import refresh_statistics
 from perfledger.projections.topics import UnknownEvent, topics_of
 
 
@@ -41,6 +42,9 @@ class PerformanceProjection:
         return performance_schema(database, t)
 
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
+        # Each batch looks its rows up by id: a plan made while the table was small would
+        # scan whole series instead (a long catch-up grows it between settles).
+        refresh_statistics(tx, [t.perf_rows])
         codes = LabelCodes(tx, t)
         for position, event in events:
             match event:
@@ -58,6 +62,7 @@ class PerformanceProjection:
                     raise UnknownEvent(self.name, event)
 
     def settle(self, tx: Tx, t: Tables) -> None:
+        refresh_statistics(tx, [t.perf_buckets, t.perf_segments, t.perf_series])
         for (series_id,) in tx.rows(f"SELECT series_id FROM {t.perf_series} WHERE dirty = 1"):
             settle_series(tx, t, self.live, int(series_id))
 
