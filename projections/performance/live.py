@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,12 +118,16 @@ class LiveSummaries:
         it before storing them."""
         stats, held = self._current(tx, t, kind, series_id, tag_names)
         old, new = _Side.of(before, tag_names), _Side.of(after, tag_names)
-        gone, gone_ranked = contribution(kind, before)
-        came, came_ranked = contribution(kind, after)
-        stats.add(gone, -1)
-        stats.add(came)
-        _move(held.summary, gone_ranked.problems, came_ranked.problems)
-        _change_buckets(tx, t, kind, series_id, held, old, new)
+        hours = sorted(set(old.hours.tolist()) | set(new.hours.tolist()))
+        # each row is in one hour: the series' change is the sum of its hours'
+        gone = {hour: contribution(kind, old.in_hour(hour)) for hour in hours}
+        came = {hour: contribution(kind, new.in_hour(hour)) for hour in hours}
+        for hour in hours:
+            stats.add(gone[hour][0], -1)
+            stats.add(came[hour][0])
+        if hours:
+            _move(held.summary, _joined(gone.values()), _joined(came.values()))
+        _change_buckets(tx, t, kind, series_id, held, old, new, hours, gone, came)
         _change_segments(tx, t, kind, series_id, held, old, new, tag_names)
         self._store(tx, t, kind, series_id, tag_names, stats, held)
 
@@ -175,6 +180,16 @@ def _move(pairs: list[RankedPairs], gone: Problems, came: Problems) -> None:
         held.add(new_positives, new_negatives)
 
 
+def _joined(parts: Iterable[tuple[Statistics, Ranked]]) -> Problems:
+    """Each binary problem's positives and negatives over several parts."""
+    ranked = [part[1].problems for part in parts]
+    if not ranked:
+        return []
+    return [(np.concatenate([problems[i][0] for problems in ranked]),
+             np.concatenate([problems[i][1] for problems in ranked]))
+            for i in range(len(ranked[0]))]
+
+
 def _pairs_of(ranked: Ranked) -> list[RankedPairs]:
     return [RankedPairs(positives, negatives) for positives, negatives in ranked.problems]
 
@@ -182,12 +197,11 @@ def _pairs_of(ranked: Ranked) -> list[RankedPairs]:
 # Buckets ---------------------------------------------------------------------------------
 
 def _change_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _Held,
-                    old: _Side, new: _Side) -> None:
-    hours = sorted(set(old.hours.tolist()) | set(new.hours.tolist()))
+                    old: _Side, new: _Side, hours: list[int],
+                    gone: dict[int, tuple[Statistics, Ranked]],
+                    came: dict[int, tuple[Statistics, Ranked]]) -> None:
     if not hours:
         return
-    gone = {hour: contribution(kind, old.in_hour(hour)) for hour in hours}
-    came = {hour: contribution(kind, new.in_hour(hour)) for hour in hours}
     delays_changed = {hour for hour in hours
                       if _delays(old.in_hour(hour)).size or _delays(new.in_hour(hour)).size}
     stored = _stored_buckets(tx, t, kind, series_id, hours)
