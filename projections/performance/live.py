@@ -51,6 +51,10 @@ from perfledger.projections.projection import Tables
 # Scores held in memory at most, over every series (8 bytes each): past it, the series used
 # longest ago are let go and read again when they next change.
 MAX_HELD_SCORES = 40_000_000
+# A batch whose rows span more hours than this (a backfill spread over weeks) does not keep
+# buckets one by one: they are rebuilt from the series' rows when it next settles, once for
+# all such batches of a catch-up run.
+MAX_HOURS_PER_BATCH = 48
 WIDTH_NAMES = {HOUR: "hour", DAY: "day", WEEK: "week"}
 FloatArray = npt.NDArray[np.float64]
 Problems = list[tuple[FloatArray, FloatArray]]
@@ -68,6 +72,7 @@ class _Held:
     summary: list[RankedPairs]
     hours: dict[int, _Hour]
     segments: dict[tuple[str, str], list[RankedPairs]]
+    buckets_stale: bool = False  # the buckets wait for a rebuild at settle
 
     @property
     def scores(self) -> int:
@@ -127,7 +132,10 @@ class LiveSummaries:
             stats.add(came[hour][0])
         if hours:
             _move(held.summary, _joined(gone.values()), _joined(came.values()))
-        _change_buckets(tx, t, kind, series_id, held, old, new, hours, gone, came)
+        if held.buckets_stale or len(hours) > MAX_HOURS_PER_BATCH:
+            held.buckets_stale, held.hours = True, {}
+        else:
+            _change_buckets(tx, t, kind, series_id, held, old, new, hours, gone, came)
         _change_segments(tx, t, kind, series_id, held, old, new, tag_names)
         self._store(tx, t, kind, series_id, tag_names, stats, held)
 
@@ -153,7 +161,8 @@ class LiveSummaries:
         tx.execute(
             f"UPDATE {t.perf_series} SET statistics = ?, row_count = ?, labeled_count = ?"
             " WHERE series_id = ?",
-            (dumps({"token": held.token, "statistics": stats.to_json(), "tags": tag_names}),
+            (dumps({"token": held.token, "statistics": stats.to_json(), "tags": tag_names,
+                    "buckets_stale": held.buckets_stale}),
              stats.totals["rows"], stats.totals["labeled"], series_id))
         write_summary(tx, t, kind, series_id, stats, metrics_from(kind, stats))
         self._hold((t.perf_series, series_id), held)
@@ -164,6 +173,12 @@ class LiveSummaries:
         while total > self._max_scores and len(self._held) > 1:
             _, evicted = self._held.popitem(last=False)
             total -= evicted.scores
+
+
+def needs_rebuild(stored: Any, kind: SeriesKind, tag_names: list[str]) -> bool:
+    """Whether a settle must rebuild the series from its rows: its statistics miss a label or
+    a tag name of the model, or its buckets wait since a batch spread over many hours."""
+    return not is_current(stored, kind, tag_names) or bool(stored.get("buckets_stale"))
 
 
 def is_current(stored: Any, kind: SeriesKind, tag_names: list[str]) -> bool:

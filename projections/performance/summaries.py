@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
-from perfledger.projections.performance.live import LiveSummaries, is_current
+from perfledger.projections.performance.live import LiveSummaries, needs_rebuild
 from perfledger.projections.performance.segments import (
     stored_tag_segments,
     tag_names_of,
@@ -32,10 +32,11 @@ METRIC_TOLERANCE = 1e-9
 
 
 def settle_series(tx: Tx, t: Tables, live: LiveSummaries, series_id: int) -> None:
-    """Widens a series' statistics when its model gained a label or a tag name since they
-    were kept (one read of its rows); its summary, buckets and segments are otherwise
-    current batch by batch. If that fails, the others still settle, and the series keeps
-    its last numbers until its next change (the error is logged once)."""
+    """Rebuilds a series from its rows (one read) when its model gained a label or a tag
+    name since its statistics were kept, or when a batch spread over many hours left its
+    buckets waiting; its summary, buckets and segments are otherwise current batch by batch.
+    If that fails, the others still settle, and the series keeps its last numbers until its
+    next change (the error is logged once)."""
     try:
         with tx.savepoint():
             model_id = str(tx.value(
@@ -44,7 +45,7 @@ def settle_series(tx: Tx, t: Tables, live: LiveSummaries, series_id: int) -> Non
             tag_names = tag_names_of(tx, t, model_id)
             stored = loads(tx.value(
                 f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?", (series_id,)))
-            if not is_current(stored, kind, tag_names):
+            if needs_rebuild(stored, kind, tag_names):
                 live.recompute(tx, t, kind, series_id, tag_names)
     except Exception as error:
         if is_transient(error):

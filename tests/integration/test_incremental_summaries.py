@@ -183,3 +183,34 @@ def test_regression_summary_stays_exact_through_many_replacements(
         "mape": sk.mean_absolute_percentage_error(target, predicted),
         "r_squared": sk.r2_score(target, predicted)})
     assert_recompute_changes_nothing(scenario)
+
+
+def test_buckets_stay_exact_when_a_backfill_spread_over_weeks_meets_live_batches(
+        scenario: Scenario) -> None:
+    """A batch spanning more hours than are kept one by one leaves the buckets to a rebuild
+    at settle; live batches before and after it keep them exact."""
+    labels = ["stay", "churn"]
+    scenario.create_model(name="churn", task="binary_classification", labels=labels)
+    version = scenario.trained_version()
+    rng = random.Random(21)
+
+    def records(first: int, count: int, spread_hours: int) -> list[dict[str, Any]]:
+        return [{"row_id": f"r{i}", "predicted_label": rng.choice(labels),
+                 "score": round(rng.random(), 2), "true_label": rng.choice(labels),
+                 "timestamp": (START + timedelta(hours=rng.randrange(spread_hours))).isoformat()}
+                for i in range(first, first + count)]
+
+    scenario.send_predictions(version, records(0, 50, 1), split="production")
+    scenario.catch_up()
+    scenario.send_predictions(version, records(50, 400, 24 * 20), split="production")
+    scenario.send_predictions(version, records(0, 30, 2), split="production")  # replaces
+    scenario.catch_up()
+    scenario.send_predictions(version, records(450, 30, 1), split="production")
+    scenario.send_labels(version, [{"row_id": f"r{i}", "true_label": rng.choice(labels)}
+                                   for i in range(40, 90)], split="production")
+    scenario.catch_up()
+
+    points = scenario.get("/performance/timeseries", bucket="week",
+                          start="2026-08-31T00:00:00Z", end="2026-10-05T00:00:00Z").json()
+    assert sum(point["sample_count"] for point in points["points"]) == 480
+    assert scenario.container.engine.check_drift("performance") == []
