@@ -227,18 +227,12 @@ def _change_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _
             stats.add(gone[hour][0], -1)
             stats.add(came[hour][0])
     for problem in range(len(held.summary)):
-        _count_u(held, stored, groups, problem,
-                 {h: gone[h][1].problems[problem] for h in hours}, removing=True)
-        for hour in hours:
-            positives, negatives = gone[hour][1].problems[problem]
-            held.hours.setdefault(hour, _empty_hour(kind)).pairs[problem].let_go(
-                positives, negatives)
-        _count_u(held, stored, groups, problem,
-                 {h: came[h][1].problems[problem] for h in hours}, removing=False)
-        for hour in hours:
-            positives, negatives = came[hour][1].problems[problem]
-            held.hours.setdefault(hour, _empty_hour(kind)).pairs[problem].hold(
-                positives, negatives)
+        for parts, removing in ((gone, True), (came, False)):  # out first, then in
+            changed = {hour: parts[hour][1].problems[problem] for hour in hours}
+            _count_u(held, stored, groups, problem, changed, removing)
+            for hour, (positives, negatives) in changed.items():
+                pairs = held.hours.setdefault(hour, _empty_hour(kind)).pairs[problem]
+                (pairs.let_go if removing else pairs.hold)(positives, negatives)
     for hour in delays_changed:
         delays = held.hours.setdefault(hour, _empty_hour(kind)).delays
         delays.remove(_delays(old.in_hour(hour)))
