@@ -35,6 +35,7 @@ from perfledger.projections.performance.sufficient import (
     contribution,
     empty_statistics,
     metrics_from,
+    problem_count,
 )
 from perfledger.projections.performance.windows import (
     DAY,
@@ -55,6 +56,10 @@ MAX_HELD_SCORES = 40_000_000
 # buckets one by one: they are rebuilt from the series' rows when it next settles, once for
 # all such batches of a catch-up run.
 MAX_HOURS_PER_BATCH = 48
+# Scores one series may hold (a multiclass model holds one per label per labeled row): a
+# series past it is not kept batch by batch; its batches leave it to a rebuild from its
+# rows when it settles, so no tenant's series can take the worker's memory.
+MAX_SCORES_PER_SERIES = MAX_HELD_SCORES // 4
 WIDTH_NAMES = {HOUR: "hour", DAY: "day", WEEK: "week"}
 FloatArray = npt.NDArray[np.float64]
 Problems = list[tuple[FloatArray, FloatArray]]
@@ -73,6 +78,7 @@ class _Held:
     hours: dict[int, _Hour]
     segments: dict[tuple[str, str], list[RankedPairs]]
     buckets_stale: bool = False  # the buckets wait for a rebuild at settle
+    ranked: bool = True  # False: too many scores to hold; everything waits for the settle
 
     @property
     def scores(self) -> int:
@@ -122,6 +128,10 @@ class LiveSummaries:
         """The series' rows `before` (as stored, read with their tags) become `after`: call
         it before storing them."""
         stats, held = self._current(tx, t, kind, series_id, tag_names)
+        if not held.ranked:
+            held.buckets_stale = True
+            self._store(tx, t, kind, series_id, tag_names, stats, held)
+            return
         old, new = _Side.of(before, tag_names), _Side.of(after, tag_names)
         hours = sorted(set(old.hours.tolist()) | set(new.hours.tolist()))
         # each row is in one hour: the series' change is the sum of its hours'
@@ -150,21 +160,29 @@ class LiveSummaries:
         stored = loads(tx.value(f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?",
                                 (series_id,)))
         held = self._held.pop((t.perf_series, series_id), None)
+        if is_current(stored, kind, tag_names) and stored.get("unranked"):
+            # kept from its rows at settle: nothing to read for the batch
+            return Statistics.from_json(stored["statistics"]), _Held(
+                "", [], {}, {}, buckets_stale=bool(stored.get("buckets_stale")), ranked=False)
         if held is None or not is_current(stored, kind, tag_names) or held.token != stored["token"]:
             return _rebuild(tx, t, kind, series_id, tag_names)
         return Statistics.from_json(stored["statistics"]), held
 
     def _store(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
                tag_names: list[str], stats: Statistics, held: _Held) -> None:
-        stats.twice_u = [pairs.twice_u for pairs in held.summary]
+        if held.ranked:
+            stats.twice_u = [pairs.twice_u for pairs in held.summary]
+            if held.scores > MAX_SCORES_PER_SERIES:  # exact now; its next batch waits
+                held.summary, held.hours, held.segments, held.ranked = [], {}, {}, False
         held.token = uuid.uuid4().hex
         tx.execute(
             f"UPDATE {t.perf_series} SET statistics = ?, row_count = ?, labeled_count = ?"
             " WHERE series_id = ?",
             (dumps({"token": held.token, "statistics": stats.to_json(), "tags": tag_names,
-                    "buckets_stale": held.buckets_stale}),
+                    "buckets_stale": held.buckets_stale, "unranked": not held.ranked}),
              stats.totals["rows"], stats.totals["labeled"], series_id))
-        write_summary(tx, t, kind, series_id, stats, metrics_from(kind, stats))
+        if held.ranked or not held.buckets_stale:  # else the settle writes them
+            write_summary(tx, t, kind, series_id, stats, metrics_from(kind, stats))
         self._hold((t.perf_series, series_id), held)
 
     def _hold(self, key: tuple[str, int], held: _Held) -> None:
@@ -378,35 +396,49 @@ _NO_ROWS = WindowRows(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(
 
 def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: list[str]
              ) -> tuple[Statistics, _Held]:
-    """The series' statistics, buckets and segments from all its rows, written again."""
+    """The series' statistics, buckets and segments from all its rows, written again; the
+    scores are held for what follows unless there are more than a series may hold."""
     rows = read_series(tx, t, kind, series_id, "tags" if tag_names else None)
     if rows.texts is None:
         rows.texts = [None] * len(rows)
     side = _Side.of(rows, tag_names)
     stats, ranked = contribution(kind, rows)
-    held = _Held("", _pairs_of(ranked), {}, {})
+    held = _Held("", [], {}, {}, ranked=problem_count(kind) * stats.totals["labeled"]
+                 * (2 + len(tag_names)) <= MAX_SCORES_PER_SERIES)
+    held.summary = _pairs_of(ranked) if held.ranked else []
+    stats.twice_u = _twice_u(ranked, held.summary)
+    if held.ranked:
+        for hour in np.unique(side.hours).tolist():
+            in_hour = side.in_hour(hour)
+            held.hours[hour] = _Hour(_pairs_of(contribution(kind, in_hour)[1]))
+            held.hours[hour].delays.add(_delays(in_hour))
     tx.execute(f"DELETE FROM {t.perf_buckets} WHERE series_id = ?", (series_id,))
-    for hour in np.unique(side.hours).tolist():
-        in_hour = side.in_hour(hour)
-        held.hours[hour] = _Hour(_pairs_of(contribution(kind, in_hour)[1]))
-        held.hours[hour].delays.add(_delays(in_hour))
     buckets: dict[tuple[int, int], tuple[Statistics, Any]] = {}
     for width in (HOUR, DAY, WEEK):
         starts = bucket_starts(rows.ts, width)
         for start in np.unique(starts).tolist():
             part = rows.take(starts == start)
             part_stats, part_ranked = contribution(kind, part)
-            part_stats.twice_u = [p.twice_u for p in _pairs_of(part_ranked)]
+            part_stats.twice_u = _twice_u(part_ranked, [])
             buckets[(width, start)] = (part_stats, _percentiles(_delays(part)))
     _write_buckets(tx, t, kind, series_id, buckets)
     tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ?", (series_id,))
     for name in tag_names:
         for value in sorted(set(side.tag_values[name])):
             part_stats, part_ranked = contribution(kind, side.with_value(name, value))
-            held.segments[(name, value)] = _pairs_of(part_ranked)
-            part_stats.twice_u = [p.twice_u for p in held.segments[(name, value)]]
+            pairs = _pairs_of(part_ranked) if held.ranked else []
+            if held.ranked:
+                held.segments[(name, value)] = pairs
+            part_stats.twice_u = _twice_u(part_ranked, pairs)
             _write_segment(tx, t, kind, series_id, name, value, part_stats)
     return stats, held
+
+
+def _twice_u(ranked: Ranked, held: list[RankedPairs]) -> list[int]:
+    """Each problem's U, from the held scores when there are some."""
+    if held:
+        return [pairs.twice_u for pairs in held]
+    return [pairs_within(positives, negatives) for positives, negatives in ranked.problems]
 
 
 def write_summary(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, stats: Statistics,

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from perfledger.projections.performance import live
 from perfledger.projections.performance.recompute import recompute_cached
 from tests.closeness import assert_close
 from tests.scenario import Scenario
@@ -86,7 +87,8 @@ def drive(scenario: Scenario, version: str, ledger: Ledger, seed: int,
 def assert_recompute_changes_nothing(scenario: Scenario) -> None:
     found = recompute_cached(scenario.container.engine, scenario.model_id, None, None)
     assert found["series"] and found["drifted"] == 0, found
-    assert scenario.container.engine.check_drift("performance") == []
+    drift = scenario.container.engine.check_drift("performance")
+    assert drift == [], "\n".join(d[:300] for d in drift)
 
 
 def test_binary_summary_stays_exact_through_random_operations(scenario: Scenario) -> None:
@@ -214,3 +216,36 @@ def test_buckets_stay_exact_when_a_backfill_spread_over_weeks_meets_live_batches
                           start="2026-08-31T00:00:00Z", end="2026-10-05T00:00:00Z").json()
     assert sum(point["sample_count"] for point in points["points"]) == 480
     assert scenario.container.engine.check_drift("performance") == []
+
+
+def test_a_series_with_more_scores_than_it_may_hold_is_kept_at_settle(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its share of the worker's memory a series holds no scores: its batches wait for
+    a rebuild from its rows at settle, and what it answers then is exact."""
+    monkeypatch.setattr(live, "MAX_SCORES_PER_SERIES", 200)
+    labels = ["cat", "dog", "bird"]
+    scenario.create_model(name="animals", task="multiclass_classification", labels=labels)
+    version = scenario.trained_version()
+    rng = random.Random(31)
+    sent: set[str] = set()
+    for batch in range(12):
+        records = []
+        for i in rng.sample(range(150), 40):
+            proba = list(rng.choice(PROBABILITIES))
+            rng.shuffle(proba)
+            records.append({"row_id": f"r{i}", "predicted_label": labels[int(np.argmax(proba))],
+                            "probabilities": dict(zip(labels, proba, strict=True)),
+                            "true_label": rng.choice(labels), "tags": {"plan": "pro"},
+                            "timestamp": (START + timedelta(hours=batch)).isoformat()})
+            sent.add(f"r{i}")
+        scenario.send_predictions(version, records, split="production")
+        if batch % 4 == 3:
+            scenario.catch_up()
+
+    served = scenario.summary(version_id=version, dataset_split="production")
+    projection = scenario.container.engine.projections["performance"]
+    assert not any(held.ranked for held in projection.live._held.values())  # type: ignore[attr-defined]
+    assert served["sample_count"] == len(sent) and served["metrics"]["roc_auc"] is not None
+    segments = scenario.get("/performance/segments", by="plan").json()["segments"]
+    assert [segment["sample_count"] for segment in segments] == [len(sent)]
+    assert_recompute_changes_nothing(scenario)
