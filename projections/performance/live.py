@@ -45,6 +45,8 @@ from perfledger.projections.performance.windows import (
     WindowRows,
     bucket_start,
     bucket_starts,
+    delay_percentiles,
+    label_delay_seconds,
     read_series,
 )
 from perfledger.projections.projection import Tables
@@ -120,7 +122,9 @@ class LiveSummaries:
     """The held scores of recently changed series, for one projection worker."""
 
     def __init__(self, max_scores: int = MAX_HELD_SCORES) -> None:
-        self._held: OrderedDict[tuple[str, int], _Held] = OrderedDict()
+        # each held series with the scores it held when last stored, and their total
+        self._held: OrderedDict[tuple[str, int], tuple[_Held, int]] = OrderedDict()
+        self._total = 0
         self._max_scores = max_scores
 
     def change(self, tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: list[str],
@@ -159,7 +163,7 @@ class LiveSummaries:
                  tag_names: list[str]) -> tuple[Statistics, _Held]:
         stored = loads(tx.value(f"SELECT statistics FROM {t.perf_series} WHERE series_id = ?",
                                 (series_id,)))
-        held = self._held.pop((t.perf_series, series_id), None)
+        held = self._let_go((t.perf_series, series_id))
         if is_current(stored, kind, tag_names) and stored.get("unranked"):
             # kept from its rows at settle: nothing to read for the batch
             return Statistics.from_json(stored["statistics"]), _Held(
@@ -186,11 +190,17 @@ class LiveSummaries:
         self._hold((t.perf_series, series_id), held)
 
     def _hold(self, key: tuple[str, int], held: _Held) -> None:
-        self._held[key] = held
-        total = sum(entry.scores for entry in self._held.values())
-        while total > self._max_scores and len(self._held) > 1:
-            _, evicted = self._held.popitem(last=False)
-            total -= evicted.scores
+        scores = held.scores
+        self._held[key] = (held, scores)
+        self._total += scores
+        while self._total > self._max_scores and len(self._held) > 1:
+            _, (_, evicted) = self._held.popitem(last=False)
+            self._total -= evicted
+
+    def _let_go(self, key: tuple[str, int]) -> _Held | None:
+        held, scores = self._held.pop(key, (None, 0))
+        self._total -= scores
+        return held
 
 
 def needs_rebuild(stored: Any, kind: SeriesKind, tag_names: list[str]) -> bool:
@@ -235,8 +245,10 @@ def _change_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _
                     came: dict[int, tuple[Statistics, Ranked]]) -> None:
     if not hours:
         return
-    delays_changed = {hour for hour in hours
-                      if _delays(old.in_hour(hour)).size or _delays(new.in_hour(hour)).size}
+    delays = {hour: (label_delay_seconds(old.in_hour(hour)),
+                     label_delay_seconds(new.in_hour(hour))) for hour in hours}
+    delays_changed = {hour for hour, (out, came_in) in delays.items()
+                      if out.size or came_in.size}
     stored = _stored_buckets(tx, t, kind, series_id, hours)
     groups = _buckets_of(hours)
     for (width, start), mine in groups.items():
@@ -252,12 +264,12 @@ def _change_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _
                 pairs = held.hours.setdefault(hour, _empty_hour(kind)).pairs[problem]
                 (pairs.let_go if removing else pairs.hold)(positives, negatives)
     for hour in delays_changed:
-        delays = held.hours.setdefault(hour, _empty_hour(kind)).delays
-        delays.remove(_delays(old.in_hour(hour)))
-        delays.add(_delays(new.in_hour(hour)))
+        held_delays = held.hours.setdefault(hour, _empty_hour(kind)).delays
+        held_delays.remove(delays[hour][0])
+        held_delays.add(delays[hour][1])
     for (width, start), (stats, _) in stored.items():
         if delays_changed.intersection(groups[(width, start)]):
-            stored[(width, start)] = (stats, _percentiles(np.concatenate(
+            stored[(width, start)] = (stats, delay_percentiles(np.concatenate(
                 [h.delays.values() for h in held.hours_of(start, width)] or [np.empty(0)])))
     _write_buckets(tx, t, kind, series_id, stored)
     for hour in hours:  # an hour left without scores holds nothing
@@ -296,7 +308,11 @@ def _count_u(held: _Held, stored: dict[tuple[int, int], tuple[Statistics, Any]],
 
 
 def _empty_hour(kind: SeriesKind) -> _Hour:
-    return _Hour(_pairs_of(contribution(kind, _NO_ROWS)[1]))
+    return _Hour(_no_pairs(kind))
+
+
+def _no_pairs(kind: SeriesKind) -> list[RankedPairs]:
+    return [RankedPairs(np.empty(0), np.empty(0)) for _ in range(problem_count(kind))]
 
 
 def _stored_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, hours: list[int]
@@ -336,63 +352,57 @@ def _write_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
         " metrics, label_delays, statistics) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _delays(rows: WindowRows) -> FloatArray:
-    """Seconds from each row's time to its label's arrival, for rows a label batch labeled
-    (early labels count as 0)."""
-    late = ~np.isnan(rows.labeled_at) & ~np.isnan(rows.truth)
-    seconds: FloatArray = np.maximum(rows.labeled_at[late] - rows.ts[late], 0.0) / 1e6
-    return seconds
-
-
-def _percentiles(delays: FloatArray) -> dict[str, float] | None:
-    """numpy's linear-interpolated percentiles, as `windows.label_delays` gives them."""
-    if not delays.size:
-        return None
-    p50, p90 = np.percentile(delays, [50, 90])
-    return {"p50": float(p50), "p90": float(p90), "max": float(delays.max())}
-
-
 # Segments --------------------------------------------------------------------------------
 
 def _change_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _Held,
                      old: _Side, new: _Side, tag_names: list[str]) -> None:
-    for name in tag_names:
-        for value in sorted(set(old.tag_values[name]) | set(new.tag_values[name])):
-            gone, gone_ranked = contribution(kind, old.with_value(name, value))
-            came, came_ranked = contribution(kind, new.with_value(name, value))
-            found = tx.value(f"SELECT statistics FROM {t.perf_segments}"
-                             " WHERE series_id = ? AND name = ? AND value = ?",
-                             (series_id, name, value))
-            stats = (empty_statistics(kind) if found is None
-                     else Statistics.from_json(loads(found)))
-            stats.add(gone, -1)
-            stats.add(came)
-            pairs = held.segments.setdefault((name, value), _pairs_of(
-                contribution(kind, _NO_ROWS)[1]))
-            _move(pairs, gone_ranked.problems, came_ranked.problems)
-            stats.twice_u = [p.twice_u for p in pairs]
-            _write_segment(tx, t, kind, series_id, name, value, stats)
-
-
-def _write_segment(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, name: str,
-                   value: str, stats: Statistics) -> None:
-    tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ? AND name = ? AND value = ?",
-               (series_id, name, value))
-    if stats.totals["rows"] == 0:
+    touched = [(name, value) for name in tag_names
+               for value in sorted(set(old.tag_values[name]) | set(new.tag_values[name]))]
+    if not touched:
         return
-    metrics = metrics_from(kind, stats)
-    tx.execute(
+    stored = _stored_segments(tx, t, kind, series_id, touched)
+    for name, value in touched:
+        gone, gone_ranked = contribution(kind, old.with_value(name, value))
+        came, came_ranked = contribution(kind, new.with_value(name, value))
+        stats = stored[(name, value)]
+        stats.add(gone, -1)
+        stats.add(came)
+        pairs = held.segments.setdefault((name, value), _no_pairs(kind))
+        _move(pairs, gone_ranked.problems, came_ranked.problems)
+        stats.twice_u = [p.twice_u for p in pairs]
+    _write_segments(tx, t, kind, series_id, stored)
+
+
+def _stored_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                     wanted: list[tuple[str, str]]) -> dict[tuple[str, str], Statistics]:
+    """The statistics of these (tag name, value) segments (empty ones for new values)."""
+    keys = set(wanted)
+    found = {(name, value): Statistics.from_json(loads(statistics))
+             for name, value, statistics in tx.rows_in(
+                 f"SELECT name, value, statistics FROM {t.perf_segments} WHERE series_id = ?",
+                 (series_id,), "value", sorted({value for _, value in keys}))
+             if (name, value) in keys}  # the same value may be another name's too
+    return {key: found.get(key) or empty_statistics(kind) for key in wanted}
+
+
+def _write_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
+                    segments: dict[tuple[str, str], Statistics]) -> None:
+    """Stores the segments (name, value) -> statistics; empty ones go."""
+    tx.executemany(
+        f"DELETE FROM {t.perf_segments} WHERE series_id = ? AND name = ? AND value = ?",
+        [(series_id, name, value) for name, value in segments])
+    rows = []
+    for (name, value), stats in segments.items():
+        if stats.totals["rows"]:
+            metrics = metrics_from(kind, stats)
+            rows.append((series_id, name, value, stats.totals["rows"], stats.totals["labeled"],
+                         None if metrics is None else dumps(metrics), dumps(stats.to_json())))
+    tx.executemany(
         f"INSERT INTO {t.perf_segments} (series_id, name, value, sample_count, labeled_count,"
-        " metrics, statistics) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (series_id, name, value, stats.totals["rows"], stats.totals["labeled"],
-         None if metrics is None else dumps(metrics), dumps(stats.to_json())))
+        " metrics, statistics) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 # Reading everything again ----------------------------------------------------------------
-
-_NO_ROWS = WindowRows(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0),
-                      np.empty(0), None, [])
-
 
 def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: list[str]
              ) -> tuple[Statistics, _Held]:
@@ -401,17 +411,11 @@ def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: lis
     rows = read_series(tx, t, kind, series_id, "tags" if tag_names else None)
     if rows.texts is None:
         rows.texts = [None] * len(rows)
-    side = _Side.of(rows, tag_names)
     stats, ranked = contribution(kind, rows)
     held = _Held("", [], {}, {}, ranked=problem_count(kind) * stats.totals["labeled"]
                  * (2 + len(tag_names)) <= MAX_SCORES_PER_SERIES)
     held.summary = _pairs_of(ranked) if held.ranked else []
     stats.twice_u = _twice_u(ranked, held.summary)
-    if held.ranked:
-        for hour in np.unique(side.hours).tolist():
-            in_hour = side.in_hour(hour)
-            held.hours[hour] = _Hour(_pairs_of(contribution(kind, in_hour)[1]))
-            held.hours[hour].delays.add(_delays(in_hour))
     tx.execute(f"DELETE FROM {t.perf_buckets} WHERE series_id = ?", (series_id,))
     buckets: dict[tuple[int, int], tuple[Statistics, Any]] = {}
     for width in (HOUR, DAY, WEEK):
@@ -419,10 +423,18 @@ def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: lis
         for start in np.unique(starts).tolist():
             part = rows.take(starts == start)
             part_stats, part_ranked = contribution(kind, part)
-            part_stats.twice_u = _twice_u(part_ranked, [])
-            buckets[(width, start)] = (part_stats, _percentiles(_delays(part)))
+            delays = label_delay_seconds(part)
+            pairs: list[RankedPairs] = []
+            if width == HOUR and held.ranked:  # days and weeks count against their hours
+                pairs = _pairs_of(part_ranked)
+                held.hours[start] = _Hour(pairs)
+                held.hours[start].delays.add(delays)
+            part_stats.twice_u = _twice_u(part_ranked, pairs)
+            buckets[(width, start)] = (part_stats, delay_percentiles(delays))
     _write_buckets(tx, t, kind, series_id, buckets)
     tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ?", (series_id,))
+    side = _Side.of(rows, tag_names)
+    segments: dict[tuple[str, str], Statistics] = {}
     for name in tag_names:
         for value in sorted(set(side.tag_values[name])):
             part_stats, part_ranked = contribution(kind, side.with_value(name, value))
@@ -430,7 +442,8 @@ def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: lis
             if held.ranked:
                 held.segments[(name, value)] = pairs
             part_stats.twice_u = _twice_u(part_ranked, pairs)
-            _write_segment(tx, t, kind, series_id, name, value, part_stats)
+            segments[(name, value)] = part_stats
+    _write_segments(tx, t, kind, series_id, segments)
     return stats, held
 
 

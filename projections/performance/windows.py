@@ -3,7 +3,6 @@ window read into numpy columns with their exact metrics per bucket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,32 +256,39 @@ class BucketStats:
 
 
 def label_delays(rows: WindowRows) -> dict[str, float] | None:
-    """Seconds from a row's time to its label's arrival, for rows a label batch labeled
-    (numpy's linear-interpolated percentiles; early labels count as 0)."""
+    """The rows' label delays as a bucket reports them."""
+    return delay_percentiles(label_delay_seconds(rows))
+
+
+def label_delay_seconds(rows: WindowRows) -> npt.NDArray[np.float64]:
+    """Seconds from each row's time to its label's arrival, for rows a label batch labeled
+    (early labels count as 0)."""
     late = ~np.isnan(rows.labeled_at) & ~np.isnan(rows.truth)
-    if not late.any():
+    seconds: npt.NDArray[np.float64] = np.maximum(rows.labeled_at[late] - rows.ts[late],
+                                                  0.0) / 1e6
+    return seconds
+
+
+def delay_percentiles(delays: npt.NDArray[np.float64]) -> dict[str, float] | None:
+    """numpy's linear-interpolated p50 and p90, and the largest; None without delays."""
+    if not delays.size:
         return None
-    delays = np.maximum(rows.labeled_at[late] - rows.ts[late], 0.0) / 1e6
     p50, p90 = np.percentile(delays, [50, 90])
     return {"p50": float(p50), "p90": float(p90), "max": float(delays.max())}
 
 
-def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int,
-                 only: Iterable[int] | None = None) -> list[BucketStats]:
-    """Counts, metrics and label delays of each bucket the rows fall in (or of `only`),
-    grouping the rows with one sort."""
+def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int) -> list[BucketStats]:
+    """Counts, metrics and label delays of each bucket the rows fall in, grouping the rows
+    with one sort."""
     starts = bucket_starts(rows.ts, width)
     order = np.argsort(starts, kind="stable")
     ordered = starts[order]
-    wanted = np.unique(starts) if only is None else np.array(sorted(set(only)), dtype=np.int64)
+    wanted = np.unique(starts)
     firsts = np.searchsorted(ordered, wanted, side="left")
     lasts = np.searchsorted(ordered, wanted, side="right")
     found = []
     for start, first, last in zip(wanted.tolist(), firsts.tolist(), lasts.tolist(),
                                   strict=True):
-        if first == last:
-            found.append(BucketStats(start, 0, 0, None, None))
-            continue
         bucket = rows.take(order[first:last])
         found.append(BucketStats(start, len(bucket), bucket.labeled_count,
                                  metrics_of(kind, bucket), label_delays(bucket)))
