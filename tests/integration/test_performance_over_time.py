@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics as sk
 
-from tests.closeness import TOLERANCE, assert_close
+from tests.closeness import TOLERANCE, assert_close, binary_expected, regression_expected
 from tests.scenario import Scenario
 
 START = datetime(2026, 9, 1, tzinfo=UTC)  # a Tuesday
@@ -23,28 +23,6 @@ PLANS = ["free", "pro"]
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def binary_expected(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray
-                    ) -> dict[str, float | None]:
-    p, r, f, _ = sk.precision_recall_fscore_support(truth, predicted, average="binary",
-                                                    zero_division=0)
-    two_classes = len(set(truth.tolist())) == 2
-    return {
-        "accuracy": sk.accuracy_score(truth, predicted), "precision": p, "recall": r,
-        "f1_score": f, "roc_auc": sk.roc_auc_score(truth, scores) if two_classes else None,
-        "log_loss": sk.log_loss(truth, scores, labels=[0, 1]),
-    }
-
-
-def regression_expected(target: np.ndarray, prediction: np.ndarray) -> dict[str, float | None]:
-    mse = sk.mean_squared_error(target, prediction)
-    return {
-        "rmse": float(np.sqrt(mse)), "mse": mse,
-        "mae": sk.mean_absolute_error(target, prediction),
-        "mape": sk.mean_absolute_percentage_error(target, prediction),
-        "r_squared": sk.r2_score(target, prediction) if len(target) > 1 else None,
-    }
 
 
 class BinaryTraffic:
