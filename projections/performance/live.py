@@ -18,7 +18,7 @@ different token, and everything is read again from the rows before the next chan
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,7 @@ import numpy.typing as npt
 from perfledger.projections.database import Tx
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.ranks import RankedPairs, SortedScores, pairs_within
+from perfledger.projections.performance.segments import MAX_VALUES
 from perfledger.projections.performance.sufficient import (
     Ranked,
     Statistics,
@@ -74,18 +75,29 @@ class _Hour:
 
 
 @dataclass
+class _Segment:
+    rows: int
+    pairs: list[RankedPairs]
+
+
+@dataclass
 class _Held:
     token: str
     summary: list[RankedPairs]
     hours: dict[int, _Hour]
-    segments: dict[tuple[str, str], list[RankedPairs]]
-    buckets_stale: bool = False  # the buckets wait for a rebuild at settle
+    segments: dict[str, dict[str, _Segment]]  # tag name -> value -> its rows and scores
+    # the buckets (and segments) wait for a rebuild at settle
+    buckets_stale: bool = False
     ranked: bool = True  # False: too many scores to hold; everything waits for the settle
+    # tag names with more values than segments are kept for: a query reads their rows, so a
+    # tenant sending a new value with every row costs neither memory nor a row per value
+    unkept_tags: set[str] = field(default_factory=set)
 
     @property
     def scores(self) -> int:
         pairs = [*self.summary, *(p for h in self.hours.values() for p in h.pairs),
-                 *(p for s in self.segments.values() for p in s)]
+                 *(p for values in self.segments.values() for s in values.values()
+                   for p in s.pairs)]
         return (sum(p.positives.size + p.negatives.size for p in pairs)
                 + sum(h.delays.size for h in self.hours.values()))
 
@@ -113,9 +125,13 @@ class _Side:
     def in_hour(self, hour: int) -> WindowRows:
         return self.rows.take(self.hours == hour)
 
-    def with_value(self, name: str, value: str) -> WindowRows:
-        chosen = np.array([v == value for v in self.tag_values[name]], dtype=bool)
-        return self.rows.take(chosen)
+    def by_value(self, name: str) -> dict[str, WindowRows]:
+        """The rows of each value of the tag `name`, in one pass however many values."""
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, value in enumerate(self.tag_values[name]):
+            index[value].append(i)
+        return {value: self.rows.take(np.array(rows, dtype=np.int64))
+                for value, rows in index.items()}
 
 
 class LiveSummaries:
@@ -356,21 +372,50 @@ def _write_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
 
 def _change_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, held: _Held,
                      old: _Side, new: _Side, tag_names: list[str]) -> None:
-    touched = [(name, value) for name in tag_names
-               for value in sorted(set(old.tag_values[name]) | set(new.tag_values[name]))]
-    if not touched:
+    changes: dict[tuple[str, str], tuple[WindowRows | None, WindowRows | None]] = {}
+    for name in tag_names:
+        if name in held.unkept_tags:
+            if _may_lose_a_value(old.tag_values[name], new.tag_values[name]):
+                held.buckets_stale = True  # the settle counts its values again
+            continue
+        leaving, entering = old.by_value(name), new.by_value(name)
+        for value in sorted(leaving.keys() | entering.keys()):
+            changes[(name, value)] = (leaving.get(value), entering.get(value))
+    if not changes:
         return
-    stored = _stored_segments(tx, t, kind, series_id, touched)
-    for name, value in touched:
-        gone, gone_ranked = contribution(kind, old.with_value(name, value))
-        came, came_ranked = contribution(kind, new.with_value(name, value))
+    stored = _stored_segments(tx, t, kind, series_id, list(changes))
+    no_rows = new.rows.take(np.empty(0, dtype=np.int64))
+    for (name, value), (gone_rows, came_rows) in changes.items():
+        gone, gone_ranked = contribution(kind, no_rows if gone_rows is None else gone_rows)
+        came, came_ranked = contribution(kind, no_rows if came_rows is None else came_rows)
         stats = stored[(name, value)]
         stats.add(gone, -1)
         stats.add(came)
-        pairs = held.segments.setdefault((name, value), _no_pairs(kind))
-        _move(pairs, gone_ranked.problems, came_ranked.problems)
-        stats.twice_u = [p.twice_u for p in pairs]
+        values = held.segments.setdefault(name, {})
+        segment = values.setdefault(value, _Segment(0, _no_pairs(kind)))
+        _move(segment.pairs, gone_ranked.problems, came_ranked.problems)
+        stats.twice_u = [p.twice_u for p in segment.pairs]
+        segment.rows = stats.totals["rows"]
+        if not segment.rows:
+            del values[value]
+    for name in tag_names:
+        if len(held.segments.get(name, {})) > MAX_VALUES:
+            _stop_keeping(tx, t, series_id, held, name)
+            stored = {key: stats for key, stats in stored.items() if key[0] != name}
     _write_segments(tx, t, kind, series_id, stored)
+
+
+def _may_lose_a_value(before: list[str], after: list[str]) -> bool:
+    """Whether some value has fewer rows after than before (so may have none left)."""
+    return bool(Counter(before) - Counter(after))
+
+
+def _stop_keeping(tx: Tx, t: Tables, series_id: int, held: _Held, name: str) -> None:
+    """The tag name's segments are no longer kept: queries read its rows."""
+    tx.execute(f"DELETE FROM {t.perf_segments} WHERE series_id = ? AND name = ?",
+               (series_id, name))
+    held.segments.pop(name, None)
+    held.unkept_tags.add(name)
 
 
 def _stored_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
@@ -436,11 +481,15 @@ def _rebuild(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, tag_names: lis
     side = _Side.of(rows, tag_names)
     segments: dict[tuple[str, str], Statistics] = {}
     for name in tag_names:
-        for value in sorted(set(side.tag_values[name])):
-            part_stats, part_ranked = contribution(kind, side.with_value(name, value))
+        parts = side.by_value(name)
+        if len(parts) > MAX_VALUES:
+            held.unkept_tags.add(name)
+            continue
+        for value, part in sorted(parts.items()):
+            part_stats, part_ranked = contribution(kind, part)
             pairs = _pairs_of(part_ranked) if held.ranked else []
             if held.ranked:
-                held.segments[(name, value)] = pairs
+                held.segments.setdefault(name, {})[value] = _Segment(len(part), pairs)
             part_stats.twice_u = _twice_u(part_ranked, pairs)
             segments[(name, value)] = part_stats
     _write_segments(tx, t, kind, series_id, segments)

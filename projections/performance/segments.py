@@ -77,8 +77,10 @@ def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQ
         raise InvalidInput(f"'{query.by}' is a tag; 'bins' is for numeric features",
                            {"field": "bins"})
     if query.by not in inputs and query.start is None and query.end is None:
+        # none kept: the name has more values than are kept (the rows are read to fold the
+        # rarest into OTHER), or is new to the model and waits for its series' settle
         stored = stored_tag_segments(tx, series_id, query.by)
-        if len(stored) <= MAX_VALUES:  # else the rows are read to fold the rarest values
+        if stored:
             return sorted(stored, key=_worst_first(sort))[: query.limit]
     start, end = (query.start if query.start is not None else ALL_ROWS[0],
                   query.end if query.end is not None else ALL_ROWS[1])

@@ -243,3 +243,45 @@ def test_a_series_with_more_scores_than_it_may_hold_is_kept_at_settle(
     segments = scenario.get("/performance/segments", by="plan").json()["segments"]
     assert [segment["sample_count"] for segment in segments] == [len(sent)]
     assert_recompute_changes_nothing(scenario)
+
+
+def test_a_tag_with_more_values_than_are_kept_costs_no_segment_per_value(
+        scenario: Scenario) -> None:
+    """A tenant sending a new tag value with every row gets no stored segment (nor held
+    scores) per value: past 1,000 values the name's segments are read from its rows, folding
+    the rarest into __other__; when values leave again the settle keeps them once more."""
+    labels = ["stay", "churn"]
+    scenario.create_model(name="churn", task="binary_classification", labels=labels)
+    version = scenario.trained_version()
+    rng = random.Random(41)
+
+    def record(i: int, customer: str) -> dict[str, Any]:
+        return {"row_id": f"r{i}", "predicted_label": rng.choice(labels),
+                "score": round(rng.random(), 2), "true_label": rng.choice(labels),
+                "tags": {"customer": customer, "region": ["eu", "us"][i % 2]},
+                "timestamp": (START + timedelta(minutes=i)).isoformat()}
+
+    for first in range(0, 1001, 500):
+        scenario.send_predictions(
+            version, [record(i, f"c{i}") for i in range(first, min(first + 500, 1001))],
+            split="production")
+        scenario.catch_up()
+
+    def kept(name: str) -> int:
+        with scenario.container.database.read() as tx:
+            return int(tx.value("SELECT COUNT(*) FROM perf_segments WHERE name = ?", (name,)))
+
+    assert (kept("customer"), kept("region")) == (0, 2)
+    segments = scenario.get("/performance/segments", by="customer", limit=1000).json()
+    counts = {segment["value"]: segment["sample_count"] for segment in segments["segments"]}
+    assert len(counts) == 1000 and sum(counts.values()) + (
+        1 if "__other__" not in counts else 0) == 1001
+    assert_recompute_changes_nothing(scenario)
+
+    # two rows move to a customer seen before: 999 values, kept again after the settle
+    scenario.send_predictions(version, [record(0, "c5"), record(1, "c5")], split="production")
+    scenario.catch_up()
+    assert kept("customer") == 999
+    segments = scenario.get("/performance/segments", by="customer", limit=1000).json()
+    assert {s["value"]: s["sample_count"] for s in segments["segments"]}["c5"] == 3
+    assert_recompute_changes_nothing(scenario)
