@@ -12,6 +12,7 @@ from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.catalog import Catalog
 from perfledger.api.services.job_metrics import JobMetrics
 from perfledger.api.services.jobs import Jobs
+from perfledger.api.services.monitoring import Monitoring
 from perfledger.api.services.operations import Operations
 from perfledger.api.services.publishing import Publishing
 from perfledger.api.services.reading import ReadSide
@@ -22,10 +23,12 @@ from perfledger.api.services.windows import Windows
 from perfledger.api.settings import Settings
 from perfledger.api.storage.blobs import BlobStore
 from perfledger.domain.application import PerfLedger
+from perfledger.domain.monitoring.destinations import Allowance
 from perfledger.projections.database import Database
 from perfledger.projections.engine import Engine
 from perfledger.projections.event_log import EventLog
 from perfledger.projections.roster import all_projections
+from perfledger.scheduler.tables import install_scheduler_tables
 
 
 def _no_wake() -> None:
@@ -47,6 +50,7 @@ class Services:
     publishing: Publishing
     catalog: Catalog
     operations: Operations
+    monitoring: Monitoring
 
 
 @dataclass
@@ -78,6 +82,7 @@ def build_container(settings: Settings) -> Container:
         engine = Engine(database, EventLog(ledger, database), all_projections(),
                         on_applied=metrics.count_applied)
         engine.install()
+        install_scheduler_tables(database)
     metrics.follow_projections(engine)
     heavy = HeavyWork(settings.heavy_workers, settings.heavy_queue)
     blobs = BlobStore(settings.storage.data_dir / "files")
@@ -85,7 +90,8 @@ def build_container(settings: Settings) -> Container:
     responses = ResponseCache(settings.response_cache_entries)
     container = Container(settings, database, ledger, engine, responses, heavy, blobs,
                           _services(ledger, read, responses, heavy, blobs,
-                                    lambda: container.wake_recompute()), metrics)
+                                    lambda: container.wake_recompute(),
+                                    Allowance.parse(settings.webhook_allow)), metrics)
 
     def after_save(topics: Sequence[str]) -> None:
         metrics.count_appended(topics)
@@ -96,7 +102,8 @@ def build_container(settings: Settings) -> Container:
 
 
 def _services(ledger: PerfLedger, read: ReadSide, responses: ResponseCache, heavy: HeavyWork,
-              blobs: BlobStore, wake_recompute: Callable[[], None]) -> Services:
+              blobs: BlobStore, wake_recompute: Callable[[], None], allowance: Allowance
+              ) -> Services:
     time_travel = TimeTravel(ledger, read, heavy)
     return Services(
         read=read,
@@ -110,4 +117,5 @@ def _services(ledger: PerfLedger, read: ReadSide, responses: ResponseCache, heav
         publishing=Publishing(ledger, read, heavy, blobs),
         catalog=Catalog(ledger, read, heavy, blobs),
         operations=Operations(ledger, read),
+        monitoring=Monitoring(ledger, read, allowance),
     )

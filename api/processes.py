@@ -14,6 +14,7 @@ from perfledger.scheduler.leader import FileLeadership, Leadership, PostgresLead
 from perfledger.scheduler.runner import Worker
 from perfledger.scheduler.tasks import TaskContext
 from perfledger.scheduler.wakeups import EventListener
+from perfledger.scheduler.webhooks.delivery import Deliverer
 
 FIRST_TOKEN_TTL = 30 * 24 * 3600
 
@@ -26,7 +27,9 @@ def leadership_for(settings: Settings) -> Leadership:
 
 def start_worker(container: Container) -> Worker:
     """Campaigns for the scheduler tasks in this process; PostgreSQL NOTIFY also wakes them."""
-    context = TaskContext(container.engine, container.ledger)
+    context = TaskContext(container.engine, container.ledger,
+                          deliverer=Deliverer(container.database,
+                                              container.services.monitoring.allowance))
     worker = Worker(context, leadership_for(container.settings))
     container.metrics.follow_leadership(lambda: worker.is_leading)
     url = container.settings.storage.database_url

@@ -31,6 +31,9 @@ class Settings:
     heavy_queue: int = 8
     # When set, GET /metrics wants it as a bearer token; unset (or empty), the metrics are open.
     metrics_token: str | None = field(default=None, repr=False)
+    # Webhook hosts or networks a tenant may reach over http:// or at private addresses
+    # (PERFLEDGER_WEBHOOK_ALLOW, a comma list); nothing by default.
+    webhook_allow: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -49,6 +52,7 @@ class Settings:
             heavy_workers=max(1, _int(environ, "PERFLEDGER_HEAVY_WORKERS", 1)),
             heavy_queue=max(0, _int(environ, "PERFLEDGER_HEAVY_QUEUE", 8)),
             metrics_token=environ.get("PERFLEDGER_METRICS_TOKEN") or None,
+            webhook_allow=environ.get("PERFLEDGER_WEBHOOK_ALLOW", ""),
         )
 
     @property

@@ -11,6 +11,7 @@ from perfledger.domain.commands.api_keys import ApiKeyCommands
 from perfledger.domain.commands.artifacts import ArtifactCommands
 from perfledger.domain.commands.files import FileCommands
 from perfledger.domain.commands.jobs import JobCommands
+from perfledger.domain.commands.monitoring import MonitoringCommands
 from perfledger.domain.commands.publishing import PublishCommands
 from perfledger.domain.commands.recompute import RecomputeCommands
 
@@ -19,6 +20,7 @@ class PerfLedger(
     PublishCommands,
     ArtifactCommands,
     JobCommands,
+    MonitoringCommands,
     RecomputeCommands,
     FileCommands,
     ApiKeyCommands,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from perfledger.projections.catalog.projection import CatalogProjection
 from perfledger.projections.history.projection import HistoryProjection
 from perfledger.projections.jobs.projection import JobsProjection
+from perfledger.projections.monitoring.projection import MonitoringProjection
 from perfledger.projections.performance.projection import PerformanceProjection
 from perfledger.projections.projection import Projection
 from perfledger.projections.recompute.projection import RecomputeProjection
@@ -13,4 +14,5 @@ from perfledger.projections.registry.projection import RegistryProjection
 
 def all_projections() -> list[Projection]:
     return [RegistryProjection(), PerformanceProjection(), HistoryProjection(),
-            RecomputeProjection(), CatalogProjection(), JobsProjection()]
+            RecomputeProjection(), CatalogProjection(), JobsProjection(),
+            MonitoringProjection()]

@@ -16,6 +16,8 @@ from perfledger.scheduler.leader import Leadership
 from perfledger.scheduler.tasks import (
     TaskContext,
     catch_up,
+    deliver_webhooks,
+    evaluate,
     maintenance,
     process_recompute_requests,
 )
@@ -24,16 +26,23 @@ log = logging.getLogger("perfledger.scheduler")
 
 CATCH_UP_INTERVAL_SECONDS = 0.25
 ELECTION_INTERVAL_SECONDS = 2.0
+# Monitors whose data did not change are skipped, so a short interval costs little.
+EVALUATION_INTERVAL_SECONDS = 10.0
+DELIVERY_INTERVAL_SECONDS = 1.0
 
 # The table of triggers: what runs, and when.
 TRIGGERS: dict[str, Callable[[], Any]] = {
     "catch_up": lambda: IntervalTrigger(seconds=CATCH_UP_INTERVAL_SECONDS),
     "process_recompute_requests": lambda: IntervalTrigger(seconds=1),
+    "evaluate_monitors": lambda: IntervalTrigger(seconds=EVALUATION_INTERVAL_SECONDS),
+    "deliver_webhooks": lambda: IntervalTrigger(seconds=DELIVERY_INTERVAL_SECONDS),
     "maintenance": lambda: CronTrigger(hour=3, minute=17),
 }
 TASKS: dict[str, Callable[[TaskContext], Any]] = {
     "catch_up": catch_up,
     "process_recompute_requests": process_recompute_requests,
+    "evaluate_monitors": evaluate,
+    "deliver_webhooks": deliver_webhooks,
     "maintenance": maintenance,
 }
 

@@ -18,10 +18,14 @@ from perfledger.projections.engine import Engine
 from perfledger.projections.jobs.recompute import recompute_job_model
 from perfledger.projections.performance.recompute import recompute_cached
 from perfledger.projections.recompute.queries import due_requests
+from perfledger.scheduler.evaluation import Evaluation, evaluate_monitors
+from perfledger.scheduler.webhooks.delivery import Deliverer, DeliveryRun, now_micros
+from perfledger.scheduler.webhooks.outbox import enqueue
 
 log = logging.getLogger("perfledger.scheduler")
 
 CATCH_UP_BUDGET_SECONDS = 1.0
+DELIVERY_BUDGET_SECONDS = 5.0
 # A request in progress for longer than this was left by a crashed worker: take it up again.
 STUCK_AFTER = timedelta(seconds=60)
 
@@ -31,6 +35,7 @@ class TaskContext:
     engine: Engine
     ledger: PerfLedger
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    deliverer: Deliverer | None = None  # sends webhook deliveries; None: they wait
 
 
 def catch_up(context: TaskContext) -> int:
@@ -81,6 +86,23 @@ def recompute(engine: Engine, target: str, scope: Scope) -> dict[str, Any]:
         engine.catch_up("jobs", 30.0)
         return recompute_job_model(engine.database, scope)
     raise ValueError(f"unknown recompute target '{target}'")
+
+
+def evaluate(context: TaskContext) -> Evaluation:
+    """Judges the monitors whose data or due buckets changed; see `scheduler.evaluation`."""
+    context.engine.catch_up("monitoring", CATCH_UP_BUDGET_SECONDS)
+    return evaluate_monitors(context.engine, context.ledger)
+
+
+def deliver_webhooks(context: TaskContext) -> DeliveryRun:
+    """Turns new alert and promotion events into deliveries, then sends what is due."""
+    context.engine.catch_up("monitoring", CATCH_UP_BUDGET_SECONDS)
+    now = now_micros()
+    while enqueue(context.engine, now):
+        pass
+    if context.deliverer is None:
+        return DeliveryRun()
+    return context.deliverer.run(DELIVERY_BUDGET_SECONDS)
 
 
 def maintenance(context: TaskContext) -> dict[str, list[str]]:

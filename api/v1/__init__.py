@@ -7,10 +7,12 @@ from litestar import Router
 from perfledger.api.v1.diagnostics import DiagnosticsController
 from perfledger.api.v1.history import HistoryController
 from perfledger.api.v1.models import ModelController
+from perfledger.api.v1.monitors import AlertController, MonitorController
 from perfledger.api.v1.performance import PerformanceController
 from perfledger.api.v1.recompute import RecomputeController
 from perfledger.api.v1.rows import RowsController
 from perfledger.api.v1.versions import VersionController
+from perfledger.api.v1.webhooks import WebhookController
 from perfledger.api.v1.windows import WindowsController
 
 v1_router = Router(
@@ -24,5 +26,8 @@ v1_router = Router(
         DiagnosticsController,
         RecomputeController,
         HistoryController,
+        MonitorController,
+        AlertController,
+        WebhookController,
     ],
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from perfledger.domain.monitoring.alert import Alert
+from perfledger.domain.monitoring.monitor import Monitor
 from perfledger.domain.performance.batches import LabelBatch, PredictionBatch
 from perfledger.domain.registry.model import Model
 from perfledger.domain.timestamps import format_timestamp
@@ -27,6 +29,13 @@ _EVENT_TYPES: dict[type, str] = {
     Model.Deleted: "ModelDeleted",
     Model.ArtifactRecorded: "ArtifactRecorded",
     Model.SurrogateRequested: "SurrogateRequested",
+    Monitor.Created: "MonitorCreated",
+    Monitor.Changed: "MonitorChanged",
+    Monitor.Deleted: "MonitorDeleted",
+    Alert.Raised: "AlertRaised",
+    Alert.Escalated: "AlertEscalated",
+    Alert.Eased: "AlertEased",
+    Alert.Resolved: "AlertResolved",
     PredictionBatch.Recorded: "PredictionsRecorded",
     LabelBatch.Recorded: "LabelsRecorded",
 }
@@ -69,6 +78,12 @@ def _entry(projection: str, position: int, event: Any) -> tuple[str, int, str, s
                 "batch_id": event.batch_id,
                 "rows": len(event.row_ids),
             }
+        case (Monitor.Created() | Monitor.Changed() | Monitor.Deleted()
+              | Alert.Transition()) if type(event) in _EVENT_TYPES:
+            model_id = event.model_id
+            data = {k: v for k, v in vars(event).items()
+                    if k not in _BOOKKEEPING and k not in ("model_id", "organization_id")}
+            data["monitor_id"] = data.get("monitor_id", str(event.originator_id))
         case Model.Event() if type(event) in _EVENT_TYPES:
             model_id = str(event.originator_id)
             data = {k: v for k, v in vars(event).items() if k not in _BOOKKEEPING}

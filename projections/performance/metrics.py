@@ -5,14 +5,16 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from perfledger.domain.vocabulary import CLASSIFICATION_METRICS, REGRESSION_METRICS
+
 Metrics = dict[str, float | None]
 _IntArray = npt.NDArray[np.int64]
 _FloatArray = npt.NDArray[np.float64]
 _BoolArray = npt.NDArray[np.bool_]
 _Triple = tuple[float | None, float | None, float | None]
 
-CLASSIFICATION_KEYS = ("accuracy", "precision", "recall", "f1_score", "roc_auc", "log_loss")
-REGRESSION_KEYS = ("rmse", "mse", "mae", "mape", "r_squared")
+CLASSIFICATION_KEYS = CLASSIFICATION_METRICS
+REGRESSION_KEYS = REGRESSION_METRICS
 
 
 def confusion_matrix(

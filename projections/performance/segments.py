@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from perfledger.domain.errors import InvalidInput
+from perfledger.domain.vocabulary import HIGHER_IS_BETTER
 from perfledger.projections.database import Tx
 from perfledger.projections.json import loads
 from perfledger.projections.performance.queries import series_id_of
@@ -29,7 +30,6 @@ from perfledger.projections.projection import Tables
 MAX_VALUES = 1_000  # values beyond the most frequent fold into OTHER
 OTHER = "__other__"
 MAX_DISTINCT_WITHOUT_BINS = 50
-HIGHER_IS_BETTER = {"accuracy", "precision", "recall", "f1_score", "roc_auc", "r_squared"}
 
 Value = str | int | float | bool | None
 

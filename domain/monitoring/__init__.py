@@ -1,0 +1,1 @@
+"""Monitors, their alerts, and the webhooks that deliver them."""

@@ -1,0 +1,135 @@
+"""What a monitor watches and when it alerts: its rule, checked against the model it watches.
+
+The rule is a msgspec struct so that the API reads it as the request body and the events
+store it as plain JSON: one definition of its fields and bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.limits import (
+    MAX_NAME_CHARS,
+    MAX_TAG_NAME_CHARS,
+    MAX_TAG_VALUE_CHARS,
+    MAX_TAGS_PER_MODEL,
+)
+from perfledger.domain.vocabulary import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
+    DatasetSplit,
+    Task,
+)
+
+PROMOTED = "promoted"
+MAX_BUCKETS_BACK = 1_000
+MAX_EVALUATION_DELAY_MINUTES = 7 * 24 * 60
+MAX_MIN_LABELED = 1_000_000_000
+
+VersionRef = Annotated[str, msgspec.Meta(min_length=1, max_length=64,
+                                         pattern=r"^[A-Za-z0-9._-]+$")]
+Threshold = Annotated[float, msgspec.Meta(ge=-1e12, le=1e12)]
+TagName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TAG_NAME_CHARS,
+                                      pattern=r"^[A-Za-z0-9_.-]+$")]
+TagValue = Annotated[str, msgspec.Meta(max_length=MAX_TAG_VALUE_CHARS)]
+
+
+class CompareToValue(msgspec.Struct, tag="value", tag_field="type", frozen=True,
+                     forbid_unknown_fields=True):
+    """The bucket's metric itself is judged."""
+
+
+class CompareToPrevious(msgspec.Struct, tag="previous", tag_field="type", frozen=True,
+                        forbid_unknown_fields=True):
+    """The relative change against the same metric `buckets_back` buckets earlier:
+    (now - then) / |then|."""
+
+    buckets_back: Annotated[int, msgspec.Meta(ge=1, le=MAX_BUCKETS_BACK)] = 1
+
+
+class CompareToVersion(msgspec.Struct, tag="version", tag_field="type", frozen=True,
+                       forbid_unknown_fields=True):
+    """The difference against another version on the same bucket: mine - theirs."""
+
+    version_id: VersionRef
+
+
+CompareTo = CompareToValue | CompareToPrevious | CompareToVersion
+
+
+class MonitorRule(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
+    metric: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    dataset_split: DatasetSplit = DatasetSplit.PRODUCTION
+    version: VersionRef = PROMOTED  # "promoted" follows promotions; else a version id
+    bucket: Literal["hour", "day", "week"] = "day"
+    compare_to: CompareTo | None = None  # None: {"type": "value"}
+    condition: Literal["below", "above"] = "below"
+    warning: Threshold | None = None
+    critical: Threshold | None = None
+    min_labeled: Annotated[int, msgspec.Meta(ge=0, le=MAX_MIN_LABELED)] = 1
+    evaluation_delay_minutes: Annotated[
+        int, msgspec.Meta(ge=0, le=MAX_EVALUATION_DELAY_MINUTES)] = 0
+    tags: Annotated[dict[TagName, TagValue],
+                    msgspec.Meta(max_length=MAX_TAGS_PER_MODEL)] = {}
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.compare_to is None:
+            self.compare_to = CompareToValue()
+
+    def to_json(self) -> dict[str, Any]:
+        built: dict[str, Any] = msgspec.to_builtins(self)
+        return built
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> MonitorRule:
+        """The rule the JSON spells; InvalidInput naming the field when it breaks a bound."""
+        try:
+            return msgspec.convert(stored, cls)
+        except msgspec.ValidationError as error:
+            raise InvalidInput(f"Invalid monitor: {error}") from None
+
+
+def check_rule(rule: MonitorRule, task: Task, version_ids: set[str]) -> None:
+    """What the struct's bounds cannot say: the metric fits the model's task, the versions
+    exist, and the thresholds make sense for the condition."""
+    problems: dict[str, str] = {}
+    if not rule.name.strip():
+        problems["name"] = "must not be blank"
+    metrics = CLASSIFICATION_METRICS if task.is_classification else REGRESSION_METRICS
+    if not task.has_performance:
+        problems["metric"] = f"a {task} model has no performance metrics to monitor"
+    elif rule.metric not in metrics:
+        problems["metric"] = (f"'{rule.metric}' is not a metric of a {task} model; choose from"
+                              f" {list(metrics)}")
+    if rule.version != PROMOTED and rule.version not in version_ids:
+        problems["version"] = (f"the model has no version '{rule.version}'; give one of its"
+                               f" versions or 'promoted'")
+    if isinstance(rule.compare_to, CompareToVersion):
+        other = rule.compare_to.version_id
+        if other not in version_ids:
+            problems["compare_to.version_id"] = f"the model has no version '{other}'"
+        elif other == rule.version:
+            problems["compare_to.version_id"] = "compare against another version than 'version'"
+    if rule.warning is None and rule.critical is None:
+        problems["warning"] = "give a 'warning' or a 'critical' threshold (or both)"
+    elif rule.warning is not None and rule.critical is not None:
+        worse = rule.critical <= rule.warning if rule.condition == "below" else (
+            rule.critical >= rule.warning)
+        if not worse:
+            side = "at or below" if rule.condition == "below" else "at or above"
+            problems["critical"] = (f"with condition '{rule.condition}' the critical threshold"
+                                    f" must be {side} the warning one")
+    for name in ("warning", "critical"):
+        value = getattr(rule, name)
+        if value is not None and not math.isfinite(value):
+            problems[name] = "must be a finite number"
+    if problems:
+        summary = "; ".join(f"{field}: {problem}" for field, problem in problems.items())
+        raise InvalidInput(f"Invalid monitor: {summary}",
+                           {"fields": problems, "field": next(iter(problems))})

@@ -1,0 +1,1 @@
+"""Monitors, alerts and webhooks as the API reads them."""

@@ -1,0 +1,1 @@
+"""Webhook delivery: signing each body, pacing retries, and posting to vetted destinations."""
