@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import anyio.to_thread
@@ -33,19 +34,22 @@ class Versions:
                       gate: Gate | None) -> tuple[str | None, int]:
         """The previous promoted version and the promotion's position; a gate not met is a
         conflict naming the failing metrics, and nothing is recorded."""
+        evidence = None
         if gate is not None:
-            await self._judge(caller, model_id, version_id, gate)
+            evidence = await self._judge(caller, model_id, version_id, gate)
         return await anyio.to_thread.run_sync(
-            self._ledger.promote_version, caller, model_id, version_id, reason)
+            self._ledger.promote_version, caller, model_id, version_id, reason, evidence)
 
-    async def _judge(self, caller: Caller, model_id: UUID, version_id: str, gate: Gate) -> None:
+    async def _judge(self, caller: Caller, model_id: UUID, version_id: str, gate: Gate
+                     ) -> dict[str, Any]:
+        """The gate's evidence when it is met; a Conflict naming the failures when not."""
         check_gate_metrics(gate.minimum, gate.maximum)
 
         def version_exists() -> None:
             self._ledger.get_model(caller, model_id).version_of(version_id)
 
         await anyio.to_thread.run_sync(version_exists)
-        await self._read.catch_up(["performance"])
+        position = await self._read.catch_up(["performance"])
         summary = await anyio.to_thread.run_sync(
             find_summary, self._read.database, str(model_id), version_id, gate.dataset_split)
         result = evaluate_gate(summary, gate.minimum, gate.maximum)
@@ -58,3 +62,9 @@ class Versions:
                 f"{c.metric} {c.value} vs {c.bound} {c.threshold}" for c in result.failures)
             raise Conflict(f"Promotion gate not met on '{gate.dataset_split}': {names}",
                            {"failing_metrics": failing})
+        return {"gate": {"dataset_split": gate.dataset_split, "min": gate.minimum,
+                         "max": gate.maximum},
+                "checks": [{"metric": c.metric, "bound": c.bound, "threshold": c.threshold,
+                            "value": c.value} for c in result.checks],
+                "sample_count": summary.sample_count, "labeled_count": summary.labeled_count,
+                "position": position}

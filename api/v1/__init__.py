@@ -9,6 +9,7 @@ from perfledger.api.v1.history import HistoryController
 from perfledger.api.v1.models import ModelController
 from perfledger.api.v1.monitors import AlertController, MonitorController
 from perfledger.api.v1.performance import PerformanceController
+from perfledger.api.v1.prometheus import organization_metrics
 from perfledger.api.v1.recompute import RecomputeController
 from perfledger.api.v1.rows import RowsController
 from perfledger.api.v1.versions import VersionController
@@ -29,5 +30,6 @@ v1_router = Router(
         MonitorController,
         AlertController,
         WebhookController,
+        organization_metrics,
     ],
 )

@@ -86,9 +86,11 @@ class ModelCommands(ProjectCommands):
         return self._save(model)
 
     def promote_version(
-        self, caller: Caller, model_id: UUID, version_id: str, reason: str = ""
+        self, caller: Caller, model_id: UUID, version_id: str, reason: str = "",
+        evidence: dict[str, Any] | None = None,
     ) -> tuple[str | None, int]:
+        """`evidence`: what a gate judged (see Model.VersionPromoted)."""
         check_chars("reason", reason, MAX_TEXT_CHARS)
         model = self.get_model(caller, model_id)
-        previous = model.promote_version(version_id, reason)
+        previous = model.promote_version(version_id, reason, evidence)
         return previous, self._save(model)

@@ -47,6 +47,15 @@ class Model(Aggregate):
         version_id: str
         previous_version_id: str | None
         reason: str
+        # The gate it passed: the thresholds, each metric's value, the rows they came from
+        # and the event-store position the summary showed. None: promoted without a gate.
+        evidence: dict[str, Any] | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("evidence", None)
 
     class LabelsSeen(Aggregate.Event):
         labels: list[str]
@@ -130,7 +139,8 @@ class Model(Aggregate):
             )
         self._version_status_changed(version_id, str(status))
 
-    def promote_version(self, version_id: str, reason: str) -> str | None:
+    def promote_version(self, version_id: str, reason: str,
+                        evidence: dict[str, Any] | None = None) -> str | None:
         status = self.version_of(version_id).status
         if status is not VersionStatus.TRAINED:
             raise Conflict(
@@ -139,7 +149,7 @@ class Model(Aggregate):
         if version_id == self.promoted_version_id:
             raise Conflict(f"Version '{version_id}' is already promoted")
         previous = self.promoted_version_id
-        self._version_promoted(version_id, previous, reason)
+        self._version_promoted(version_id, previous, reason, evidence)
         return previous
 
     def see_labels(self, labels: Iterable[str | None]) -> None:
@@ -193,8 +203,8 @@ class Model(Aggregate):
         self.versions[version_id].status = VersionStatus(status)
 
     @event(VersionPromoted)
-    def _version_promoted(self, version_id: str, previous_version_id: str | None, reason: str
-                          ) -> None:
+    def _version_promoted(self, version_id: str, previous_version_id: str | None, reason: str,
+                          evidence: dict[str, Any] | None) -> None:
         self.promoted_version_id = version_id
 
     @event(LabelsSeen)

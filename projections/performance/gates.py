@@ -5,23 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfledger.domain.errors import InvalidInput
+from perfledger.domain.vocabulary import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from perfledger.projections.performance.queries import Summary
 
-KNOWN_METRICS = frozenset(
-    {
-        "accuracy",
-        "precision",
-        "recall",
-        "f1_score",
-        "roc_auc",
-        "log_loss",
-        "rmse",
-        "mse",
-        "mae",
-        "mape",
-        "r_squared",
-    }
-)
+KNOWN_METRICS = frozenset(CLASSIFICATION_METRICS + REGRESSION_METRICS)
 
 
 @dataclass(frozen=True)

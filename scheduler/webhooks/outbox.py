@@ -111,7 +111,7 @@ def _subject(tx: Tx, position: int, event: Any) -> dict[str, Any]:
         return {"promotion": {"version_id": event.version_id,
                               "previous_version_id": event.previous_version_id,
                               "reason": event.reason, "actor": event.actor,
-                              "position": position}}
+                              "evidence": event.evidence, "position": position}}
     rule = tx.value("SELECT rule FROM monitors WHERE monitor_id = ?", (event.monitor_id,))
     name = None if rule is None else loads(rule)["name"]
     return {"alert": {"alert_id": str(event.originator_id), "monitor_id": event.monitor_id,

@@ -4,13 +4,17 @@ the promoted version, restatement by a late label, and the alerts in the model's
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from perfledger.domain.timestamps import format_timestamp
+from perfledger.api.v1 import prometheus
+from perfledger.domain.timestamps import format_timestamp, to_micros
 from perfledger.scheduler.evaluation import evaluate_monitors
+from tests.conftest import bearer
 from tests.scenario import Scenario
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
@@ -229,3 +233,27 @@ def test_a_rule_that_cannot_be_judged_is_refused_naming_the_field(
 def test_malformed_monitors_are_refused(scenario: Scenario, body: dict[str, Any]) -> None:
     model_with_days(scenario, {})
     assert scenario.post("/monitors", body).status_code == 400
+
+
+def test_the_organizations_scrape_shows_its_monitored_values_and_open_alerts_only(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prometheus, "now_micros", lambda: to_micros(NOW))
+    version = model_with_days(scenario, {1: (5, 5), 2: (9, 1)})
+    create_monitor(scenario, version=version, warning=0.9, critical=0.6)
+    assert evaluate(scenario) == 1  # day 1: 0.5 critical
+    answer = scenario.client.get("/api/v1/metrics/prometheus", headers=scenario.headers)
+    assert answer.status_code == 200, answer.text
+    samples = {family.name: family.samples
+               for family in text_string_to_metric_families(answer.text)}
+    [value] = samples["perfledger_monitor_value"]
+    assert value.value == pytest.approx(0.9)  # the newest bucket with a value: day 2
+    assert value.labels["model"] == "churn" and value.labels["version"] == version
+    [alert] = samples["perfledger_open_alerts"]
+    assert (alert.labels["severity"], alert.value) == ("critical", 1.0)
+
+    other = scenario.client.get("/api/v1/metrics/prometheus",
+                                headers=bearer(str(uuid.uuid4())))
+    assert other.status_code == 200
+    others = {family.name: family.samples
+              for family in text_string_to_metric_families(other.text)}
+    assert others["perfledger_monitor_value"] == [] and others["perfledger_open_alerts"] == []

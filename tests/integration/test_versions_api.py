@@ -114,6 +114,24 @@ def test_a_gate_blocks_promotion_below_threshold_and_names_the_metric(binary: Sc
     passed = binary.post("/versions/v1/promote", {"gate": {"min": {"accuracy": 0.5}}})
     assert passed.status_code == 200
 
+    # the promotion carries what the gate judged, and the history shows it
+    binary.catch_up()
+    [promoted] = [e for e in binary.get("/history").json() if e["type"] == "VersionPromoted"]
+    evidence = promoted["data"]["evidence"]
+    assert evidence["gate"] == {"dataset_split": "test", "min": {"accuracy": 0.5}, "max": {}}
+    assert evidence["checks"] == [
+        {"metric": "accuracy", "bound": "min", "threshold": 0.5, "value": 0.5}]
+    assert (evidence["sample_count"], evidence["labeled_count"]) == (2, 2)
+    assert head <= evidence["position"] < promoted["position"]
+
+
+def test_a_promotion_without_a_gate_records_no_evidence(binary: Scenario) -> None:
+    binary.trained_version("v1")
+    assert binary.post("/versions/v1/promote", {}).status_code == 200
+    binary.catch_up()
+    [promoted] = [e for e in binary.get("/history").json() if e["type"] == "VersionPromoted"]
+    assert promoted["data"]["evidence"] is None
+
 
 def test_a_gate_with_an_unknown_metric_is_400(binary: Scenario) -> None:
     binary.trained_version("v1")

@@ -1,0 +1,73 @@
+"""Each monitor's latest bucket value and open alerts, for an organization's own scrape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfledger.domain.monitoring.rules import PROMOTED, MonitorRule
+from perfledger.domain.timestamps import from_micros
+from perfledger.projections.database import Tx
+from perfledger.projections.json import loads
+from perfledger.projections.performance.queries import series_id_of
+from perfledger.projections.performance.schema import VIEWS
+from perfledger.projections.performance.timeseries import Window, timeseries_in
+from perfledger.projections.performance.windows import WIDTHS, bucket_start, kind_of_model
+
+RECENT_BUCKETS = 30  # how far back the latest value with labeled rows is looked for
+
+
+@dataclass(frozen=True)
+class MonitoredValue:
+    model_id: str
+    model_name: str
+    monitor_id: str
+    monitor_name: str
+    metric: str
+    bucket: str
+    version_id: str
+    value: float
+    labeled_count: int
+    bucket_start_seconds: float
+
+
+def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredValue]:
+    """The newest bucket (of the last RECENT_BUCKETS, the current one included) with a value
+    of each enabled monitor of the organization, on the version it watches."""
+    found = []
+    for monitor_id, model_id, rule_text, model_name, promoted in tx.rows(
+            "SELECT m.monitor_id, m.model_id, m.rule, r.name, r.promoted_version_id"
+            " FROM monitors m JOIN registry_models r ON r.model_id = m.model_id"
+            " WHERE m.organization_id = ? AND m.deleted = 0 AND m.enabled = 1"
+            " ORDER BY m.model_id, m.monitor_id", (organization_id,)):
+        rule = MonitorRule.from_json(loads(rule_text))
+        version_id = promoted if rule.version == PROMOTED else rule.version
+        if version_id is None:
+            continue
+        series_id = series_id_of(tx, str(model_id), str(version_id), str(rule.dataset_split))
+        if series_id is None:
+            continue
+        width = WIDTHS[rule.bucket]
+        end = bucket_start(now, width) + width
+        window = Window(rule.bucket, end - RECENT_BUCKETS * width, end)
+        kind = kind_of_model(tx, VIEWS, str(model_id))
+        for bucket in reversed(timeseries_in(tx, kind, series_id, window, rule.tags)):
+            value = None if bucket.metrics is None else bucket.metrics.get(rule.metric)
+            if value is not None:
+                found.append(MonitoredValue(
+                    str(model_id), str(model_name), str(monitor_id), rule.name, rule.metric,
+                    rule.bucket, str(version_id), float(value), bucket.labeled_count,
+                    from_micros(bucket.start).timestamp()))
+                break
+    return found
+
+
+def open_alert_counts(tx: Tx, organization_id: str) -> list[tuple[str, str, str, str, int]]:
+    """(model name, monitor id, monitor name, severity, open alerts) of the organization."""
+    return [(str(model), str(monitor_id), loads(rule)["name"], str(state), int(count))
+            for model, monitor_id, rule, state, count in tx.rows(
+                "SELECT r.name, a.monitor_id, m.rule, a.state, COUNT(*) FROM alerts a"
+                " JOIN monitors m ON m.monitor_id = a.monitor_id"
+                " JOIN registry_models r ON r.model_id = a.model_id"
+                " WHERE a.organization_id = ? AND a.state <> 'ok' AND m.deleted = 0"
+                " GROUP BY r.name, a.monitor_id, m.rule, a.state"
+                " ORDER BY r.name, a.monitor_id, a.state", (organization_id,))]
