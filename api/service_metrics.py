@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 
 from perfledger.projections.engine import Engine
 from perfledger.projections.state import live_status
+from perfledger.scheduler.webhooks.log import delivery_counts
 
 # Any other method a client invents is counted as `other`: a label value a caller picks
 # freely would let one caller grow the series without bound.
@@ -96,7 +97,13 @@ class ProjectionCollector(Collector):
             position.add_metric([projection.name], projection.visible)
             lag.add_metric([projection.name], projection.lag)
             quarantined.add_metric([projection.name], projection.quarantined)
-        return [head, position, lag, quarantined]
+        deliveries = GaugeMetricFamily(
+            "perfledger_webhook_deliveries", "Webhook deliveries by state (pending, delivered,"
+            " failed: given up after 24 h, cancelled: their webhook was deleted)",
+            labels=["state"])
+        for state, count in sorted(delivery_counts(engine.database).items()):
+            deliveries.add_metric([state], count)
+        return [head, position, lag, quarantined, deliveries]
 
 
 def _by_projection(name: str, documentation: str) -> GaugeMetricFamily:

@@ -33,3 +33,12 @@ def deliveries_of(database: Database, webhook_id: str, limit: int, offset: int
              "body": loads(body),
              "attempts": sorted(attempts[str(delivery_id)], key=lambda a: a["attempt"])}
             for delivery_id, position, kind, state, count, created, due, body in found]
+
+
+def delivery_counts(database: Database) -> dict[str, int]:
+    """Deliveries of every webhook by state, every state present."""
+    with database.read() as tx:
+        found = {str(state): int(count) for state, count in tx.rows(
+            "SELECT state, COUNT(*) FROM webhook_deliveries GROUP BY state")}
+    return {state: found.get(state, 0)
+            for state in ("pending", "delivered", "failed", "cancelled")}

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from perfledger.api.settings import Settings
 from perfledger.scheduler.tasks import TaskContext, deliver_webhooks
@@ -110,6 +111,12 @@ def test_an_alert_reaches_the_receiver_signed_retried_and_logged_across_a_restar
     assert logged["state"] == "delivered" and logged["delivery_id"] in ids
     assert [a["status_code"] for a in logged["attempts"]] == [500, 500, 200]
     assert [a["attempt"] for a in logged["attempts"]] == [1, 2, 3]
+
+    scraped = scenario.client.get("/metrics").text
+    states = {sample.labels["state"]: sample.value
+              for family in text_string_to_metric_families(scraped)
+              if family.name == "perfledger_webhook_deliveries" for sample in family.samples}
+    assert states == {"pending": 0, "delivered": 1, "failed": 0, "cancelled": 0}
 
 
 def test_each_webhook_gets_its_deliveries_in_order_and_a_deleted_one_none(
