@@ -87,6 +87,7 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> None:
 def demo(args: argparse.Namespace, settings: Settings) -> None:
     from perfledger.api.demo import load_demo
     from perfledger.api.demo_job import load_demo_job
+    from perfledger.scheduler.evaluation import evaluate_monitors
 
     container = build_container(settings)
     organization = args.org or settings.default_organization_id
@@ -97,6 +98,9 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
         with progress_bar() as progress:
             task = progress.add_task("projecting", total=None)
             container.engine.catch_up_all(budget_seconds=600)
+            with acting("demo"):  # what the scheduler would find on its next evaluation
+                evaluate_monitors(container.engine, container.ledger)
+            container.engine.catch_up_all(budget_seconds=60)
             progress.update(task, total=1, completed=1)
     finally:
         container.close()
@@ -111,6 +115,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
     print(f"  GET {churn}/timeseries?tag.region=apac")
     print(f"  GET {churn}/segments?by=region&start={last_week}")
     print(f"  GET {churn}/compare?candidate=v2")
+    print("Two monitors watch its daily accuracy; the one on apac has raised alerts:")
+    print(f"  GET /api/v1/models/{model_ids[0]}/alerts?state=open")
     print(
         f"Read them with a token for that organization (`perfledger token --org {organization}`)."
     )

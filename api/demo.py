@@ -12,6 +12,7 @@ from uuid import UUID
 from rich.progress import Progress
 
 from perfledger.api.bootstrap import Container
+from perfledger.domain.monitoring.rules import MonitorRule
 from perfledger.domain.performance.records import LabelRecord, PredictionRecord
 from perfledger.domain.values import Caller, ModelDefinition
 from perfledger.domain.vocabulary import DatasetSplit, Task, VersionStatus
@@ -71,6 +72,16 @@ DRIFT_DAYS = 7  # the last week, one region's traffic drifts away from what v1 l
 DRIFTING_REGION = "apac"
 
 
+# On the churn-classifier: the whole traffic stays above its thresholds; the drifting region
+# falls below its critical one in the last week.
+DEMO_MONITORS = [
+    MonitorRule(name="daily accuracy", metric="accuracy", warning=0.6, critical=0.5,
+                min_labeled=50),
+    MonitorRule(name=f"daily accuracy in {DRIFTING_REGION}", metric="accuracy", warning=0.7,
+                critical=0.6, min_labeled=20, tags={"region": DRIFTING_REGION}),
+]
+
+
 def load_demo(container: Container, organization_id: str, progress: Progress) -> list[str]:
     """Registers three models with a champion (v1, promoted) and a challenger (v2) scored on
     the same production rows: a month of tagged traffic, one region drifting in the last
@@ -122,6 +133,8 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
                     progress.advance(task, len(batch))
         ledger.promote_version(caller, model.id, "v1", "demo: first release")
         model_ids.append(str(model.id))
+    for rule in DEMO_MONITORS:
+        ledger.create_monitor(caller, UUID(model_ids[0]), rule)
     return model_ids
 
 

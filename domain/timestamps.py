@@ -27,6 +27,14 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def format_micros(micros: int) -> str:
+    """To the second when whole (bucket bounds fall on whole hours); else to the microsecond."""
+    moment = from_micros(micros)
+    if micros % 1_000_000 == 0:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(moment)
+
+
 def to_micros(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 

@@ -28,7 +28,7 @@ from perfledger.domain.monitoring.rules import (
     CompareToVersion,
     MonitorRule,
 )
-from perfledger.domain.timestamps import format_timestamp, from_micros, to_micros
+from perfledger.domain.timestamps import format_micros, to_micros
 from perfledger.projections.database import Tx
 from perfledger.projections.engine import Engine
 from perfledger.projections.json import dumps
@@ -136,14 +136,14 @@ def _evaluate(tx: Tx, monitor: MonitorRow, promoted: dict[str, str],
     buckets = {b.start: b for b in timeseries_in(tx, kind, mine, window, rule.tags)}
     compared = (buckets if other_version is None else
                 {b.start: b for b in timeseries_in(tx, kind, other, window, rule.tags)})
-    states = alert_states(tx, monitor.monitor_id, rule.bucket, _iso(first))
+    states = alert_states(tx, monitor.monitor_id, rule.bucket, format_micros(first))
     same_question = (previous is not None and previous.rule_position == monitor.position
                      and previous.version_id == version_id)
     found = []
     for start in range(first, last + width, width):
         verdict = _verdict(rule, version_id, buckets[start], compared[start - back * width],
                            position)
-        iso = _iso(start)
+        iso = format_micros(start)
         if verdict.state == states.get(iso, OK):
             continue
         judged_before = same_question and previous is not None and (
@@ -177,10 +177,6 @@ def _series_stamp(tx: Tx, series_id: int | None) -> Any:
         return None
     return list(tx.row("SELECT revision, row_count, labeled_count, dirty FROM perf_series"
                        " WHERE series_id = ?", (series_id,)) or ())
-
-
-def _iso(micros: int) -> str:
-    return format_timestamp(from_micros(micros))
 
 
 def _record(ledger: PerfLedger, judgments: list[_Judgment]) -> tuple[int, set[str]]:

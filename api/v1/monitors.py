@@ -12,11 +12,11 @@ from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.services.monitoring import Monitoring
-from perfledger.api.v1.times import query_time
+from perfledger.api.v1.times import query_micros
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.monitoring.monitor import Monitor
 from perfledger.domain.monitoring.rules import MonitorRule
-from perfledger.domain.timestamps import format_timestamp
+from perfledger.domain.timestamps import format_micros, format_timestamp
 from perfledger.projections.database import Database
 from perfledger.projections.monitoring.queries import (
     AlertQuery,
@@ -157,10 +157,10 @@ class AlertController(Controller):
     ) -> Response[list[AlertOut]]:
         """Newest first; `start` and `end` bound the judged buckets' starts."""
         model = find_model(database, principal.organization_id, str(parse_id(model_id, "Model")))
-        first, last = query_time("start", start), query_time("end", end)
+        first, last = query_micros("start", start), query_micros("end", end)
         query = AlertQuery(
             alert_state, None if monitor_id is None else str(parse_id(monitor_id, "Monitor")),
-            None if first is None else format_timestamp(first),
-            None if last is None else format_timestamp(last), limit, offset)
+            None if first is None else format_micros(first),
+            None if last is None else format_micros(last), limit, offset)
         alerts = alerts_of_model(database, model.model_id, query)
         return answer(msgspec.convert(alerts, list[AlertOut]), position)

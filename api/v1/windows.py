@@ -21,10 +21,7 @@ from perfledger.api.services.windows import READ_PROJECTIONS, Windows
 from perfledger.api.v1.times import query_micros, query_time
 from perfledger.domain.errors import InvalidInput
 from perfledger.domain.limits import MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
-from perfledger.domain.timestamps import (
-    format_timestamp,
-    from_micros,
-)
+from perfledger.domain.timestamps import format_micros
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.segments import SegmentQuery
 from perfledger.projections.performance.timeseries import plan_window
@@ -136,14 +133,16 @@ class WindowsController(Controller):
                 organization_id, model, version_id, split, window, tags, moment, position)
             wanted = kind.metrics_named(metrics)
             points = [
-                Point(_iso(b.start), _iso(b.start + window.width), b.sample_count,
-                      b.labeled_count, b.labeled_count / b.sample_count if b.sample_count else None,
+                Point(format_micros(b.start), format_micros(b.start + window.width),
+                      b.sample_count, b.labeled_count,
+                      b.labeled_count / b.sample_count if b.sample_count else None,
                       None if b.label_delays is None else LabelDelays(**b.label_delays),
                       None if b.metrics is None else {name: b.metrics[name] for name in wanted})
                 for b in buckets
             ]
             return Timeseries(found.model_id, version, kind.task_type, split, str(bucket),
-                              _iso(window.start), _iso(window.end), tags, points), read_at
+                              format_micros(window.start), format_micros(window.end), tags,
+                              points), read_at
 
         if as_of is not None:
             return answer(*await read(query_time("as_of", as_of), min_position))
@@ -250,13 +249,5 @@ def _row_times(start: str | None, end: str | None) -> tuple[int | None, int | No
     return first, last
 
 
-def _iso(micros: int) -> str:
-    """Bucket bounds to the second (they fall on whole hours); others as given."""
-    moment = from_micros(micros)
-    if micros % 1_000_000 == 0:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return format_timestamp(moment)
-
-
 def _iso_or_none(micros: int | None) -> str | None:
-    return None if micros is None else _iso(micros)
+    return None if micros is None else format_micros(micros)

@@ -37,6 +37,22 @@ TagName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TAG_NAME_CHAR
                                       pattern=r"^[A-Za-z0-9_.-]+$")]
 TagValue = Annotated[str, msgspec.Meta(max_length=MAX_TAG_VALUE_CHARS)]
 
+# Who to tell and how urgently: kept with the rule (fiddler-client's alert rules carry them),
+# bounded like every other field. perfledger itself delivers to the organization's webhooks.
+MAX_NOTIFICATION_TARGETS = 50
+MAX_EMAIL_CHARS = 254  # RFC 5321's longest forward path, less its angle brackets
+MAX_FEATURE_NAMES = 50
+Priority = Literal["HIGH", "MEDIUM", "LOW"]
+PagerDutySeverity = Literal["", "critical", "error", "warning", "info"]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS,
+                                    pattern=r"^[^@\s]+@[^@\s]+$")]
+ServiceName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
+WebhookRef = Annotated[str, msgspec.Meta(
+    pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+FeatureName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
+Category = Annotated[str, msgspec.Meta(max_length=MAX_NAME_CHARS)]
+MetricAlias = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+
 
 class CompareToValue(msgspec.Struct, tag="value", tag_field="type", frozen=True,
                      forbid_unknown_fields=True):
@@ -61,6 +77,19 @@ class CompareToVersion(msgspec.Struct, tag="version", tag_field="type", frozen=T
 CompareTo = CompareToValue | CompareToPrevious | CompareToVersion
 
 
+class Notifications(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the rule's alerts are to be sent, and whether they are: `enabled` off keeps the
+    rule judging its buckets (alerts are still recorded) but marks it as not notifying.
+    `webhooks` are ids of the organization's webhooks (canonical lowercase UUIDs)."""
+
+    enabled: bool = True
+    emails: Annotated[list[Email], msgspec.Meta(max_length=MAX_NOTIFICATION_TARGETS)] = []
+    pagerduty_services: Annotated[
+        list[ServiceName], msgspec.Meta(max_length=MAX_NOTIFICATION_TARGETS)] = []
+    pagerduty_severity: PagerDutySeverity = ""
+    webhooks: Annotated[list[WebhookRef], msgspec.Meta(max_length=MAX_NOTIFICATION_TARGETS)] = []
+
+
 class MonitorRule(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
     metric: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
@@ -77,6 +106,13 @@ class MonitorRule(msgspec.Struct, forbid_unknown_fields=True):
     tags: Annotated[dict[TagName, TagValue],
                     msgspec.Meta(max_length=MAX_TAGS_PER_MODEL)] = {}
     enabled: bool = True
+    # Optional, for rules made through fiddler-client (v3); None (absent) for the others.
+    priority: Priority | None = None
+    category: Category | None = None
+    feature_names: Annotated[
+        list[FeatureName], msgspec.Meta(max_length=MAX_FEATURE_NAMES)] | None = None
+    metric_alias: MetricAlias | None = None  # the metric's name as its author gave it ("auc")
+    notifications: Notifications | None = None
 
     def __post_init__(self) -> None:
         if self.compare_to is None:

@@ -11,6 +11,11 @@ from perfledger.domain.errors import NotFound
 
 WEBHOOK_EVENTS = ("alert.raised", "alert.escalated", "alert.eased", "alert.resolved",
                   "version.promoted")
+ALERT_EVENTS = WEBHOOK_EVENTS[:4]
+# What the receiving end is, as fiddler-client names it; webhooks registered without one
+# (through v1, or before providers were recorded) are OTHER.
+PROVIDERS = ("SLACK", "MS_TEAMS", "OTHER")
+DEFAULT_PROVIDER = "OTHER"
 
 
 @stored_as("domain.webhook")
@@ -21,21 +26,23 @@ class Webhook(Aggregate):
         url: str
         events: list[str]
         secret: str  # signs each delivery's body (HMAC-SHA256); never shown after creation
+        provider: str = DEFAULT_PROVIDER  # absent from events recorded before it existed
 
     class Changed(Aggregate.Event):
-        changes: dict[str, Any]  # name, url or events
+        changes: dict[str, Any]  # name, url, events or provider
 
     class Deleted(Aggregate.Event):
         pass
 
     @event(Registered)
     def __init__(self, organization_id: str, name: str, url: str, events: list[str],
-                 secret: str) -> None:
+                 secret: str, provider: str = DEFAULT_PROVIDER) -> None:
         self.organization_id = organization_id
         self.name = name
         self.url = url
         self.events = events
         self.secret = secret
+        self.provider = provider
         self.deleted = False
 
     def change(self, changes: dict[str, Any]) -> bool:

@@ -39,7 +39,8 @@ def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
 
     # Step: the month of production traffic shows the drift, where it is, and the challenger.
     queries = {line.split()[1].split("/performance/")[1].split("?")[0]: line.split()[1]
-               for line in done.stdout.splitlines() if line.strip().startswith("GET ")}
+               for line in done.stdout.splitlines()
+               if line.strip().startswith("GET ") and "/performance/" in line}
     series = client.get(queries["timeseries"], headers=bearer(ORG)).json()["points"]
     accuracy = [p["metrics"]["accuracy"] for p in series if p["labeled_count"] >= 20]
     assert max(accuracy[-5:]) < min(accuracy[:-8])  # apac's last week is worse than before
@@ -50,3 +51,13 @@ def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
     duel = client.get(queries["compare"], headers=bearer(ORG)).json()
     assert duel["shared_rows"] > 8000 and duel["delta"]["accuracy"] > 0
     assert duel["tests"]["accuracy"]["p_value"] < 0.001
+
+    # Step: of the two monitors, the one on the drifting region has fired, in its last week.
+    alerts_path = next(line.split()[1] for line in done.stdout.splitlines()
+                       if line.strip().startswith("GET ") and "/alerts" in line)
+    alerts = client.get(alerts_path, headers=bearer(ORG)).json()
+    assert alerts and {alert["monitor_name"] for alert in alerts} == {
+        "daily accuracy in apac"}
+    assert all(alert["state"] == "open" for alert in alerts)
+    drifting = {point["start"] for point in series[-8:]}
+    assert {alert["bucket_start"] for alert in alerts} <= drifting

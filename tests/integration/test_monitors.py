@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from perfledger.api.v1 import prometheus
-from perfledger.domain.timestamps import format_timestamp, to_micros
+from perfledger.domain.timestamps import format_micros, to_micros
 from perfledger.scheduler.evaluation import evaluate_monitors
 from tests.conftest import bearer
 from tests.scenario import Scenario
@@ -23,7 +23,7 @@ LABELS = ["stay", "churn"]
 
 
 def day(n: int) -> str:
-    return format_timestamp(START + timedelta(days=n))
+    return format_micros(to_micros(START + timedelta(days=n)))
 
 
 def send_day(scenario: Scenario, version: str, n: int, correct: int, wrong: int,
