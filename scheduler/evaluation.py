@@ -4,9 +4,11 @@ records a transition only where a bucket's state changes.
 A monitor judges the last LOOKBACK_BUCKETS buckets whose end plus its evaluation delay has
 passed, from the stored buckets (or the rows, when it names tags). It is skipped when
 nothing it reads changed since its last evaluation (its series' revisions and counts, its
-rule, the version it follows, the newest bucket due), so an evaluation after a settle costs
-one indexed read per monitor whose data moved. A verdict that changes on a bucket already
-judged under the same rule and version was changed by data that came late: `restated`.
+rule, the version it follows, the newest bucket due). One pass reads every series' state and
+every judged monitor's alerts in one statement each, and the buckets of a series once
+however many monitors watch it; the transitions of a pass are appended together. A verdict
+that changes on a bucket already judged under the same rule and version was changed by data
+that came late: `restated`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from uuid import UUID
 
 from perfledger.domain.aggregate import acting
 from perfledger.domain.application import PerfLedger
+from perfledger.domain.commands.monitoring import BucketJudgment
 from perfledger.domain.errors import DomainError
 from perfledger.domain.monitoring.alert import Verdict
 from perfledger.domain.monitoring.judging import OK, judged_value, state_of
@@ -32,8 +35,7 @@ from perfledger.domain.timestamps import format_micros, to_micros
 from perfledger.projections.database import Tx
 from perfledger.projections.engine import Engine
 from perfledger.projections.json import dumps
-from perfledger.projections.monitoring.queries import MonitorRow, alert_states, enabled_monitors
-from perfledger.projections.performance.queries import series_id_of
+from perfledger.projections.monitoring.queries import MonitorRow, enabled_monitors
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.timeseries import Window, timeseries_in
 from perfledger.projections.performance.windows import (
@@ -53,6 +55,7 @@ EVALUATION_SCHEMA = (
     " rule_position BIGINT NOT NULL, version_id TEXT NOT NULL)",
 )
 READS = ("performance", "monitoring", "registry")
+MINUTE = 60_000_000
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,17 @@ class _Previous:
 
 
 @dataclass(frozen=True)
-class _Judgment:
+class _Plan:
+    """What one monitor reads this time."""
+
     monitor: MonitorRow
-    bucket_start: str
-    verdict: Verdict
+    rule: MonitorRule
+    version_id: str
+    first: int  # the oldest and newest buckets judged (starts, microseconds)
+    last: int
+    mine: int | None  # series ids
+    other: int | None
+    stamp: str
 
 
 @dataclass(frozen=True)
@@ -80,89 +90,145 @@ def evaluate_monitors(engine: Engine, ledger: PerfLedger, now: datetime | None =
                       ) -> Evaluation:
     moment = to_micros(now or datetime.now(UTC))
     position = engine.visible_position(READS)
-    judgments: list[_Judgment] = []
-    evaluated: list[tuple[str, str, int, str]] = []
     with engine.database.read() as tx:
+        evaluation = _Pass(tx, moment, position)
+        plans = evaluation.plans()
+        judgments = evaluation.judge(plans)
+    appended, failed = _record(ledger, judgments)
+    _remember(engine, [plan for plan in plans if plan.monitor.monitor_id not in failed], moment)
+    return Evaluation(len(plans), appended)
+
+
+class _Pass:
+    """One evaluation of every monitor, inside one read transaction."""
+
+    def __init__(self, tx: Tx, moment: int, position: int) -> None:
+        self.tx = tx
+        self.moment = moment
+        self.position = position
+        self.kinds: dict[str, SeriesKind] = {}
+        self.buckets: dict[tuple[Any, ...], dict[int, BucketStats]] = {}
+
+    def plans(self) -> list[_Plan]:
+        """The enabled monitors whose inputs moved since their last evaluation."""
+        tx = self.tx
         previous = {str(row[0]): _Previous(int(row[1]), str(row[2]), int(row[3]), str(row[4]))
                     for row in tx.rows("SELECT monitor_id, evaluated_at, stamp, rule_position,"
                                        " version_id FROM monitor_evaluations")}
-        promoted = {str(model_id): version for model_id, version in tx.rows(
+        monitors = enabled_monitors(tx)
+        models = sorted({monitor.model_id for monitor in monitors})
+        if not models:
+            return []
+        promoted = {str(model_id): str(version) for model_id, version in tx.rows_in(
             "SELECT model_id, promoted_version_id FROM registry_models"
-            " WHERE promoted_version_id IS NOT NULL")}
-        kinds: dict[str, SeriesKind] = {}
-        for monitor in enabled_monitors(tx):
+            " WHERE promoted_version_id IS NOT NULL", (), "model_id", models)}
+        series = {(str(model_id), str(version), str(split)): (int(series_id), stamp)
+                  for model_id, version, split, series_id, *stamp in tx.rows_in(
+                      "SELECT model_id, version_id, dataset_split, series_id, revision,"
+                      " row_count, labeled_count, dirty FROM perf_series WHERE 1 = 1", (),
+                      "model_id", models)}
+        self.previous = previous
+        plans = []
+        for monitor in monitors:
+            plan = self._plan(monitor, promoted, series)
+            last = previous.get(monitor.monitor_id)
+            if plan is not None and (last is None or last.stamp != plan.stamp):
+                plans.append(plan)
+        return plans
+
+    def _plan(self, monitor: MonitorRow, promoted: dict[str, str],
+              series: dict[tuple[str, str, str], tuple[int, Any]]) -> _Plan | None:
+        rule = MonitorRule.from_json(monitor.rule)
+        version_id = promoted.get(monitor.model_id) if rule.version == PROMOTED else rule.version
+        if version_id is None:  # follows the promoted version, and none is promoted yet
+            return None
+        width = WIDTHS[rule.bucket]
+        last = bucket_start(self.moment - rule.evaluation_delay_minutes * MINUTE, width) - width
+        split = str(rule.dataset_split)
+        mine = series.get((monitor.model_id, version_id, split))
+        other = (series.get((monitor.model_id, rule.compare_to.version_id, split))
+                 if isinstance(rule.compare_to, CompareToVersion) else None)
+        stamp = dumps([last, version_id, monitor.position, None if mine is None else mine[1],
+                       None if other is None else other[1]])
+        return _Plan(monitor, rule, version_id, last - (LOOKBACK_BUCKETS - 1) * width, last,
+                     None if mine is None else mine[0], None if other is None else other[0],
+                     stamp)
+
+    def judge(self, plans: list[_Plan]) -> list[BucketJudgment]:
+        if not plans:
+            return []
+        states = self._alert_states(plans)
+        judgments = []
+        for plan in plans:
             try:
-                judged = _evaluate(tx, monitor, promoted, kinds, previous.get(monitor.monitor_id),
-                                   moment, position)
+                judgments += self._judge(plan, states.get(plan.monitor.monitor_id, {}))
             except DomainError as error:  # e.g. a tagged monitor over too many rows
-                log.warning("monitor %s could not be evaluated: %s", monitor.monitor_id,
+                log.warning("monitor %s could not be evaluated: %s", plan.monitor.monitor_id,
                             error.message)
+        return judgments
+
+    def _alert_states(self, plans: list[_Plan]) -> dict[str, dict[str, tuple[str, str]]]:
+        """Each monitor's alerts (bucket start -> (width, state)) from the oldest judged."""
+        first = min(plan.first for plan in plans)
+        states: dict[str, dict[str, tuple[str, str]]] = {}
+        for monitor_id, bucket, start, state in self.tx.rows_in(
+                "SELECT monitor_id, bucket, bucket_start, state FROM alerts"
+                " WHERE bucket_start >= ?", (format_micros(first),), "monitor_id",
+                sorted({plan.monitor.monitor_id for plan in plans})):
+            states.setdefault(str(monitor_id), {})[str(start)] = (str(bucket), str(state))
+        return states
+
+    def _judge(self, plan: _Plan, alerts: dict[str, tuple[str, str]]) -> list[BucketJudgment]:
+        rule, monitor = plan.rule, plan.monitor
+        width = WIDTHS[rule.bucket]
+        back = rule.compare_to.buckets_back if isinstance(rule.compare_to, CompareToPrevious) else 0
+        window = Window(rule.bucket, plan.first - back * width, plan.last + width)
+        buckets = self._buckets(monitor.model_id, plan.mine, window, rule.tags)
+        alone = not isinstance(rule.compare_to, CompareToPrevious | CompareToVersion)
+        compared = (self._buckets(monitor.model_id, plan.other, window, rule.tags)
+                    if isinstance(rule.compare_to, CompareToVersion) else buckets)
+        previous = self.previous.get(monitor.monitor_id)
+        same_question = (previous is not None and previous.rule_position == monitor.position
+                         and previous.version_id == plan.version_id)
+        found = []
+        for start in range(plan.first, plan.last + width, width):
+            verdict = _verdict(rule, plan.version_id, buckets[start],
+                               compared[start - back * width], alone, self.position)
+            iso = format_micros(start)
+            width_name, state = alerts.get(iso, (rule.bucket, OK))
+            known = iso in alerts and width_name == rule.bucket
+            if verdict.state == (state if known else OK):
                 continue
-            if judged is not None:
-                found, stamp, version_id = judged
-                judgments += found
-                evaluated.append((monitor.monitor_id, stamp, monitor.position, version_id))
-    appended, failed = _record(ledger, judgments)
-    _remember(engine, [e for e in evaluated if e[0] not in failed], moment)
-    return Evaluation(len(evaluated), appended)
+            judged_before = same_question and previous is not None and (
+                previous.evaluated_at >= start + width + rule.evaluation_delay_minutes * MINUTE)
+            found.append(BucketJudgment(
+                monitor.organization_id, monitor.model_id, UUID(monitor.monitor_id),
+                rule.bucket, iso, replace(verdict, restated=judged_before), known))
+        return found
 
-
-def _evaluate(tx: Tx, monitor: MonitorRow, promoted: dict[str, str],
-              kinds: dict[str, SeriesKind], previous: _Previous | None, moment: int,
-              position: int) -> tuple[list[_Judgment], str, str] | None:
-    rule = MonitorRule.from_json(monitor.rule)
-    version_id = promoted.get(monitor.model_id) if rule.version == PROMOTED else rule.version
-    if version_id is None:  # follows the promoted version, and none is promoted yet
-        return None
-    width = WIDTHS[rule.bucket]
-    due_before = moment - rule.evaluation_delay_minutes * 60_000_000
-    last = bucket_start(due_before, width) - width  # the newest bucket wholly due
-    first = last - (LOOKBACK_BUCKETS - 1) * width
-    split = str(rule.dataset_split)
-    mine = series_id_of(tx, monitor.model_id, version_id, split)
-    other_version = (rule.compare_to.version_id if isinstance(rule.compare_to, CompareToVersion)
-                     else None)
-    other = (None if other_version is None
-             else series_id_of(tx, monitor.model_id, other_version, split))
-    stamp = dumps([last, version_id, monitor.position, _series_stamp(tx, mine),
-                   _series_stamp(tx, other)])
-    if previous is not None and previous.stamp == stamp:
-        return None
-    if monitor.model_id not in kinds:
-        kinds[monitor.model_id] = kind_of_model(tx, VIEWS, monitor.model_id)
-    kind = kinds[monitor.model_id]
-    back = rule.compare_to.buckets_back if isinstance(rule.compare_to, CompareToPrevious) else 0
-    window = Window(rule.bucket, first - back * width, last + width)
-    buckets = {b.start: b for b in timeseries_in(tx, kind, mine, window, rule.tags)}
-    compared = (buckets if other_version is None else
-                {b.start: b for b in timeseries_in(tx, kind, other, window, rule.tags)})
-    states = alert_states(tx, monitor.monitor_id, rule.bucket, format_micros(first))
-    same_question = (previous is not None and previous.rule_position == monitor.position
-                     and previous.version_id == version_id)
-    found = []
-    for start in range(first, last + width, width):
-        verdict = _verdict(rule, version_id, buckets[start], compared[start - back * width],
-                           position)
-        iso = format_micros(start)
-        if verdict.state == states.get(iso, OK):
-            continue
-        judged_before = same_question and previous is not None and (
-            previous.evaluated_at >= start + width + rule.evaluation_delay_minutes * 60_000_000)
-        found.append(_Judgment(monitor, iso, replace(verdict, restated=judged_before)))
-    return found, stamp, version_id
+    def _buckets(self, model_id: str, series_id: int | None, window: Window,
+                 tags: dict[str, str]) -> dict[int, BucketStats]:
+        """The window's buckets of a series, read once per pass."""
+        key = (series_id, window.bucket, window.start, window.end, tuple(sorted(tags.items())))
+        if key not in self.buckets:
+            if model_id not in self.kinds:
+                self.kinds[model_id] = kind_of_model(self.tx, VIEWS, model_id)
+            self.buckets[key] = {b.start: b for b in timeseries_in(
+                self.tx, self.kinds[model_id], series_id, window, tags)}
+        return self.buckets[key]
 
 
 def _verdict(rule: MonitorRule, version_id: str, mine: BucketStats, other: BucketStats,
-             position: int) -> Verdict:
+             alone: bool, position: int) -> Verdict:
+    """`alone`: the value itself is judged; else its change against `other` (an earlier
+    bucket, or another version's)."""
     labeled = mine.labeled_count
-    enough = labeled >= rule.min_labeled and (
-        other is mine or other.labeled_count >= rule.min_labeled)
+    enough = labeled >= rule.min_labeled and (alone or other.labeled_count >= rule.min_labeled)
     value = _metric(mine, rule.metric)
-    comparison = None if other is mine else _metric(other, rule.metric)
+    comparison = None if alone else _metric(other, rule.metric)
     judged = judged_value(rule, value, comparison) if enough else None
-    return Verdict(state_of(rule, judged), version_id, value, comparison
-                   if other is not mine else None, rule.warning, rule.critical, labeled,
-                   position, False)
+    return Verdict(state_of(rule, judged), version_id, value, comparison, rule.warning,
+                   rule.critical, labeled, position, False)
 
 
 def _metric(bucket: BucketStats, metric: str) -> float | None:
@@ -172,39 +238,31 @@ def _metric(bucket: BucketStats, metric: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _series_stamp(tx: Tx, series_id: int | None) -> Any:
-    if series_id is None:
-        return None
-    return list(tx.row("SELECT revision, row_count, labeled_count, dirty FROM perf_series"
-                       " WHERE series_id = ?", (series_id,)) or ())
-
-
-def _record(ledger: PerfLedger, judgments: list[_Judgment]) -> tuple[int, set[str]]:
-    """Appends each transition; the monitors whose transitions could not all be appended
-    (a concurrent evaluation) are evaluated again next time."""
-    appended, failed = 0, set()
+def _record(ledger: PerfLedger, judgments: list[BucketJudgment]) -> tuple[int, set[str]]:
+    """Appends the transitions; the monitors whose transitions could not be appended (a
+    concurrent evaluation) are evaluated again next time."""
     with acting("scheduler:monitors"):
+        try:
+            return ledger.judge_buckets(judgments), set()
+        except DomainError as error:
+            log.warning("could not record %d verdicts together (%s); one by one",
+                        len(judgments), error.message)
+        appended, failed = 0, set()
         for judgment in judgments:
-            monitor = judgment.monitor
             try:
-                position = ledger.judge_bucket(
-                    monitor.organization_id, monitor.model_id, UUID(monitor.monitor_id),
-                    MonitorRule.from_json(monitor.rule).bucket, judgment.bucket_start,
-                    judgment.verdict)
+                appended += ledger.judge_buckets([replace(judgment, known=True)])
             except DomainError as error:
-                log.warning("monitor %s: could not record a verdict: %s", monitor.monitor_id,
-                            error.message)
-                failed.add(monitor.monitor_id)
-            else:
-                appended += position is not None
-    return appended, failed
+                log.warning("monitor %s: could not record a verdict: %s",
+                            judgment.monitor_id, error.message)
+                failed.add(str(judgment.monitor_id))
+        return appended, failed
 
 
-def _remember(engine: Engine, evaluated: list[tuple[str, str, int, str]], moment: int) -> None:
+def _remember(engine: Engine, plans: list[_Plan], moment: int) -> None:
     with engine.database.transaction() as tx:
         tx.executemany("DELETE FROM monitor_evaluations WHERE monitor_id = ?",
-                       [(monitor_id,) for monitor_id, *_ in evaluated])
+                       [(plan.monitor.monitor_id,) for plan in plans])
         tx.executemany("INSERT INTO monitor_evaluations (monitor_id, evaluated_at, stamp,"
                        " rule_position, version_id) VALUES (?, ?, ?, ?, ?)",
-                       [(monitor_id, moment, stamp, rule_position, version_id)
-                        for monitor_id, stamp, rule_position, version_id in evaluated])
+                       [(plan.monitor.monitor_id, moment, plan.stamp, plan.monitor.position,
+                         plan.version_id) for plan in plans])

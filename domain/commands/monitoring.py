@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,20 @@ from perfledger.domain.values import Caller
 from perfledger.domain.vocabulary import Task
 
 WEBHOOK_NAME = "webhook-name"
+
+
+@dataclass(frozen=True)
+class BucketJudgment:
+    """A verdict on one bucket of a monitor; `known`: its alert may exist (the evaluator saw
+    it projected), so it is loaded rather than opened."""
+
+    organization_id: str
+    model_id: str
+    monitor_id: UUID
+    bucket: str
+    bucket_start: str
+    verdict: Verdict
+    known: bool
 
 
 class MonitoringCommands(ModelCommands):
@@ -52,21 +67,31 @@ class MonitoringCommands(ModelCommands):
         monitor.delete()
         return self._save(monitor)
 
-    def judge_bucket(self, organization_id: str, model_id: str, monitor_id: UUID, bucket: str,
-                     bucket_start: str, verdict: Verdict) -> int | None:
-        """Records a bucket's verdict when it changes the bucket's state (the scheduler's
-        evaluation calls it); the position appended, or None when nothing changed."""
-        found = alert_id(monitor_id, bucket, bucket_start)
-        try:
-            alert = self._get(found, Alert)
-        except NotFound:
-            if verdict.state == "ok":
-                return None
-            alert = Alert(organization_id=organization_id, model_id=model_id,
-                          monitor_id=str(monitor_id), bucket=bucket, bucket_start=bucket_start)
-        if not alert.judge(verdict):
+    def judge_buckets(self, judgments: list[BucketJudgment]) -> int:
+        """Records the verdicts that change their bucket's state, all at once (the scheduler's
+        evaluation calls it); how many transitions were appended. A Conflict when another
+        evaluation recorded one of them meanwhile: nothing is recorded then."""
+        changed = []
+        for judgment in judgments:
+            alert = self._alert_of(judgment)
+            if alert is not None and alert.judge(judgment.verdict):
+                changed.append(alert)
+        if changed:
+            self._save(*changed)
+        return len(changed)
+
+    def _alert_of(self, judgment: BucketJudgment) -> Alert | None:
+        found = alert_id(judgment.monitor_id, judgment.bucket, judgment.bucket_start)
+        if judgment.known:
+            try:
+                return self._get(found, Alert)
+            except NotFound:
+                pass
+        if judgment.verdict.state == "ok":
             return None
-        return self._save(alert)
+        return Alert(organization_id=judgment.organization_id, model_id=judgment.model_id,
+                     monitor_id=str(judgment.monitor_id), bucket=judgment.bucket,
+                     bucket_start=judgment.bucket_start)
 
     def register_webhook(self, caller: Caller, name: str, url: str, events: list[str],
                          secret: str | None) -> tuple[Webhook, int]:

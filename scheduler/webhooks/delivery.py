@@ -24,8 +24,17 @@ from perfledger.scheduler.webhooks.signing import signed_headers
 from perfledger.scheduler.webhooks.transport import Outcome, send
 
 CLAIM_SECONDS = 60  # a claim older than this was left by a crashed worker
+CLAIM_BATCH = 100  # deliveries of one webhook claimed, then sent in order, per transaction
 PARALLEL_WEBHOOKS = 8
 SEND_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class _Claim:
+    delivery_id: str
+    attempt: int
+    body: str
+    first_attempt_at: int
 
 
 @dataclass
@@ -67,74 +76,88 @@ class Deliverer:
 
     def _drain(self, webhook_id: str, deadline: float) -> DeliveryRun:
         run = DeliveryRun()
+        with self.database.read() as tx:
+            webhook = tx.row("SELECT url, secret, deleted FROM webhooks WHERE webhook_id = ?",
+                             (webhook_id,))
+        if webhook is None or webhook[2]:
+            self._cancel(webhook_id)
+            return run
+        url, secret = str(webhook[0]), str(webhook[1])
         while time.monotonic() < deadline:
-            claimed = self._claim_head(webhook_id)
-            if claimed is None:
+            claimed = self._claim(webhook_id, CLAIM_BATCH)
+            if not claimed:
                 break
-            delivery_id, attempt, body, first_attempt_at = claimed
-            with self.database.read() as tx:
-                webhook = tx.row("SELECT url, secret, deleted FROM webhooks"
-                                 " WHERE webhook_id = ?", (webhook_id,))
-            if webhook is None or webhook[2]:
-                self._cancel(webhook_id)
+            sent: list[tuple[_Claim, Outcome]] = []
+            for claim in claimed:
+                body = claim.body.encode()
+                headers = signed_headers(body, secret, int(time.time()), claim.delivery_id)
+                outcome = send(self._client, url, body, headers, self.allowance,
+                               SEND_TIMEOUT_SECONDS)
+                sent.append((claim, outcome))
+                if not outcome.delivered or time.monotonic() >= deadline:
+                    break  # in order: the next waits for this one
+            for state in self._record(sent, claimed[len(sent):]):
+                if state == "delivered":
+                    run.delivered += 1
+                elif state == "failed":
+                    run.given_up += 1
+                else:
+                    run.retrying += 1
+            if not sent[-1][1].delivered:
                 break
-            url, secret, _ = webhook
-            encoded = body.encode()
-            headers = signed_headers(encoded, str(secret), int(time.time()), delivery_id)
-            outcome = send(self._client, str(url), encoded, headers, self.allowance,
-                           SEND_TIMEOUT_SECONDS)
-            state = self._record(delivery_id, attempt, first_attempt_at, outcome)
-            if state == "delivered":
-                run.delivered += 1
-            elif state == "failed":
-                run.given_up += 1
-            else:
-                run.retrying += 1
-                break  # in order: the next waits for this one
         return run
 
-    def _claim_head(self, webhook_id: str) -> tuple[str, int, str, int] | None:
-        """The webhook's oldest pending delivery, claimed for its next attempt, if it is due
-        and no other worker holds it."""
+    def _claim(self, webhook_id: str, limit: int) -> list[_Claim]:
+        """The webhook's oldest pending deliveries that are due, in order, claimed for their
+        next attempt: none once one is not due or another worker holds it."""
         now = now_micros()
+        claimed: list[_Claim] = []
         with self.database.transaction() as tx:
-            head = tx.row(
-                "SELECT delivery_id, attempts, body, first_attempt_at, next_attempt_at,"
-                " claimed_until FROM webhook_deliveries WHERE webhook_id = ?"
-                " AND state = 'pending' ORDER BY position LIMIT 1", (webhook_id,))
-            if head is None:
-                return None
-            delivery_id, attempts, body, first, due, claimed_until = head
-            if int(due) > now or (claimed_until is not None and int(claimed_until) > now):
-                return None
-            first_attempt_at = now if first is None else int(first)
-            claimed = tx.execute(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until = ?,"
-                " first_attempt_at = ? WHERE delivery_id = ? AND attempts = ?",
-                (now + CLAIM_SECONDS * 1_000_000, first_attempt_at, delivery_id, attempts))
-            if claimed.rowcount != 1:
-                return None
-        return str(delivery_id), int(attempts) + 1, str(body), first_attempt_at
+            for delivery_id, attempts, body, first, due, claimed_until in tx.rows(
+                    "SELECT delivery_id, attempts, body, first_attempt_at, next_attempt_at,"
+                    " claimed_until FROM webhook_deliveries WHERE webhook_id = ?"
+                    " AND state = 'pending' ORDER BY position LIMIT ?", (webhook_id, limit)):
+                if int(due) > now or (claimed_until is not None and int(claimed_until) > now):
+                    break
+                first_attempt_at = now if first is None else int(first)
+                taken = tx.execute(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until = ?,"
+                    " first_attempt_at = ? WHERE delivery_id = ? AND attempts = ?",
+                    (now + CLAIM_SECONDS * 1_000_000, first_attempt_at, delivery_id, attempts))
+                if taken.rowcount != 1:
+                    break
+                claimed.append(_Claim(str(delivery_id), int(attempts) + 1, str(body),
+                                      first_attempt_at))
+        return claimed
 
-    def _record(self, delivery_id: str, attempt: int, first_attempt_at: int,
-                outcome: Outcome) -> str:
+    def _record(self, sent: list[tuple[_Claim, Outcome]], unsent: list[_Claim]) -> list[str]:
+        """Each attempt made, and the deliveries' next state; claims not sent are handed
+        back as they were."""
         now = now_micros()
-        if outcome.delivered:
-            state, due = "delivered", now
-        elif gives_up(from_micros(first_attempt_at), datetime.now(UTC)):
-            state, due = "failed", now
-        else:
-            state, due = "pending", now + int(retry_delay(attempt) * 1_000_000)
+        states = []
         with self.database.transaction() as tx:
-            tx.execute("INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code,"
-                       " error, seconds) VALUES (?, ?, ?, ?, ?, ?)",
-                       (delivery_id, attempt, format_timestamp(from_micros(now)),
-                        outcome.status_code, outcome.error, outcome.seconds))
-            tx.execute("UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?,"
-                       " claimed_until = NULL, status_code = ?, error = ?"
-                       " WHERE delivery_id = ? AND attempts = ?",
-                       (state, due, outcome.status_code, outcome.error, delivery_id, attempt))
-        return state
+            for claim, outcome in sent:
+                if outcome.delivered:
+                    state, due = "delivered", now
+                elif gives_up(from_micros(claim.first_attempt_at), datetime.now(UTC)):
+                    state, due = "failed", now
+                else:
+                    state, due = "pending", now + int(retry_delay(claim.attempt) * 1_000_000)
+                states.append(state)
+                tx.execute("INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code,"
+                           " error, seconds) VALUES (?, ?, ?, ?, ?, ?)",
+                           (claim.delivery_id, claim.attempt, format_timestamp(from_micros(now)),
+                            outcome.status_code, outcome.error, outcome.seconds))
+                tx.execute("UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?,"
+                           " claimed_until = NULL, status_code = ?, error = ?"
+                           " WHERE delivery_id = ? AND attempts = ?",
+                           (state, due, outcome.status_code, outcome.error, claim.delivery_id,
+                            claim.attempt))
+            for claim in unsent:
+                tx.execute("UPDATE webhook_deliveries SET attempts = attempts - 1,"
+                           " claimed_until = NULL WHERE delivery_id = ? AND attempts = ?",
+                           (claim.delivery_id, claim.attempt))
+        return states
 
     def _cancel(self, webhook_id: str) -> None:
         """A deleted webhook's deliveries are not sent."""
