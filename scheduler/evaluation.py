@@ -13,7 +13,9 @@ that came late: `restated`.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +57,10 @@ EVALUATION_SCHEMA = (
     " rule_position BIGINT NOT NULL, version_id TEXT NOT NULL)",
 )
 READS = ("performance", "monitoring", "registry")
+# A pass stops judging after this long (at least one monitor is judged); the monitors it did
+# not reach come first in the next pass, and the organizations take turns within a pass, so
+# one tenant's costly monitors (tags over many rows) delay nobody else's by more than a turn.
+PASS_BUDGET_SECONDS = 5.0
 MINUTE = 60_000_000
 
 
@@ -92,11 +98,10 @@ def evaluate_monitors(engine: Engine, ledger: PerfLedger, now: datetime | None =
     position = engine.visible_position(READS)
     with engine.database.read() as tx:
         evaluation = _Pass(tx, moment, position)
-        plans = evaluation.plans()
-        judgments = evaluation.judge(plans)
+        judgments, judged = evaluation.judge(evaluation.plans(), PASS_BUDGET_SECONDS)
     appended, failed = _record(ledger, judgments)
-    _remember(engine, [plan for plan in plans if plan.monitor.monitor_id not in failed], moment)
-    return Evaluation(len(plans), appended)
+    _remember(engine, [plan for plan in judged if plan.monitor.monitor_id not in failed], moment)
+    return Evaluation(len(judged), appended)
 
 
 class _Pass:
@@ -134,7 +139,12 @@ class _Pass:
             last = previous.get(monitor.monitor_id)
             if plan is not None and (last is None or last.stamp != plan.stamp):
                 plans.append(plan)
-        return plans
+        served: dict[str, int] = {}  # when each organization last had a monitor judged
+        for monitor in monitors:
+            last = previous.get(monitor.monitor_id)
+            served[monitor.organization_id] = max(served.get(monitor.organization_id, -1),
+                                                  -1 if last is None else last.evaluated_at)
+        return _in_turns(plans, previous, served)
 
     def _plan(self, monitor: MonitorRow, promoted: dict[str, str],
               series: dict[tuple[str, str, str], tuple[int, Any]]) -> _Plan | None:
@@ -154,18 +164,25 @@ class _Pass:
                      None if mine is None else mine[0], None if other is None else other[0],
                      stamp)
 
-    def judge(self, plans: list[_Plan]) -> list[BucketJudgment]:
+    def judge(self, plans: list[_Plan], budget_seconds: float
+              ) -> tuple[list[BucketJudgment], list[_Plan]]:
+        """The verdicts that change a bucket's state, and the plans judged within the budget."""
         if not plans:
-            return []
+            return [], []
+        deadline = time.monotonic() + budget_seconds
         states = self._alert_states(plans)
-        judgments = []
+        judgments: list[BucketJudgment] = []
+        judged: list[_Plan] = []
         for plan in plans:
+            if judged and time.monotonic() >= deadline:
+                break
+            judged.append(plan)
             try:
                 judgments += self._judge(plan, states.get(plan.monitor.monitor_id, {}))
             except DomainError as error:  # e.g. a tagged monitor over too many rows
                 log.warning("monitor %s could not be evaluated: %s", plan.monitor.monitor_id,
                             error.message)
-        return judgments
+        return judgments, judged
 
     def _alert_states(self, plans: list[_Plan]) -> dict[str, dict[str, tuple[str, str]]]:
         """Each monitor's alerts (bucket start -> (width, state)) from the oldest judged."""
@@ -216,6 +233,25 @@ class _Pass:
             self.buckets[key] = {b.start: b for b in timeseries_in(
                 self.tx, self.kinds[model_id], series_id, window, tags)}
         return self.buckets[key]
+
+
+def _in_turns(plans: list[_Plan], previous: dict[str, _Previous], served: dict[str, int]
+              ) -> list[_Plan]:
+    """The organizations take turns, the one served longest ago first; within one, the
+    monitors evaluated longest ago come first."""
+    queues: dict[str, list[_Plan]] = {}
+    for plan in sorted(plans, key=lambda p: (_evaluated_at(previous, p), p.monitor.monitor_id)):
+        queues.setdefault(plan.monitor.organization_id, []).append(plan)
+    order = sorted(queues, key=lambda organization: (served[organization], organization))
+    ordered: list[_Plan] = []
+    for turn in itertools.zip_longest(*(queues[organization] for organization in order)):
+        ordered += [plan for plan in turn if plan is not None]
+    return ordered
+
+
+def _evaluated_at(previous: dict[str, _Previous], plan: _Plan) -> int:
+    last = previous.get(plan.monitor.monitor_id)
+    return -1 if last is None else last.evaluated_at
 
 
 def _verdict(rule: MonitorRule, version_id: str, mine: BucketStats, other: BucketStats,

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from perfledger.api.v1 import prometheus
 from perfledger.domain.timestamps import format_micros, to_micros
+from perfledger.scheduler import evaluation
 from perfledger.scheduler.evaluation import evaluate_monitors
 from tests.conftest import bearer
 from tests.scenario import Scenario
@@ -257,3 +258,28 @@ def test_the_organizations_scrape_shows_its_monitored_values_and_open_alerts_onl
     others = {family.name: family.samples
               for family in text_string_to_metric_families(other.text)}
     assert others["perfledger_monitor_value"] == [] and others["perfledger_open_alerts"] == []
+
+
+def test_a_pass_out_of_time_leaves_the_rest_for_the_next_organizations_taking_turns(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no time left after the first monitor, each pass judges one; the one judged
+    longest ago goes first, so every monitor is judged in turn and none twice meanwhile."""
+    version = model_with_days(scenario, {1: (5, 5)})
+    for name in ("a", "b", "c"):
+        create_monitor(scenario, name=name, version=version, critical=0.8)
+    other = Scenario(scenario.client, scenario.container, bearer(str(uuid.uuid4())))
+    model_with_days(other, {1: (5, 5)})
+    create_monitor(other, name="z", version="v1", critical=0.8)
+    monkeypatch.setattr(evaluation, "PASS_BUDGET_SECONDS", 0.0)
+
+    def fired() -> set[str]:
+        return {alert["monitor_name"] for alert in alerts(scenario) + alerts(other)}
+
+    seen = []
+    for _ in range(5):
+        found = evaluate_monitors(scenario.container.engine, scenario.container.ledger, NOW)
+        scenario.catch_up()
+        seen.append((found.monitors, fired()))
+    # one a pass; the other organization's turn comes second, not after a, b and c
+    assert [count for count, _ in seen] == [1, 1, 1, 1, 0]
+    assert len(seen[0][1]) == 1 and "z" in seen[1][1] and seen[3][1] == {"a", "b", "c", "z"}
