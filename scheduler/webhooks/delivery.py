@@ -9,6 +9,7 @@ drained side by side, so one slow receiver does not hold the others back.
 
 from __future__ import annotations
 
+import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ from perfledger.scheduler.webhooks.transport import Outcome, send
 CLAIM_SECONDS = 60  # a claim older than this was left by a crashed worker
 CLAIM_BATCH = 100  # deliveries of one webhook claimed, then sent in order, per transaction
 PARALLEL_WEBHOOKS = 8
+# Webhooks of one organization drained in one run: slow receivers of one tenant take at most
+# this many of the PARALLEL_WEBHOOKS threads.
+WEBHOOKS_PER_ORGANIZATION = 2
 SEND_TIMEOUT_SECONDS = 10.0
 
 
@@ -42,6 +46,19 @@ class DeliveryRun:
     delivered: int = 0
     retrying: int = 0
     given_up: int = 0
+
+
+def in_turns(due: list[tuple[str, str, int]]) -> list[str]:
+    """The webhooks to drain this run, from (webhook, organization, oldest due): at most
+    WEBHOOKS_PER_ORGANIZATION of an organization, longest waiting first, the organizations
+    taking turns; the others wait for the next run, where they have waited longest."""
+    queues: dict[str, list[tuple[int, str]]] = {}
+    for webhook_id, organization_id, oldest in due:
+        queues.setdefault(organization_id, []).append((oldest, webhook_id))
+    turns = [sorted(queue)[:WEBHOOKS_PER_ORGANIZATION] for queue in queues.values()]
+    turns.sort(key=lambda queue: queue[0])
+    return [webhook_id for turn in itertools.zip_longest(*turns) for webhook_id in
+            (entry[1] for entry in turn if entry is not None)]
 
 
 def now_micros() -> int:
@@ -64,9 +81,11 @@ class Deliverer:
         """Sends what is due, for at most about `budget_seconds`."""
         deadline = time.monotonic() + budget_seconds
         with self.database.read() as tx:
-            webhooks = [str(webhook_id) for (webhook_id,) in tx.rows(
-                "SELECT DISTINCT webhook_id FROM webhook_deliveries WHERE state = 'pending'"
-                " AND next_attempt_at <= ?", (now_micros(),))]
+            due = tx.rows(
+                "SELECT webhook_id, organization_id, MIN(next_attempt_at) FROM webhook_deliveries"
+                " WHERE state = 'pending' AND next_attempt_at <= ?"
+                " GROUP BY webhook_id, organization_id", (now_micros(),))
+        webhooks = in_turns([(str(w), str(o), int(d)) for w, o, d in due])
         total = DeliveryRun()
         for run in self._pool.map(lambda w: self._drain(w, deadline), webhooks):
             total.delivered += run.delivered
@@ -75,6 +94,8 @@ class Deliverer:
         return total
 
     def _drain(self, webhook_id: str, deadline: float) -> DeliveryRun:
+        if time.monotonic() >= deadline:
+            return DeliveryRun()
         run = DeliveryRun()
         with self.database.read() as tx:
             webhook = tx.row("SELECT url, secret, deleted FROM webhooks WHERE webhook_id = ?",

@@ -89,3 +89,4 @@ def test_delivery_gives_up_once_24_hours_have_passed_since_the_first_attempt() -
     assert not gives_up(first, first + timedelta(hours=24) - timedelta(microseconds=1))
     assert gives_up(first, first + timedelta(hours=24))
     assert gives_up(first, first + timedelta(days=3))
+
