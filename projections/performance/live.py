@@ -117,9 +117,15 @@ class _Side:
 
     @classmethod
     def of(cls, rows: WindowRows, tag_names: list[str]) -> _Side:
-        carried = [None if text is None else loads(text) for text in rows.texts or []]
-        values = {name: [dumps(None if tags is None else tags.get(name)) for tags in carried]
-                  for name in tag_names}
+        texts = rows.texts or []
+        by_text: dict[str | None, list[str]] = {}  # rows mostly repeat a few tag sets
+        for text in texts:
+            if text not in by_text:
+                tags = None if text is None else loads(text)
+                by_text[text] = [dumps(None if tags is None else tags.get(name))
+                                 for name in tag_names]
+        values = {name: [by_text[text][i] for text in texts]
+                  for i, name in enumerate(tag_names)}
         return cls(rows, bucket_starts(rows.ts, HOUR), values)
 
     def in_hour(self, hour: int) -> WindowRows:

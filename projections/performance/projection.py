@@ -46,7 +46,24 @@ class PerformanceProjection:
         # scan whole series instead (a long catch-up grows it between settles).
         refresh_statistics(tx, [t.perf_rows])
         codes = LabelCodes(tx, t)
+        # Consecutive prediction batches of one series are applied as one change: their rows
+        # merged as the upserts one by one would leave them, then one lookup, one change of
+        # the kept numbers and one upsert for all (a batch's fixed cost paid once).
+        group: list[tuple[int, PredictionBatch.Recorded]] = []
+
+        def flush() -> None:
+            if group:
+                add_predictions(tx, t, codes, self.live, group)
+                group.clear()
+
         for position, event in events:
+            if isinstance(event, PredictionBatch.Recorded):
+                if group and (_series_key(group[-1][1]) != _series_key(event) or sum(
+                        len(e.row_ids) for _, e in group) >= MAX_GROUPED_ROWS):
+                    flush()
+                group.append((position, event))
+                continue
+            flush()
             match event:
                 case Model.Registered():
                     add_model(tx, t, codes, event)
@@ -54,12 +71,11 @@ class PerformanceProjection:
                     add_tag_names(tx, t, str(event.originator_id), event.names)
                 case Model.Deleted():
                     purge_model(tx, t, codes, str(event.originator_id))
-                case PredictionBatch.Recorded():
-                    add_predictions(tx, t, codes, self.live, position, event)
                 case LabelBatch.Recorded():
                     add_labels(tx, t, codes, self.live, event)
                 case _:
                     raise UnknownEvent(self.name, event)
+        flush()
 
     def settle(self, tx: Tx, t: Tables) -> None:
         refresh_statistics(tx, [t.perf_buckets, t.perf_segments, t.perf_series])
@@ -88,8 +104,13 @@ ROW_COLUMNS = (
     "labeled_at",
 )
 # positions in a row of ROW_COLUMNS
-PRED_CODE, TRUE_CODE, SCORE, PROBA, PREDICTION, TARGET, TS, TAGS, LABELED_AT = (
-    2, 3, 4, 5, 7, 8, 10, 13, 14)
+PRED_CODE, TRUE_CODE, SCORE, PROBA, PREDICTION, TARGET, TS, SAMPLE_KEY, TAGS, LABELED_AT = (
+    2, 3, 4, 5, 7, 8, 10, 11, 13, 14)
+MAX_GROUPED_ROWS = 20_000  # rows of consecutive batches applied as one change
+
+
+def _series_key(event: PredictionBatch.Recorded) -> tuple[str, str, str]:
+    return str(event.model_id), event.version_id, event.dataset_split
 
 
 def _kind(codes: LabelCodes, model_id: str, task: str, positive_label: str | None
@@ -157,9 +178,12 @@ def series_of(tx: Tx, t: Tables, event: PredictionBatch.Recorded | LabelBatch.Re
     return int(series_id)
 
 
-def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries, position: int,
-                    event: PredictionBatch.Recorded) -> None:
-    require_keys("row_id", event.row_ids)
+def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries,
+                    batches: Sequence[tuple[int, PredictionBatch.Recorded]]) -> None:
+    """Consecutive batches of one series (with their positions), applied as one change."""
+    for _, batch in batches:
+        require_keys("row_id", batch.row_ids)
+    event = batches[-1][1]
     model = tx.row(
         f"SELECT task, positive_label FROM {t.perf_models} WHERE model_id = ?",
         (str(event.model_id),),
@@ -167,8 +191,9 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries, p
     if model is None:  # its model was deleted (and purged) before this batch was projected
         return
     series_id = series_of(tx, t, event)
-    default_ts = to_micros(event.timestamp)
-    rows = prediction_rows(event, codes, model[0], model[1], series_id, position, default_ts)
+    rows = merged_rows([
+        prediction_rows(batch, codes, model[0], model[1], series_id, position,
+                        to_micros(batch.timestamp)) for position, batch in batches])
     _merge_pending_labels(tx, t, series_id, rows)
     kind = _kind(codes, str(event.model_id), model[0], model[1])
     stored = rows_with_ids(tx, t, kind, series_id, [row[1] for row in rows])
@@ -188,6 +213,26 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries, p
         " tags = excluded.tags, labeled_at = CASE WHEN excluded.true_code IS NULL"
         f" AND excluded.target IS NULL THEN {t.perf_rows}.labeled_at ELSE excluded.labeled_at END",
     )
+
+
+def merged_rows(batches: list[list[list[Any]]]) -> list[list[Any]]:
+    """The rows of consecutive batches as upserting them one batch after the other leaves
+    them: a later row replaces an earlier one with the same id, but keeps its truth (and its
+    label time) unless it carries truth of its own, and its sampling key."""
+    merged: dict[Any, list[Any]] = {}
+    for rows in batches:
+        for row in rows:
+            earlier = merged.get(row[1])
+            if earlier is not None:
+                row = list(row)
+                if row[TRUE_CODE] is None and row[TARGET] is None:
+                    row[LABELED_AT] = earlier[LABELED_AT]
+                for column in (TRUE_CODE, TARGET):
+                    if row[column] is None:
+                        row[column] = earlier[column]
+                row[SAMPLE_KEY] = earlier[SAMPLE_KEY]
+            merged[row[1]] = row
+    return list(merged.values())
 
 
 def _as_stored(kind: SeriesKind, row: list[Any], stored: tuple[Any, ...] | None
