@@ -78,18 +78,21 @@ READS = {"position": reading("registry", "monitoring")}
 
 
 def _written(monitor: Monitor, position: int) -> MonitorOut:
-    return MonitorOut(**monitor.rule_json | {"monitor_id": str(monitor.id),
-                                             "model_id": monitor.model_id,
-                                             "created_at": format_timestamp(monitor.created_on),
-                                             "updated_at": format_timestamp(monitor.modified_on),
-                                             "position": position})
+    return _out(monitor.rule_json, str(monitor.id), monitor.model_id,
+                format_timestamp(monitor.created_on), format_timestamp(monitor.modified_on),
+                position)
 
 
 def _read(row: MonitorRow) -> MonitorOut:
-    return msgspec.convert(row.rule | {"monitor_id": row.monitor_id, "model_id": row.model_id,
-                                       "created_at": row.created_at,
-                                       "updated_at": row.updated_at, "position": row.position},
-                           MonitorOut)
+    return _out(row.rule, row.monitor_id, row.model_id, row.created_at, row.updated_at,
+                row.position)
+
+
+def _out(rule: dict[str, Any], monitor_id: str, model_id: str, created_at: str,
+         updated_at: str, position: int) -> MonitorOut:
+    return msgspec.convert(rule | {"monitor_id": monitor_id, "model_id": model_id,
+                                   "created_at": created_at, "updated_at": updated_at,
+                                   "position": position}, MonitorOut)
 
 
 class MonitorController(Controller):
