@@ -124,9 +124,12 @@ class _Pass:
         models = sorted({monitor.model_id for monitor in monitors})
         if not models:
             return []
-        promoted = {str(model_id): str(version) for model_id, version in tx.rows_in(
-            "SELECT model_id, promoted_version_id FROM registry_models"
-            " WHERE promoted_version_id IS NOT NULL", (), "model_id", models)}
+        registered = tx.rows_in("SELECT model_id, promoted_version_id FROM registry_models"
+                                " WHERE 1 = 1", (), "model_id", models)
+        promoted = {str(model_id): str(version) for model_id, version in registered
+                    if version is not None}
+        present = {str(model_id) for model_id, _ in registered}  # not deleted
+        monitors = [monitor for monitor in monitors if monitor.model_id in present]
         series = {(str(model_id), str(version), str(split)): (int(series_id), stamp)
                   for model_id, version, split, series_id, *stamp in tx.rows_in(
                       "SELECT model_id, version_id, dataset_split, series_id, revision,"

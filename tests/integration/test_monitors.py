@@ -283,3 +283,5 @@ def test_a_pass_out_of_time_leaves_the_rest_for_the_next_organizations_taking_tu
     # one a pass; the other organization's turn comes second, not after a, b and c
     assert [count for count, _ in seen] == [1, 1, 1, 1, 0]
     assert len(seen[0][1]) == 1 and "z" in seen[1][1] and seen[3][1] == {"a", "b", "c", "z"}
+
+
