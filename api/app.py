@@ -25,7 +25,7 @@ from perfledger.api.metrics_endpoint import measuring_requests, scrape
 from perfledger.api.v1 import v1_router
 from perfledger.api.v2 import v2_events_router, v2_router
 from perfledger.api.v2.errors import v2_body
-from perfledger.api.v3 import v3_router
+from perfledger.api.v3 import v3_client_v2_router, v3_router
 from perfledger.api.v3.envelope import v3_error_body
 from perfledger.projections.quarantine import quarantine_counts
 
@@ -65,7 +65,8 @@ def health(container: Container) -> Health:
 
 def create_app(container: Container) -> Litestar:
     return measuring_requests(Litestar(
-        route_handlers=[health, scrape, v1_router, v2_router, v2_events_router, v3_router],
+        route_handlers=[health, scrape, v1_router, v2_router, v2_events_router, v3_router,
+                        v3_client_v2_router],
         state=State(
             {
                 "container": container,
@@ -78,7 +79,8 @@ def create_app(container: Container) -> Litestar:
         request_class=DepthLimitedRequest,
         exception_handlers=exception_handlers(
             litestar_body,
-            {"/v3/": v3_error_body, "/api/v2/": v2_body, "/api/v1/events/": v2_body},
+            {"/v3/": v3_error_body, "/v2/": v3_error_body, "/api/v2/": v2_body,
+             "/api/v1/events/": v2_body},
         ),
         request_max_body_size=container.settings.max_body_bytes,
         lifespan=[follow_visible_positions],

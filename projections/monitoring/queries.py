@@ -181,3 +181,79 @@ def find_webhook(db: Database, organization_id: str, webhook_id: str,
     if row is None:
         raise NotFound(f"Webhook '{webhook_id}' not found")
     return _webhook(row)
+
+
+def find_monitor_of_organization(db: Database, organization_id: str, monitor_id: str
+                                 ) -> MonitorRow:
+    """The organization's monitor by its id alone (v3 names alert rules without their model)."""
+    with db.read() as tx:
+        row = tx.row(f"SELECT {MONITOR_COLUMNS} FROM monitors WHERE monitor_id = ?"
+                     " AND organization_id = ? AND deleted = 0", (monitor_id, organization_id))
+    if row is None:
+        raise NotFound(f"Monitor '{monitor_id}' not found")
+    return _monitor(row)
+
+
+@dataclass(frozen=True)
+class AlertingQuery:
+    """Transitions of one monitor into warning or critical, by the judged bucket's start in
+    [start, end). `order` is (key, descending) pairs, keys of ALERTING_ORDER."""
+
+    monitor_id: str
+    start: str | None
+    end: str | None
+    order: tuple[tuple[str, bool], ...]
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class AlertingRow:
+    alert_id: str
+    bucket: str
+    bucket_start: str
+    position: int  # of the transition's event
+    type: str
+    at: str
+    data: dict[str, Any]
+    step: int  # 1 for the bucket's first transition, 2 for its next one, ...
+
+
+def _state_of_transition(dialect: str) -> str:
+    if dialect == "sqlite":
+        return "json_extract(t.data, '$.state')"
+    return "(t.data::json ->> 'state')"
+
+
+ALERTING_ORDER = ("at", "bucket_start", "state")
+
+
+def alerting_transitions(db: Database, query: AlertingQuery) -> tuple[list[AlertingRow], int]:
+    """A page of the transitions that raised, escalated or eased an alert of the monitor (its
+    resolutions left out), and how many there are in all."""
+    conditions = ["a.monitor_id = ?", "t.type <> 'AlertResolved'"]
+    params: list[Any] = [query.monitor_id]
+    if query.start is not None:
+        conditions.append("a.bucket_start >= ?")
+        params.append(query.start)
+    if query.end is not None:
+        conditions.append("a.bucket_start < ?")
+        params.append(query.end)
+    source = (" FROM alert_transitions t JOIN alerts a ON a.alert_id = t.alert_id"
+              f" WHERE {' AND '.join(conditions)}")
+    with db.read() as tx:
+        columns = {"at": "t.at", "bucket_start": "a.bucket_start",
+                   "state": _state_of_transition(tx.dialect)}
+        terms = [f"{columns[key]} {'DESC' if descending else 'ASC'}"
+                 for key, descending in query.order]
+        last = "DESC" if query.order and query.order[0][1] else "ASC"
+        total = int(tx.value(f"SELECT COUNT(*){source}", params))
+        rows = tx.rows(
+            "SELECT a.alert_id, a.bucket, a.bucket_start, t.position, t.type, t.at, t.data,"
+            " (SELECT COUNT(*) FROM alert_transitions s WHERE s.alert_id = t.alert_id"
+            "  AND s.position <= t.position)"
+            f"{source} ORDER BY {', '.join([*terms, f't.position {last}'])} LIMIT ? OFFSET ?",
+            (*params, query.limit, query.offset))
+    return [AlertingRow(str(alert_id), str(bucket), str(start), int(position), str(kind),
+                        str(at), loads(data), int(step))
+            for alert_id, bucket, start, position, kind, at, data, step in rows], total

@@ -89,3 +89,15 @@ def _wait_until_healthy(server: LiveServer) -> None:
             return False
 
     wait_for(healthy, f"the server to become healthy (log: {server.log})", step=0.1)
+
+
+@pytest.fixture
+def live_server_with_loopback_webhooks(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> LiveServer:
+    """A live server (on each backend, as `settings` is) whose tenants may register http://
+    webhooks on 127.0.0.1: PERFLEDGER_WEBHOOK_ALLOW is set before the server starts."""
+    monkeypatch.setenv("PERFLEDGER_WEBHOOK_ALLOW", "127.0.0.1")
+    server: LiveServer = request.getfixturevalue("live_server")
+    return server
+

@@ -21,6 +21,12 @@ V3_OPERATIONS = {
     ("/v3/models/{model_id}/deploy-surrogate", "post"),
     ("/v3/models/{model_id}/deploy-surrogate", "put"),
     ("/v3/jobs/{job_id}", "get"), ("/v3/events", "post"), ("/v3/events", "patch"),
+    ("/v3/alert-rules", "get"), ("/v3/alert-rules", "post"),
+    ("/v3/alert-rules/{alert_rule_id}", "get"), ("/v3/alert-rules/{alert_rule_id}", "patch"),
+    ("/v3/alert-rules/{alert_rule_id}", "delete"),
+    ("/v3/alert-rules/{alert_rule_id}/notification", "get"),
+    ("/v3/alert-rules/{alert_rule_id}/notification", "patch"),
+    ("/v3/alert-rules/{alert_rule_id}/records", "get"),
 }
 
 

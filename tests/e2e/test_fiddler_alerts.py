@@ -1,0 +1,281 @@
+"""fiddler-client's alert calls, unchanged, against a live perfledger on each backend: alert
+rules are monitors, alert records are the alerts the server's own scheduler raises (the same
+ones `GET /api/v1/models/{id}/alerts` lists), and webhooks are perfledger webhooks that
+receive those alerts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import fiddler as fdl
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from fiddler.exceptions import ApiError, Conflict, NotFound
+
+from perfledger.domain.timestamps import parse_timestamp, to_micros
+from tests.e2e.conftest import LiveServer
+from tests.waiting import wait_for
+
+# The client warns that publish() is deprecated and calls pydantic's deprecated dict().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def server(live_server_with_loopback_webhooks: LiveServer, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[LiveServer]:
+    """A live server allowing loopback webhooks, with fiddler-client initialised against it."""
+    monkeypatch.setenv("FIDDLER_CLIENT_RETRY_MAX_DURATION_SECONDS", "2")
+    server = live_server_with_loopback_webhooks
+    fdl.init(url=server.url, token=server.first_token())
+    yield server
+
+
+class Receiver:
+    """Collects the JSON bodies posted to it (a webhook's destination), answering 200."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.bodies.append(json.loads(body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.server.shutdown()
+
+
+def midnight(days_ago: int) -> datetime:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days_ago)
+
+
+def dated_rows(day: datetime, correct: int, wrong: int, prefix: str) -> pd.DataFrame:
+    """Rows an hour into `day`, each predicted churned (score 0.9); `correct` of them are."""
+    count = correct + wrong
+    return pd.DataFrame({
+        "id": [f"{prefix}-{i}" for i in range(count)],
+        "age": np.arange(count) % 70 + 18,
+        "income": np.linspace(30_000, 90_000, count).round(2),
+        "score": np.full(count, 0.9),
+        "churned": [1 if i < correct else 0 for i in range(count)],
+        "ts": [(day + timedelta(hours=1, seconds=i)).isoformat() for i in range(count)],
+    })
+
+
+def onboard_dated(name: str = "churn") -> Any:
+    """A binary classifier whose rows carry their time in `ts`."""
+    project = fdl.Project.get_or_create(name="alerts")
+    sample = pd.concat([dated_rows(midnight(9), 40, 0, "s1"), dated_rows(midnight(8), 0, 40, "s0")])
+    spec = fdl.ModelSpec(inputs=["age", "income"], outputs=["score"], targets=["churned"],
+                         metadata=["ts"])
+    return fdl.Model.from_data(
+        source=sample, name=name, project_id=project.id, spec=spec,
+        task=fdl.ModelTask.BINARY_CLASSIFICATION, event_id_col="id", event_ts_col="ts",
+    ).create()
+
+
+def accuracy_rule(model: Any, **fields: Any) -> Any:
+    arguments: dict[str, Any] = {
+        "name": "accuracy drop", "model_id": model.id, "metric_id": "accuracy",
+        "priority": fdl.Priority.HIGH, "compare_to": fdl.CompareTo.RAW_VALUE,
+        "condition": fdl.AlertCondition.LESSER, "bin_size": fdl.BinSize.DAY,
+        "critical_threshold": 0.6, "warning_threshold": 0.8,
+    }
+    return fdl.AlertRule(**{**arguments, **fields})
+
+
+def v1(server: LiveServer, path: str, **params: Any) -> Any:
+    answer = httpx.get(f"{server.url}{path}", params=params,
+                       headers={"Authorization": f"Bearer {server.first_token()}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def millis(text: str) -> int:
+    return to_micros(parse_timestamp(text)) // 1000
+
+
+def test_alert_rules_are_created_read_listed_updated_and_deleted(server: LiveServer) -> None:
+    model = onboard_dated()
+    rule = accuracy_rule(model, columns=["age"], category="quality").create()
+    assert rule.id is not None and rule.created_at is not None and rule.project_id is not None
+    fetched = fdl.AlertRule.get(id_=rule.id)
+    assert (fetched.name, fetched.metric_id, fetched.model_id) == (
+        "accuracy drop", "accuracy", model.id)
+    assert (fetched.bin_size, fetched.compare_to, fetched.condition, fetched.priority) == (
+        "Day", "raw_value", "lesser", "HIGH")
+    assert (fetched.critical_threshold, fetched.warning_threshold) == (0.6, 0.8)
+    assert (fetched.columns, fetched.category, fetched.evaluation_delay) == (
+        ["age"], "quality", 0)
+    assert fetched.model.name == "churn" and fetched.project.name == "alerts"
+
+    change = accuracy_rule(model, name="auc week over week", metric_id="auc",
+                           priority=fdl.Priority.LOW, compare_to=fdl.CompareTo.TIME_PERIOD,
+                           compare_bin_delta=7, critical_threshold=-0.2,
+                           warning_threshold=-0.1).create()
+    assert [r.id for r in fdl.AlertRule.list(model_id=model.id)] == [rule.id, change.id]
+    assert [r.id for r in fdl.AlertRule.list(model_id=model.id, metric_id="auc")] == [change.id]
+    assert [r.id for r in fdl.AlertRule.list(model_id=model.id, columns=["age"])] == [rule.id]
+    assert [r.name for r in fdl.AlertRule.list(model_id=model.id, ordering=["-name"])] == [
+        "auc week over week", "accuracy drop"]
+    [listed] = fdl.AlertRule.list(model_id=model.id, metric_id="auc")
+    assert (listed.compare_to, listed.compare_bin_delta) == ("time_period", 7)
+
+    rule.critical_threshold, rule.warning_threshold, rule.evaluation_delay = 0.5, 0.7, 15
+    rule.update()
+    updated = fdl.AlertRule.get(id_=rule.id)
+    assert (updated.critical_threshold, updated.warning_threshold, updated.evaluation_delay) == (
+        0.5, 0.7, 15)
+    monitor = v1(server, f"/api/v1/models/{model.id}/monitors/{rule.id}")
+    assert (monitor["metric"], monitor["bucket"], monitor["condition"]) == (
+        "accuracy", "day", "below")
+    assert (monitor["critical"], monitor["warning"], monitor["evaluation_delay_minutes"]) == (
+        0.5, 0.7, 15)
+    assert (monitor["priority"], monitor["feature_names"], monitor["dataset_split"]) == (
+        "HIGH", ["age"], "production")
+
+    rule.disable_notifications()
+    assert v1(server, f"/v3/alert-rules/{rule.id}")["data"]["enable_notification"] is False
+    rule.enable_notifications()
+    assert v1(server, f"/v3/alert-rules/{rule.id}")["data"]["enable_notification"] is True
+
+    rule.delete()
+    with pytest.raises(NotFound):
+        fdl.AlertRule.get(id_=rule.id)
+    assert [r.id for r in fdl.AlertRule.list(model_id=model.id)] == [change.id]
+    with pytest.raises(NotFound):
+        fdl.AlertRule.get(id_=uuid.uuid4())
+
+
+UNSUPPORTED = [
+    ({"metric_id": "jsd"}, "metric_id"),
+    ({"metric_id": "traffic"}, "metric_id"),
+    ({"bin_size": fdl.BinSize.MONTH}, "bin_size"),
+    ({"threshold_type": fdl.AlertThresholdAlgo.STD_DEV_AUTO_THRESHOLD,
+      "critical_threshold": None, "warning_threshold": None,
+      "auto_threshold_params": {"warning_multiplier": 1.0, "critical_multiplier": 2.0}},
+     "threshold_type"),
+]
+
+
+def test_what_perfledger_cannot_judge_is_an_api_error_naming_the_field(
+        server: LiveServer) -> None:
+    model = onboard_dated()
+    for fields, field in UNSUPPORTED:
+        with pytest.raises(ApiError) as refused:
+            accuracy_rule(model, **fields).create()
+        assert refused.value.code == 400 and f"{field}: " in refused.value.message, fields
+    assert list(fdl.AlertRule.list(model_id=model.id)) == []
+
+
+def test_notification_config_round_trips_and_names_webhooks(
+        server: LiveServer, receiver: Receiver) -> None:
+    model = onboard_dated()
+    rule = accuracy_rule(model).create()
+    fresh = rule.get_notification_config()
+    assert (fresh.emails, fresh.pagerduty_services, fresh.webhooks) == ([], [], [])
+    hook = fdl.Webhook(name="ml-alerts", url=receiver.url, provider="SLACK").create()
+    config = rule.set_notification_config(emails=["ml@example.com"], webhooks=[hook.id])
+    assert (config.emails, config.webhooks) == (["ml@example.com"], [hook.id])
+    config = rule.set_notification_config(pagerduty_services=["ml-oncall"],
+                                          pagerduty_severity="critical")
+    assert (config.emails, config.pagerduty_services, config.pagerduty_severity,
+            config.webhooks) == (["ml@example.com"], ["ml-oncall"], "critical", [hook.id])
+    assert rule.get_notification_config() == config
+    with pytest.raises(ApiError) as refused:
+        rule.set_notification_config(webhooks=[uuid.uuid4()])
+    assert refused.value.code == 400 and "webhooks" in refused.value.message
+    assert rule.set_notification_config(emails=[]).emails == []
+
+
+def test_webhooks_are_created_found_listed_updated_and_deleted(
+        server: LiveServer, receiver: Receiver) -> None:
+    hook = fdl.Webhook(name="ml-alerts", url=receiver.url, provider="SLACK").create()
+    assert hook.id is not None and hook.provider == "SLACK"
+    assert fdl.Webhook.get(id_=hook.id).url == receiver.url
+    assert fdl.Webhook.from_name(name="ml-alerts").id == hook.id
+    teams = fdl.Webhook(name="teams", url=receiver.url + "/teams", provider="MS_TEAMS").create()
+    assert [(w.name, w.provider) for w in fdl.Webhook.list()] == [
+        ("ml-alerts", "SLACK"), ("teams", "MS_TEAMS")]
+    with pytest.raises(Conflict):
+        fdl.Webhook(name="teams", url=receiver.url, provider="SLACK").create()
+
+    hook.name, hook.url, hook.provider = "ml-alerts-2", receiver.url + "/2", "MS_TEAMS"
+    hook.update()  # sent form-encoded
+    again = fdl.Webhook.get(id_=hook.id)
+    assert (again.name, again.url, again.provider) == (
+        "ml-alerts-2", receiver.url + "/2", "MS_TEAMS")
+    with pytest.raises(NotFound):
+        fdl.Webhook.from_name(name="ml-alerts")
+    teams.name = "ml-alerts-2"
+    with pytest.raises(Conflict):
+        teams.update()
+
+    hook.delete()
+    with pytest.raises(NotFound):
+        fdl.Webhook.get(id_=hook.id)
+    assert [w.id for w in fdl.Webhook.list()] == [teams.id]
+    assert fdl.Webhook(name="ml-alerts-2", url=receiver.url, provider="SLACK").create().id
+
+
+def test_alert_records_are_the_alerts_the_scheduler_raises_and_the_webhook_receives(
+        server: LiveServer, receiver: Receiver) -> None:
+    fdl.Webhook(name="ml-alerts", url=receiver.url, provider="SLACK").create()
+    model = onboard_dated()
+    # three days ago every prediction was right; two days ago half of them
+    for day, correct, wrong in ((midnight(3), 20, 0), (midnight(2), 10, 10)):
+        rows = dated_rows(day, correct, wrong, day.date().isoformat())
+        model.publish(rows.to_dict(orient="records"))
+    rule = accuracy_rule(model).create()
+
+    # the live server's scheduler evaluates its monitors every 10 s
+    records = wait_for(lambda: list(fdl.AlertRecord.list(alert_rule_id=rule.id)),
+                       "the scheduler to raise the alert", timeout=90, step=1)
+    alerts = v1(server, f"/api/v1/models/{model.id}/alerts", monitor_id=str(rule.id))
+    [alert] = alerts
+    [transition] = alert["transitions"]
+    [record] = records
+    assert record.alert_rule_id == rule.id and record.alert_rule_revision == 1
+    assert record.alert_time_bucket == millis(alert["bucket_start"]) == int(
+        midnight(2).timestamp() * 1000)
+    assert record.alert_value == pytest.approx(transition["value"]) == pytest.approx(0.5)
+    assert (record.severity, alert["severity"]) == ("CRITICAL", "critical")
+    assert (record.critical_threshold, record.warning_threshold) == (
+        transition["critical"], transition["warning"])
+    assert (record.is_alert, record.alert_record_sub_version) == (True, 1)
+    raw = v1(server, f"/v2/alert-configs/{rule.id}/records",
+             start_time="2020-01-01 00:00:00")["data"]["items"]
+    assert [(item["uuid"], item["alert_id"]) for item in raw] == [
+        (str(record.id), alert["alert_id"])]
+    assert list(fdl.AlertRecord.list(alert_rule_id=rule.id,
+                                     start_time=datetime.now() - timedelta(days=1))) == []
+
+    delivered = wait_for(lambda: [body for body in receiver.bodies
+                                  if body["type"] == "alert.raised"],
+                         "the webhook to receive the alert", timeout=30, step=0.2)
+    assert delivered[0]["alert"]["alert_id"] == alert["alert_id"]
+    assert delivered[0]["alert"]["monitor_id"] == str(rule.id)
