@@ -92,9 +92,6 @@ class AlertRules:
         must be one of the organization's (400 otherwise)."""
         monitor, model = await self._monitor_and_model(principal, rule_id)
         notifications = notifications_of(patch, monitor.rule)
-        if patch.webhooks is not None:
-            await anyio.to_thread.run_sync(self._ledger.check_webhooks_exist, principal.caller,
-                                           notifications.webhooks)
         changes = {"notifications": msgspec.to_builtins(notifications)}
         monitor, position = await self._monitoring.change_monitor(
             principal.caller, model.id, monitor.id, changes)

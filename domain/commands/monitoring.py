@@ -41,6 +41,7 @@ class MonitoringCommands(ModelCommands):
                        ) -> tuple[Monitor, int]:
         model = self.get_model(caller, model_id)
         _check_against(rule, model)
+        self._check_notified(caller, rule)
         monitor = Monitor(organization_id=caller.organization_id, model_id=str(model.id),
                           rule=rule.to_json())
         return monitor, self._save(monitor)
@@ -58,6 +59,8 @@ class MonitoringCommands(ModelCommands):
         monitor = self.get_monitor(caller, model_id, monitor_id)
         rule = MonitorRule.from_json({**monitor.rule_json, **changes})
         _check_against(rule, self.get_model(caller, model_id))
+        if "notifications" in changes:
+            self._check_notified(caller, rule)
         if not monitor.change(rule):
             return monitor, None
         return monitor, self._save(monitor)
@@ -125,6 +128,10 @@ class MonitoringCommands(ModelCommands):
         if monitor.organization_id != caller.organization_id or monitor.deleted:
             raise NotFound(f"Monitor '{monitor_id}' not found")
         return monitor
+
+    def _check_notified(self, caller: Caller, rule: MonitorRule) -> None:
+        if rule.notifications is not None and rule.notifications.webhooks:
+            self.check_webhooks_exist(caller, rule.notifications.webhooks)
 
     def check_webhooks_exist(self, caller: Caller, webhook_ids: Sequence[str]) -> None:
         """Every id names one of the caller's webhooks; else a 400 naming the others."""

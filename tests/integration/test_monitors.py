@@ -285,3 +285,12 @@ def test_a_pass_out_of_time_leaves_the_rest_for_the_next_organizations_taking_tu
     assert len(seen[0][1]) == 1 and "z" in seen[1][1] and seen[3][1] == {"a", "b", "c", "z"}
 
 
+
+
+def test_a_monitor_may_notify_only_its_organizations_webhooks(scenario: Scenario) -> None:
+    version = model_with_days(scenario, {})
+    unknown = str(uuid.uuid4())
+    answer = scenario.post("/monitors", {"name": "m", "metric": "accuracy", "warning": 0.9,
+                                         "version": version,
+                                         "notifications": {"webhooks": [unknown]}})
+    assert answer.status_code == 400 and unknown in answer.text
