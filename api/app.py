@@ -22,6 +22,7 @@ from perfledger.api.dependencies import DEPENDENCIES
 from perfledger.api.errors import exception_handlers, litestar_body
 from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
 from perfledger.api.metrics_endpoint import measuring_requests, scrape
+from perfledger.api.ui import ui_router
 from perfledger.api.v1 import v1_router
 from perfledger.api.v2 import v2_events_router, v2_router
 from perfledger.api.v2.errors import v2_body
@@ -66,7 +67,7 @@ def health(container: Container) -> Health:
 def create_app(container: Container) -> Litestar:
     return measuring_requests(Litestar(
         route_handlers=[health, scrape, v1_router, v2_router, v2_events_router, v3_router,
-                        v3_client_v2_router],
+                        v3_client_v2_router, ui_router],
         state=State(
             {
                 "container": container,

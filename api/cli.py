@@ -121,6 +121,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
     print(
         f"Read them with a token for that organization (`perfledger token --org {organization}`)."
     )
+    print(f"Dashboard (sign in with that token): http://{settings.host}:{settings.port}"
+          f"/ui/models/{model_ids[0]}?tag.region=apac")
 
 
 def parser() -> argparse.ArgumentParser:

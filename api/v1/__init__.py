@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from perfledger.api.v1.diagnostics import DiagnosticsController
+from perfledger.api.v1.dimensions import DimensionsController
 from perfledger.api.v1.history import HistoryController
 from perfledger.api.v1.models import ModelController
 from perfledger.api.v1.monitors import AlertController, MonitorController
@@ -24,6 +25,7 @@ v1_router = Router(
         RowsController,
         PerformanceController,
         WindowsController,
+        DimensionsController,
         DiagnosticsController,
         RecomputeController,
         HistoryController,

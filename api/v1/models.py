@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
@@ -16,6 +17,7 @@ from perfledger.domain.timestamps import format_timestamp
 from perfledger.domain.values import ModelDefinition
 from perfledger.domain.vocabulary import Task
 from perfledger.projections.database import Database
+from perfledger.projections.registry.listing import models_of_organization
 from perfledger.projections.registry.queries import ModelRow, find_model
 
 
@@ -60,9 +62,27 @@ def model_out(row: ModelRow) -> ModelOut:
     )
 
 
+class ModelPage(msgspec.Struct):
+    models: list[ModelOut]
+    total: int
+    limit: int
+    offset: int
+
+
 class ModelController(Controller):
     path = "/models"
     tags = ["v1 models"]
+
+    @get("/", guards=[requires_any("model:read")], operation_id="v1ListModels",
+         sync_to_thread=True, dependencies={"position": reading("registry")})
+    def list_models(
+        self, principal: Principal, position: int, database: Database,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> Response[ModelPage]:
+        """The caller's organization's models (v1 and v3), oldest first, a page at a time."""
+        rows, total = models_of_organization(database, principal.organization_id, limit, offset)
+        return answer(ModelPage([model_out(row) for row in rows], total, limit, offset), position)
 
     @post(
         "/",

@@ -101,3 +101,22 @@ def live_server_with_loopback_webhooks(
     server: LiveServer = request.getfixturevalue("live_server")
     return server
 
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def dashboard_server(request: pytest.FixtureRequest,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """`perfledger serve` over the demo data, loaded once per module on each backend."""
+    from tests.e2e.dashboard_support import demo_server
+
+    backend = str(request.param)
+    with demo_server(backend, tmp_path_factory.mktemp(f"dashboard-{backend}")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dashboard_browser() -> Iterator[object]:
+    """One headless Chromium per module."""
+    from tests.e2e.dashboard_support import chromium
+
+    with chromium() as browser:
+        yield browser
