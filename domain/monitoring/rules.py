@@ -38,7 +38,8 @@ TagName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TAG_NAME_CHAR
 TagValue = Annotated[str, msgspec.Meta(max_length=MAX_TAG_VALUE_CHARS)]
 
 # Who to tell and how urgently: kept with the rule (fiddler-client's alert rules carry them),
-# bounded like every other field. perfledger itself delivers to the organization's webhooks.
+# bounded like every other field. Its webhooks route the rule's alerts (see the outbox); the
+# emails and PagerDuty services are kept, not sent to.
 MAX_NOTIFICATION_TARGETS = 50
 MAX_EMAIL_CHARS = 254  # RFC 5321's longest forward path, less its angle brackets
 MAX_FEATURE_NAMES = 50

@@ -90,9 +90,13 @@ def _deliveries_of(tx: Tx, position: int, event: Any, now: int) -> None:
         return
     organization_id, model_name = model
     kind = EVENT_TYPES[type(event)]
+    rule = (None if not isinstance(event, Alert.Transition) else loads(tx.value(
+        "SELECT rule FROM monitors WHERE monitor_id = ?", (event.monitor_id,))))
+    addressed = addressees(rule)
     webhooks = [(webhook_id, events) for webhook_id, events in tx.rows(
         "SELECT webhook_id, events FROM webhooks WHERE organization_id = ? AND deleted = 0"
-        " AND position < ?", (organization_id, position)) if kind in loads(events)]
+        " AND position < ?", (organization_id, position))
+        if kind in loads(events) and (addressed is None or webhook_id in addressed)]
     for webhook_id, _ in webhooks:
         delivered = delivery_id(webhook_id, position)
         body = {"delivery_id": delivered, "type": kind,
@@ -104,6 +108,19 @@ def _deliveries_of(tx: Tx, position: int, event: Any, now: int) -> None:
             " position, type, body, state, attempts, created_at, next_attempt_at)"
             " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
             (delivered, webhook_id, organization_id, position, kind, dumps(body), now, now))
+
+
+def addressees(rule: dict[str, Any] | None) -> set[str] | None:
+    """The webhooks a monitor's alerts go to, of those subscribed to their type: the ones its
+    notification settings name, none when it does not notify, every one (None) when it
+    names none (a v1 monitor)."""
+    notifications = None if rule is None else rule.get("notifications")
+    if not notifications:
+        return None
+    if not notifications.get("enabled", True):
+        return set()
+    named = notifications.get("webhooks") or []
+    return set(named) if named else None
 
 
 def _subject(tx: Tx, position: int, event: Any) -> dict[str, Any]:

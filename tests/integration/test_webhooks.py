@@ -170,3 +170,30 @@ def test_webhooks_belong_to_their_organization(scenario: Scenario, receiver: Rec
     listed = scenario.client.get("/api/v1/webhooks", headers=scenario.headers).json()
     assert [w["webhook_id"] for w in listed] == [created["webhook_id"]]
     assert "secret" not in listed[0]
+
+
+def test_a_monitor_naming_webhooks_notifies_those_only_and_a_silenced_one_none(
+        scenario: Scenario) -> None:
+    receivers = [Receiver([]), Receiver([])]
+    try:
+        hooks = [scenario.client.post("/api/v1/webhooks", headers=scenario.headers, json={
+            "url": receiver.url, "events": ["alert.raised"]}).json()["webhook_id"]
+            for receiver in receivers]
+        version = model_with_days(scenario, {1: (5, 5)})
+        create_monitor(scenario, name="first only", version=version, critical=0.8,
+                       notifications={"webhooks": [hooks[0]]})
+        create_monitor(scenario, name="everyone", version=version, critical=0.8)
+        create_monitor(scenario, name="silenced", version=version, critical=0.8,
+                       notifications={"enabled": False})
+        assert evaluate(scenario) == 3
+        deliver(scenario.container)
+
+        def names(receiver: Receiver) -> list[str]:
+            return sorted(json.loads(body)["alert"]["monitor_name"]
+                          for _, body, _ in receiver.requests)
+
+        assert names(receivers[0]) == ["everyone", "first only"]
+        assert names(receivers[1]) == ["everyone"]
+    finally:
+        for receiver in receivers:
+            receiver.server.shutdown()
