@@ -5,12 +5,9 @@ receive those alerts."""
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import fiddler as fdl
@@ -22,6 +19,7 @@ from fiddler.exceptions import ApiError, Conflict, NotFound
 
 from perfledger.domain.timestamps import parse_timestamp, to_micros
 from tests.e2e.conftest import LiveServer
+from tests.receiver import Receiver
 from tests.waiting import wait_for
 
 # The client warns that publish() is deprecated and calls pydantic's deprecated dict().
@@ -36,29 +34,6 @@ def server(live_server_with_loopback_webhooks: LiveServer, monkeypatch: pytest.M
     server = live_server_with_loopback_webhooks
     fdl.init(url=server.url, token=server.first_token())
     yield server
-
-
-class Receiver:
-    """Collects the JSON bodies posted to it (a webhook's destination), answering 200."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.bodies.append(json.loads(body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as examples
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 from schemathesis import GenerationMode
@@ -21,7 +19,7 @@ from perfledger.api.app import create_app
 from perfledger.api.bootstrap import Container
 from perfledger.api.settings import Settings
 from tests.conftest import app_serving, eager_container
-from tests.integration.test_fuzz_openapi import EXAMPLES, request_of
+from tests.integration.test_fuzz_openapi import EXAMPLES, server_errors
 from tests.integration.test_v3_alert_rules import HOOK, day_rows, evaluate, publish, rule_body
 from tests.v3 import create_model, create_project, model_body
 
@@ -75,15 +73,5 @@ def test_no_alert_operation_answers_5xx_to_fuzzed_input(
             operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=known),
         )
 
-        @examples(max_examples=4 * EXAMPLES, deadline=None, database=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(case=cases)
-        def call(case: Any) -> None:
-            answer = client.request(**request_of(case, admin))
-            not_yet = answer.status_code == 503 and "Retry-After" in answer.headers
-            if answer.status_code >= 500 and not not_yet:
-                failures.append(f"{case.method} {case.formatted_path} -> {answer.status_code}:"
-                                f" {answer.text[:300]}\n  {case.as_curl_command()[:600]}")
-
-        call()
+        failures += server_errors(client, admin, cases, 4 * EXAMPLES)
     assert not failures, f"{len(failures)} answers were 5xx:\n" + "\n".join(failures[:20])

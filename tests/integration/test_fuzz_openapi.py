@@ -67,6 +67,26 @@ def request_of(case: Any, headers: dict[str, str]) -> dict[str, Any]:
     return dict(kwargs)
 
 
+def server_errors(client: TestClient[Any], headers: dict[str, str], cases: Any,
+                  examples: int) -> list[str]:
+    """The 5xx answers (other than the contract's 503 with Retry-After) to `examples`
+    requests drawn from `cases`, each with the curl command that reproduces it."""
+    failures: list[str] = []
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=cases)
+    def call(case: Any) -> None:
+        answer = client.request(**request_of(case, headers))
+        not_yet = answer.status_code == 503 and "Retry-After" in answer.headers
+        if answer.status_code >= 500 and not not_yet:
+            failures.append(f"{case.method} {case.formatted_path} -> {answer.status_code}:"
+                            f" {answer.text[:300]}\n  {case.as_curl_command()[:600]}")
+
+    call()
+    return failures
+
+
 @pytest.fixture
 def impatient(settings: Settings) -> Iterator[tuple[TestClient[Any], Container]]:
     """The service waiting 50 ms, not 5 s, for a `min_position` it has not reached: fuzzed
@@ -96,15 +116,5 @@ def test_no_operation_answers_5xx_to_fuzzed_input(
             operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=known),
         )
 
-        @settings(max_examples=3 * EXAMPLES, deadline=None, database=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(case=cases)
-        def call(case: Any) -> None:
-            answer = client.request(**request_of(case, headers))
-            not_yet = answer.status_code == 503 and "Retry-After" in answer.headers
-            if answer.status_code >= 500 and not not_yet:
-                failures.append(f"{case.method} {case.formatted_path} -> {answer.status_code}:"
-                                f" {answer.text[:300]}\n  {case.as_curl_command()[:600]}")
-
-        call()
+        failures += server_errors(client, headers, cases, 3 * EXAMPLES)
     assert not failures, f"{len(failures)} answers were 5xx:\n" + "\n".join(failures[:20])

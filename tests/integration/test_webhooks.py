@@ -6,11 +6,9 @@ operator did not allow is refused at registration."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,37 +21,13 @@ from perfledger.scheduler.webhooks.delivery import Deliverer
 from perfledger.scheduler.webhooks.signing import verify
 from tests.conftest import bearer, eager_container
 from tests.integration.test_monitors import create_monitor, evaluate, model_with_days
+from tests.receiver import Receiver
 from tests.scenario import Scenario
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return replace(settings, webhook_allow="127.0.0.1")
-
-
-class Receiver:
-    """Answers each request with the next status of `statuses` (200 once they run out)."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = statuses
-        self.requests: list[tuple[dict[str, str], bytes, int]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                receiver.requests.append((dict(self.headers), body, status))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture
