@@ -57,18 +57,26 @@ class Monitoring:
 
     async def register_webhook(self, caller: Caller, name: str, url: str, events: list[str],
                                secret: str | None) -> tuple[Webhook, int]:
+        await self.check_url(url)
+        await self.check_room(caller)
+        return await anyio.to_thread.run_sync(self._ledger.register_webhook, caller, name, url,
+                                              events, secret)
+
+    async def check_url(self, url: str) -> None:
+        """400 unless a webhook may post to `url` (see `domain.monitoring.destinations`)."""
         await anyio.to_thread.run_sync(check_destination, url, self.allowance)
+
+    async def check_room(self, caller: Caller) -> None:
+        """409 when the organization has as many webhooks as it may."""
         count = await anyio.to_thread.run_sync(webhook_count, self._read.database,
                                                caller.organization_id)
         if count >= MAX_WEBHOOKS_PER_ORGANIZATION:
             raise Conflict(f"The organization has {count} webhooks, the most it may have;"
                            " delete one first", {"limit": MAX_WEBHOOKS_PER_ORGANIZATION})
-        return await anyio.to_thread.run_sync(self._ledger.register_webhook, caller, name, url,
-                                              events, secret)
 
     async def change_webhook(self, caller: Caller, webhook_id: UUID, changes: dict[str, Any]
                              ) -> tuple[Webhook, int | None]:
         if "url" in changes:
-            await anyio.to_thread.run_sync(check_destination, changes["url"], self.allowance)
+            await self.check_url(changes["url"])
         return await anyio.to_thread.run_sync(self._ledger.change_webhook, caller, webhook_id,
                                               changes)

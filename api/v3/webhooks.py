@@ -21,14 +21,13 @@ from perfledger.api.auth import ADMIN, Principal, requires
 from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
-from perfledger.api.services.monitoring import MAX_WEBHOOKS_PER_ORGANIZATION
 from perfledger.api.v3.envelope import Normal, Paginated, normal, paginated
 from perfledger.api.v3.item_filters import item_filter, parse_filter, sort_items
 from perfledger.api.v3.people import organization_of
 from perfledger.api.v3.projects import Limit, Offset
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.errors import Conflict, InvalidInput, NotFound
-from perfledger.domain.monitoring.destinations import MAX_URL_CHARS, check_destination
+from perfledger.domain.monitoring.destinations import MAX_URL_CHARS
 from perfledger.domain.monitoring.webhook import PROVIDERS, Webhook
 from perfledger.domain.timestamps import format_timestamp
 from perfledger.projections.database import Database
@@ -75,14 +74,15 @@ def webhook_out(webhook: Webhook, principal: Principal) -> WebhookOut:
 class Webhooks:
     def __init__(self, container: Container) -> None:
         self._ledger = container.ledger
-        self._allowance = container.services.monitoring.allowance
+        self._monitoring = container.services.monitoring
         self._read = container.services.read
 
     async def create(self, principal: Principal, body: WebhookCreate) -> WebhookOut:
         provider = _provider(body.provider)
         name = _name(body.name)
-        await anyio.to_thread.run_sync(check_destination, body.url, self._allowance)
-        await anyio.to_thread.run_sync(self._check_room_and_name, principal, name, None)
+        await self._monitoring.check_url(body.url)
+        await self._monitoring.check_room(principal.caller)
+        await anyio.to_thread.run_sync(self._check_name, principal, name, None)
         webhook, position = await anyio.to_thread.run_sync(
             self._ledger.register_named_webhook, principal.caller, name, body.url, provider)
         await self._read.show(["monitoring"], position)
@@ -98,10 +98,10 @@ class Webhooks:
             changes["provider"] = _provider(body.provider)
         if body.name is not msgspec.UNSET and body.name != webhook.name:
             changes["name"] = _name(body.name)
-            await anyio.to_thread.run_sync(self._check_room_and_name, principal,
-                                           changes["name"], str(found))
+            await anyio.to_thread.run_sync(self._check_name, principal, changes["name"],
+                                           str(found))
         if body.url is not msgspec.UNSET and body.url != webhook.url:
-            await anyio.to_thread.run_sync(check_destination, body.url, self._allowance)
+            await self._monitoring.check_url(body.url)
             changes["url"] = body.url
         webhook, position = await anyio.to_thread.run_sync(
             self._ledger.change_named_webhook, principal.caller, found, changes)
@@ -115,15 +115,10 @@ class Webhooks:
         await self._read.show(["monitoring"], position)
         return str(found)
 
-    def _check_room_and_name(self, principal: Principal, name: str, renamed: str | None
-                             ) -> None:
-        """The cap (for a new webhook) and the name, against the read model, which also
-        shows webhooks made through v1 (whose names are not claimed)."""
-        existing = webhooks_of(self._read.database, principal.organization_id)
-        if renamed is None and len(existing) >= MAX_WEBHOOKS_PER_ORGANIZATION:
-            raise Conflict(f"The organization has {len(existing)} webhooks, the most it may"
-                           " have; delete one first", {"limit": MAX_WEBHOOKS_PER_ORGANIZATION})
-        for row in existing:
+    def _check_name(self, principal: Principal, name: str, renamed: str | None) -> None:
+        """No other webhook of the organization has the name, as the read model shows them
+        (webhooks made through v1 too, whose names are not claimed)."""
+        for row in webhooks_of(self._read.database, principal.organization_id):
             if row.name == name and row.webhook_id != renamed:
                 raise Conflict(f"A webhook integration with the provided name ({name}) already"
                                " exists. Webhook names must be unique.",

@@ -11,7 +11,12 @@ from perfledger.projections.json import loads
 from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.timeseries import Window, timeseries_in
-from perfledger.projections.performance.windows import WIDTHS, bucket_start, kind_of_model
+from perfledger.projections.performance.windows import (
+    WIDTHS,
+    SeriesKind,
+    bucket_start,
+    kind_of_model,
+)
 
 RECENT_BUCKETS = 30  # how far back the latest value with labeled rows is looked for
 
@@ -34,6 +39,7 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
     """The newest bucket (of the last RECENT_BUCKETS, the current one included) with a value
     of each enabled monitor of the organization, on the version it watches."""
     found = []
+    kinds: dict[str, SeriesKind] = {}
     for monitor_id, model_id, rule_text, model_name, promoted in tx.rows(
             "SELECT m.monitor_id, m.model_id, m.rule, r.name, r.promoted_version_id"
             " FROM monitors m JOIN registry_models r ON r.model_id = m.model_id"
@@ -49,7 +55,9 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
         width = WIDTHS[rule.bucket]
         end = bucket_start(now, width) + width
         window = Window(rule.bucket, end - RECENT_BUCKETS * width, end)
-        kind = kind_of_model(tx, VIEWS, str(model_id))
+        if model_id not in kinds:
+            kinds[model_id] = kind_of_model(tx, VIEWS, str(model_id))
+        kind = kinds[model_id]
         for bucket in reversed(timeseries_in(tx, kind, series_id, window, rule.tags)):
             value = None if bucket.metrics is None else bucket.metrics.get(rule.metric)
             if value is not None:

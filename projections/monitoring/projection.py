@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
-from perfledger.domain.monitoring.alert import Alert
+from perfledger.domain.monitoring.alert import Alert, Verdict
 from perfledger.domain.monitoring.monitor import Monitor
 from perfledger.domain.monitoring.webhook import Webhook
 from perfledger.domain.timestamps import format_timestamp
@@ -22,8 +23,8 @@ TRANSITIONS: dict[type, str] = {
     Alert.Eased: "AlertEased",
     Alert.Resolved: "AlertResolved",
 }
-TRANSITION_FIELDS = ("state", "version_id", "value", "comparison_value", "warning", "critical",
-                     "labeled_count", "position", "restated")
+# What a transition records of the verdict it carries.
+TRANSITION_FIELDS = tuple(field.name for field in fields(Verdict))
 
 
 class MonitoringProjection:

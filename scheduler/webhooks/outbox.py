@@ -97,12 +97,13 @@ def _deliveries_of(tx: Tx, position: int, event: Any, now: int) -> None:
         "SELECT webhook_id, events FROM webhooks WHERE organization_id = ? AND deleted = 0"
         " AND position < ?", (organization_id, position))
         if kind in loads(events) and (addressed is None or webhook_id in addressed)]
+    subject = _subject(position, event, rule)
     for webhook_id, _ in webhooks:
         delivered = delivery_id(webhook_id, position)
         body = {"delivery_id": delivered, "type": kind,
                 "occurred_at": format_timestamp(event.timestamp),
                 "organization_id": organization_id,
-                "model": {"id": model_id, "name": model_name}, **_subject(tx, position, event)}
+                "model": {"id": model_id, "name": model_name}, **subject}
         tx.execute(
             "INSERT INTO webhook_deliveries (delivery_id, webhook_id, organization_id,"
             " position, type, body, state, attempts, created_at, next_attempt_at)"
@@ -123,14 +124,14 @@ def addressees(rule: dict[str, Any] | None) -> set[str] | None:
     return set(named) if named else None
 
 
-def _subject(tx: Tx, position: int, event: Any) -> dict[str, Any]:
+def _subject(position: int, event: Any, rule: dict[str, Any] | None) -> dict[str, Any]:
+    """The promotion, or the alert with its monitor's name (`rule`: the monitor's rule)."""
     if isinstance(event, Model.VersionPromoted):
         return {"promotion": {"version_id": event.version_id,
                               "previous_version_id": event.previous_version_id,
                               "reason": event.reason, "actor": event.actor,
                               "evidence": event.evidence, "position": position}}
-    rule = tx.value("SELECT rule FROM monitors WHERE monitor_id = ?", (event.monitor_id,))
-    name = None if rule is None else loads(rule)["name"]
+    name = None if rule is None else rule["name"]
     return {"alert": {"alert_id": str(event.originator_id), "monitor_id": event.monitor_id,
                       "monitor_name": name, "bucket": event.bucket,
                       "bucket_start": event.bucket_start,
