@@ -294,3 +294,17 @@ def test_a_monitor_may_notify_only_its_organizations_webhooks(scenario: Scenario
                                          "version": version,
                                          "notifications": {"webhooks": [unknown]}})
     assert answer.status_code == 400 and unknown in answer.text
+
+
+def test_a_model_past_its_monitor_cap_gets_409_and_nothing_recorded(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.api.services import monitoring
+
+    monkeypatch.setattr(monitoring, "MAX_MONITORS_PER_MODEL", 2)
+    version = model_with_days(scenario, {})
+    for name in ("a", "b"):
+        create_monitor(scenario, name=name, version=version, warning=0.9)
+    head = scenario.head()
+    answer = scenario.post("/monitors", {"name": "c", "metric": "accuracy", "warning": 0.9})
+    assert answer.status_code == 409 and "2 monitors" in answer.text
+    assert scenario.head() == head

@@ -171,3 +171,21 @@ def test_a_monitor_naming_webhooks_notifies_those_only_and_a_silenced_one_none(
     finally:
         for receiver in receivers:
             receiver.server.shutdown()
+
+
+def test_an_organization_past_its_webhook_cap_gets_409_in_both_dialects(
+        scenario: Scenario, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.api.services import monitoring
+
+    monkeypatch.setattr(monitoring, "MAX_WEBHOOKS_PER_ORGANIZATION", 1)
+    first = scenario.client.post("/api/v1/webhooks", headers=scenario.headers,
+                                 json={"url": receiver.url, "events": ["alert.raised"]})
+    assert first.status_code == 201, first.text
+    scenario.catch_up()
+    head = scenario.head()
+    again = scenario.client.post("/api/v1/webhooks", headers=scenario.headers,
+                                 json={"url": receiver.url, "events": ["alert.raised"]})
+    fiddler = scenario.client.post("/v2/webhooks", headers=scenario.headers,
+                                   json={"name": "ops", "url": receiver.url, "provider": "SLACK"})
+    assert (again.status_code, fiddler.status_code) == (409, 409)
+    assert scenario.head() == head
