@@ -20,7 +20,9 @@ from perfledger.projections.performance.segments import tag_names_of
 from perfledger.projections.performance.summaries import compare_performance, settle_series
 from perfledger.projections.performance.windows import (
     SeriesKind,
+    WindowRows,
     rows_from,
+    rows_from_columns,
     rows_with_ids,
     series_kind,
 )
@@ -198,8 +200,7 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries,
     kind = _kind(codes, str(event.model_id), model[0], model[1])
     stored = rows_with_ids(tx, t, kind, series_id, [row[1] for row in rows])
     live.change(tx, t, kind, series_id, tag_names_of(tx, t, str(event.model_id)),
-                rows_from(kind, list(stored.values())),
-                rows_from(kind, [_as_stored(kind, row, stored.get(row[1])) for row in rows]))
+                rows_from(kind, list(stored.values())), _as_stored(kind, rows, stored))
     tx.upsert(
         t.perf_rows,
         ROW_COLUMNS,
@@ -235,16 +236,27 @@ def merged_rows(batches: list[list[list[Any]]]) -> list[list[Any]]:
     return list(merged.values())
 
 
-def _as_stored(kind: SeriesKind, row: list[Any], stored: tuple[Any, ...] | None
-               ) -> tuple[Any, ...]:
-    """A new row as the upsert below leaves it, in `rows_with_ids`' shape: a replaced row
-    keeps its truth, and its label time, unless the record carries truth of its own."""
-    truth, predicted = (TRUE_CODE, PRED_CODE) if kind.is_classification else (TARGET, PREDICTION)
-    carries_truth = row[TRUE_CODE] is not None or row[TARGET] is not None
-    kept_truth, kept_labeled_at = (None, None) if stored is None else (stored[1], stored[4])
-    return (row[TS], row[truth] if row[truth] is not None else kept_truth, row[predicted],
-            row[SCORE], row[LABELED_AT] if carries_truth else kept_labeled_at, row[PROBA],
-            row[TAGS])
+def _as_stored(kind: SeriesKind, rows: list[list[Any]],
+               stored: dict[str, tuple[Any, ...]]) -> WindowRows:
+    """The new rows as the upsert below leaves them: a replaced row keeps its truth, and its
+    label time, unless the record carries truth of its own. Read column by column: only the
+    replaced rows are looked at one by one."""
+    truth_column, predicted = ((TRUE_CODE, PRED_CODE) if kind.is_classification
+                               else (TARGET, PREDICTION))
+    if not rows:
+        return rows_from(kind, [])
+    columns = list(zip(*rows, strict=True))
+    truths, labeled_at = list(columns[truth_column]), list(columns[LABELED_AT])
+    for i, row in enumerate(rows) if stored else ():
+        kept = stored.get(row[1])
+        if kept is None:
+            continue
+        if truths[i] is None:
+            truths[i] = kept[1]
+        if row[TRUE_CODE] is None and row[TARGET] is None:
+            labeled_at[i] = kept[4]
+    return rows_from_columns(kind, columns[TS], truths, columns[predicted], columns[SCORE],
+                             labeled_at, columns[PROBA], columns[TAGS])
 
 
 def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any]]) -> None:

@@ -3,6 +3,7 @@ window read into numpy columns with their exact metrics per bucket."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,7 +221,14 @@ def rows_from(kind: SeriesKind, records: list[tuple[Any, ...]]) -> WindowRows:
     if not records:
         empty = np.empty(0)
         return WindowRows(np.empty(0, np.int64), empty, empty, empty, empty, None, [])
-    ts, truth, predicted, scores, labeled_at, blobs, tags = zip(*records, strict=True)
+    return rows_from_columns(kind, *zip(*records, strict=True))
+
+
+def rows_from_columns(kind: SeriesKind, ts: Sequence[int], truth: Sequence[Any],
+                      predicted: Sequence[Any], scores: Sequence[Any],
+                      labeled_at: Sequence[Any], blobs: Sequence[Any],
+                      tags: Sequence[Any]) -> WindowRows:
+    """The same rows given column by column (None where a row has no value)."""
     truths, predictions, score_values, label_times = (
         np.array(column, dtype=np.float64)  # None becomes NaN
         for column in (truth, predicted, scores, labeled_at))
