@@ -13,7 +13,7 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import Parameter
 
-from perfledger.api.auth import Principal, requires_any
+from perfledger.api.auth import Principal, check_scopes
 from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
 from perfledger.api.ids import parse_id
 from perfledger.api.services.answers import CachedAnswers
@@ -27,7 +27,7 @@ from perfledger.projections.performance.segments import SegmentQuery
 from perfledger.projections.performance.timeseries import plan_window
 from perfledger.projections.performance.windows import check_order
 
-READ = requires_any("model:read")
+READ_SCOPE = "model:read"
 Timestamp = Annotated[
     str | None, Parameter(description="ISO 8601 timestamp or date (UTC when no offset is given)")
 ]
@@ -106,14 +106,16 @@ class ComparisonOut(msgspec.Struct):
 
 
 class WindowsController(Controller):
+    """Read on every dashboard refresh, so, like the summary's, these handlers skip Litestar's
+    dependency injection (which resolves two services in a task group per request) and its
+    guards: they take the services off the app and check the scope themselves."""
+
     path = "/models/{model_id:str}/performance"
     tags = ["v1 performance over time"]
-    guards = [READ]
 
     @get("/timeseries", operation_id="v1PerformanceTimeseries")
     async def timeseries(
-        self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
-        answers: CachedAnswers,
+        self, request: Request[Principal, Any, Any], model_id: str,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
         bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
         metrics: Annotated[str | None, Parameter(
@@ -122,6 +124,7 @@ class WindowsController(Controller):
     ) -> Response[Timeseries]:
         """Every bucket of [start, end) by row time, with exact metrics, label coverage and
         label delays. `tag.<name>=<value>` (repeatable) keeps the rows carrying those tags."""
+        windows, answers = _services(request)
         window = plan_window(str(bucket), query_micros("start", start),
                              query_micros("end", end), time.time_ns() // 1000)
         tags = _tag_filters(request)
@@ -153,8 +156,7 @@ class WindowsController(Controller):
 
     @get("/segments", operation_id="v1PerformanceSegments")
     async def segments(
-        self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
-        answers: CachedAnswers,
+        self, request: Request[Principal, Any, Any], model_id: str,
         by: Annotated[str, Parameter(description="A tag name, or a declared input feature")],
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
         start: Timestamp = None, end: Timestamp = None,
@@ -165,6 +167,7 @@ class WindowsController(Controller):
         min_position: MinPosition = None,
     ) -> Response[Segments]:
         """Slices of the split by a tag or a feature, worst first by `sort`."""
+        windows, answers = _services(request)
         first, last = _row_times(start, end)
         query = SegmentQuery(by, sort, bins, limit, first, last)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
@@ -190,8 +193,7 @@ class WindowsController(Controller):
 
     @get("/compare", operation_id="v1PerformanceCompare")
     async def compare(
-        self, request: Request[Principal, Any, Any], model_id: str, windows: Windows,
-        answers: CachedAnswers,
+        self, request: Request[Principal, Any, Any], model_id: str,
         candidate: Annotated[str, Parameter(description="The challenger's version id")],
         baseline: Annotated[str | None, Parameter(
             description="The champion's version id (default: the promoted version)")] = None,
@@ -199,6 +201,7 @@ class WindowsController(Controller):
         start: Timestamp = None, end: Timestamp = None, min_position: MinPosition = None,
     ) -> Response[ComparisonOut]:
         """Both versions on the rows both predicted that have ground truth."""
+        windows, answers = _services(request)
         first, last = _row_times(start, end)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
@@ -214,6 +217,12 @@ class WindowsController(Controller):
         key = ("compare", organization_id, model, baseline, candidate, split, first, last)
         return await _cached(answers, key, windows.stamp(
             organization_id, model, [baseline, candidate], split), read, min_position)
+
+
+def _services(request: Request[Principal, Any, Any]) -> tuple[Windows, CachedAnswers]:
+    check_scopes(request.user, READ_SCOPE)
+    services = request.app.state.container.services
+    return services.windows, services.answers
 
 
 async def _cached(answers: CachedAnswers, key: Hashable, stamp: Callable[[], Hashable],
