@@ -5,7 +5,8 @@ PostgreSQL with the scheduler in the serving process, and how far the summary tr
 
 1. `perfledger serve` (scheduler in process) and one binary model with a trained version.
 2. `--connections` threads post 1,000-row batches into its `production` split (85% carry
-   their label, a tenth of the rows replace earlier ones) until `--rows` were accepted.
+   their label, a tenth of the rows replace earlier ones) until `--rows` were accepted: as
+   fast as the server takes them, or at a steady `--rate` rows a second.
 3. Meanwhile a poller reads the summary's `sample_count` every `--poll` seconds and the
    server's resident memory. The lag in rows is what was accepted minus what the summary
    counts; the lag in seconds is how long ago the accepted count was what the summary shows.
@@ -77,13 +78,18 @@ class Progress:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_row: int = 0
     distinct: int = 0
+    rate: float = 0.0  # rows a second; 0: as fast as the server takes them
 
     def claim(self, rows: int) -> int | None:
+        """The first row of the next batch to send (after waiting for its turn at `rate`)."""
         with self.lock:
             if self.next_row >= rows:
                 return None
             first, self.next_row = self.next_row, self.next_row + BATCH
-            return first
+        if self.rate:
+            due = self.accepted[0][0] + first / self.rate
+            time.sleep(max(0.0, due - time.monotonic()))
+        return first
 
     def accept(self, new_rows: int) -> None:
         with self.lock:
@@ -162,6 +168,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--poll", type=float, default=0.25)
     parser.add_argument("--parts", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="rows a second to send (0: as fast as the server takes them)")
     args = parser.parse_args()
     print(" | ".join(f"{key}: {value}" for key, value in machine().items()))
     print(f"revision {revision()}; command: {' '.join(sys.argv)}")
@@ -172,7 +180,7 @@ def main() -> None:
         with Service(serve, env, Path(tmp) / "server.log") as server:
             server.wait_ready(port, "/health")
             model_id = create_trained_version(port, auth, "bench-live")
-            progress, stop = Progress(), threading.Event()
+            progress, stop = Progress(rate=args.rate), threading.Event()
             poller = threading.Thread(target=poll, args=(port, auth, model_id, server.pid,
                                                          progress, args.poll, stop))
             poller.start()

@@ -60,25 +60,23 @@ class Tx:
                 cursor.executemany(self._sql(sql), rows)
 
     def upsert(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str,
+        *, existing: bool = False,
     ) -> None:
         """Inserts many rows with `on_conflict` (an ON CONFLICT clause); keys must be distinct.
 
         PostgreSQL first tries COPY straight into the table (new rows, the usual case); when a
         key exists it copies into a staging table and upserts from there: one statement
-        instead of one per row either way.
+        instead of one per row either way. `existing`: the caller knows keys exist, so the
+        first attempt would only be undone.
         """
         names = ", ".join(columns)
         if self.dialect == "sqlite":
             marks = ", ".join("?" * len(columns))
             self.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows)
             return
-        try:
-            with self._connection.transaction(), self._connection.cursor() as cursor:
-                self._copy(cursor, table, names, rows)
+        if not rows or (not existing and self.insert_new(table, columns, rows)):
             return
-        except psycopg.errors.UniqueViolation:
-            pass
         staging = f"staging_{table}"
         self.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DELETE ROWS"

@@ -201,18 +201,25 @@ def add_predictions(tx: Tx, t: Tables, codes: LabelCodes, live: LiveSummaries,
     stored = rows_with_ids(tx, t, kind, series_id, [row[1] for row in rows])
     live.change(tx, t, kind, series_id, tag_names_of(tx, t, str(event.model_id)),
                 rows_from(kind, list(stored.values())), _as_stored(kind, rows, stored))
-    tx.upsert(
-        t.perf_rows,
-        ROW_COLUMNS,
-        rows,
+    # New rows go in with one COPY; the replaced ones (found above) through an upsert.
+    replaced = [row for row in rows if row[1] in stored]
+    on_conflict = _replacing(t.perf_rows)
+    tx.upsert(t.perf_rows, ROW_COLUMNS, [row for row in rows if row[1] not in stored]
+              if replaced else rows, on_conflict)
+    tx.upsert(t.perf_rows, ROW_COLUMNS, replaced, on_conflict, existing=True)
+
+
+def _replacing(rows_table: str) -> str:
+    """A replaced row keeps its truth and label time unless the record carries its own."""
+    return (
         "ON CONFLICT (series_id, row_id) DO UPDATE SET pred_code = excluded.pred_code,"
-        f" true_code = COALESCE(excluded.true_code, {t.perf_rows}.true_code),"
+        f" true_code = COALESCE(excluded.true_code, {rows_table}.true_code),"
         " score = excluded.score, proba = excluded.proba, confidence = excluded.confidence,"
         " prediction = excluded.prediction,"
-        f" target = COALESCE(excluded.target, {t.perf_rows}.target),"
+        f" target = COALESCE(excluded.target, {rows_table}.target),"
         " features = excluded.features, ts = excluded.ts, position = excluded.position,"
         " tags = excluded.tags, labeled_at = CASE WHEN excluded.true_code IS NULL"
-        f" AND excluded.target IS NULL THEN {t.perf_rows}.labeled_at ELSE excluded.labeled_at END",
+        f" AND excluded.target IS NULL THEN {rows_table}.labeled_at ELSE excluded.labeled_at END"
     )
 
 
