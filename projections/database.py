@@ -183,7 +183,7 @@ class Tx:
 def _array_of(keys: Sequence[Any]) -> Any:
     """Text keys as one PostgreSQL array literal (its element type inferred from the column):
     psycopg's list dumper inspects every element in Python, about a microsecond each."""
-    if not all(type(key) is str for key in keys):
+    if not set(map(type, keys)) <= {str}:
         return list(keys)
     return "{" + ",".join(
         '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys) + "}"

@@ -109,6 +109,7 @@ ROW_COLUMNS = (
 PRED_CODE, TRUE_CODE, SCORE, PROBA, PREDICTION, TARGET, TS, SAMPLE_KEY, TAGS, LABELED_AT = (
     2, 3, 4, 5, 7, 8, 10, 11, 13, 14)
 MAX_GROUPED_ROWS = 20_000  # rows of consecutive batches applied as one change
+Row = Sequence[Any]  # a row of ROW_COLUMNS: a tuple as built, a list once changed
 
 
 def _series_key(event: PredictionBatch.Recorded) -> tuple[str, str, str]:
@@ -223,37 +224,36 @@ def _replacing(rows_table: str) -> str:
     )
 
 
-def merged_rows(batches: list[list[list[Any]]]) -> list[list[Any]]:
+def merged_rows(batches: Sequence[Sequence[Row]]) -> list[Row]:
     """The rows of consecutive batches as upserting them one batch after the other leaves
     them: a later row replaces an earlier one with the same id, but keeps its truth (and its
     label time) unless it carries truth of its own, and its sampling key."""
-    merged: dict[Any, list[Any]] = {}
+    merged: dict[Any, Row] = {}
     for rows in batches:
         for row in rows:
             earlier = merged.get(row[1])
             if earlier is not None:
-                row = list(row)
+                replacing = list(row)
                 if row[TRUE_CODE] is None and row[TARGET] is None:
-                    row[LABELED_AT] = earlier[LABELED_AT]
+                    replacing[LABELED_AT] = earlier[LABELED_AT]
                 for column in (TRUE_CODE, TARGET):
                     if row[column] is None:
-                        row[column] = earlier[column]
-                row[SAMPLE_KEY] = earlier[SAMPLE_KEY]
+                        replacing[column] = earlier[column]
+                replacing[SAMPLE_KEY] = earlier[SAMPLE_KEY]
+                row = replacing
             merged[row[1]] = row
     return list(merged.values())
 
 
-def _as_stored(kind: SeriesKind, rows: list[list[Any]],
+def _as_stored(kind: SeriesKind, rows: list[Row],
                stored: dict[str, tuple[Any, ...]]) -> WindowRows:
     """The new rows as the upsert below leaves them: a replaced row keeps its truth, and its
     label time, unless the record carries truth of its own. Read column by column: only the
     replaced rows are looked at one by one."""
     truth_column, predicted = ((TRUE_CODE, PRED_CODE) if kind.is_classification
                                else (TARGET, PREDICTION))
-    if not rows:
-        return rows_from(kind, [])
-    columns = list(zip(*rows, strict=True))
-    truths, labeled_at = list(columns[truth_column]), list(columns[LABELED_AT])
+    truths = [row[truth_column] for row in rows]
+    labeled_at = [row[LABELED_AT] for row in rows]
     for i, row in enumerate(rows) if stored else ():
         kept = stored.get(row[1])
         if kept is None:
@@ -262,29 +262,32 @@ def _as_stored(kind: SeriesKind, rows: list[list[Any]],
             truths[i] = kept[1]
         if row[TRUE_CODE] is None and row[TARGET] is None:
             labeled_at[i] = kept[4]
-    return rows_from_columns(kind, columns[TS], truths, columns[predicted], columns[SCORE],
-                             labeled_at, columns[PROBA], columns[TAGS])
+    return rows_from_columns(kind, [row[TS] for row in rows], truths,
+                             [row[predicted] for row in rows], [row[SCORE] for row in rows],
+                             labeled_at, [row[PROBA] for row in rows],
+                             [row[TAGS] for row in rows])
 
 
-def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[list[Any]]) -> None:
+def _merge_pending_labels(tx: Tx, t: Tables, series_id: int, rows: list[Row]) -> None:
     """Ground truth that arrived before its prediction joins the row now."""
     if (
         tx.value(f"SELECT 1 FROM {t.perf_pending_labels} WHERE series_id = ? LIMIT 1", (series_id,))
         is None
     ):
         return
-    by_row = {row[1]: row for row in rows}
+    index = {row[1]: i for i, row in enumerate(rows)}
     pending = tx.rows_in(
         f"SELECT row_id, true_code, target, labeled_at FROM {t.perf_pending_labels}"
         " WHERE series_id = ?",
         (series_id,),
         "row_id",
-        list(by_row),
+        list(index),
     )
     for row_id, true_code, target, labeled_at in pending:
-        row = by_row[row_id]
+        row = list(rows[index[row_id]])
         if row[TRUE_CODE] is None and row[TARGET] is None:
             row[TRUE_CODE], row[TARGET], row[LABELED_AT] = true_code, target, labeled_at
+            rows[index[row_id]] = row
     tx.executemany(
         f"DELETE FROM {t.perf_pending_labels} WHERE series_id = ? AND row_id = ?",
         [(series_id, row_id) for row_id, *_ in pending],

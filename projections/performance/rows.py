@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ def prediction_rows(
     series_id: int,
     position: int,
     default_ts: int,
-) -> list[list[Any]]:
+) -> list[tuple[Any, ...]]:
     model_id = str(event.model_id)
     pred_codes = codes.codes_of(model_id, event.predicted_labels)
     true_codes = codes.codes_of(model_id, event.true_labels)
@@ -55,24 +56,25 @@ def prediction_rows(
     confidences = _confidences(pred_codes, proba, scores, positive)
     timestamps = [parse_micros(text, default_ts) for text in event.timestamps]
     tags = [None if t is None else dumps(t) for t in event.tags]
-    return [
-        [series_id, *values[:-1], position, values[-1], None]  # labeled_at
-        for values in zip(
-            event.row_ids,
-            pred_codes,
-            true_codes,
-            scores,
-            blobs,
-            confidences,
-            event.predictions,
-            event.targets,
-            event.features,
-            timestamps,
-            sample_keys(position, len(pred_codes)),
-            tags,
-            strict=True,
-        )
-    ]
+    count = len(pred_codes)
+    return list(zip(  # tuples in the order of the rows table's columns, built in C
+        repeat(series_id, count),
+        event.row_ids,
+        pred_codes,
+        true_codes,
+        scores,
+        blobs,
+        confidences,
+        event.predictions,
+        event.targets,
+        event.features,
+        timestamps,
+        sample_keys(position, count),
+        repeat(position, count),
+        tags,
+        repeat(None, count),  # labeled_at
+        strict=True,
+    ))
 
 
 def _positive_code(
