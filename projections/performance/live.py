@@ -318,13 +318,22 @@ def _count_u(held: _Held, stored: dict[tuple[int, int], tuple[Statistics, Any]],
     the scores of each hour it spans; pairs among the changed scores themselves are counted
     twice that way when removing, and not at all when adding."""
     sign = -1 if removing else 1
+    # What the scores of some changed hours count against one held hour: live traffic
+    # changes one hour, whose hour, day and week buckets all count it against the same hours.
+    counts: dict[tuple[tuple[int, ...], int], int] = {}
     for (width, start), mine in groups.items():
         positives = np.concatenate([changed[hour][0] for hour in mine])
         negatives = np.concatenate([changed[hour][1] for hour in mine])
         if not positives.size and not negatives.size:
             continue
-        counted = sum(h.pairs[problem].against(positives, negatives)
-                      for h in held.hours_of(start, width))
+        counted = 0
+        for hour in range(start, start + width, HOUR):
+            kept = held.hours.get(hour)
+            if kept is not None:
+                key = (tuple(mine), hour)
+                if key not in counts:
+                    counts[key] = kept.pairs[problem].against(positives, negatives)
+                counted += counts[key]
         stored[(width, start)][0].twice_u[problem] += sign * counted + pairs_within(
             positives, negatives)
 
