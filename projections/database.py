@@ -39,6 +39,14 @@ class Tx:
     def _sql(self, sql: str) -> str:
         return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
 
+    def rebuildable(self) -> None:
+        """This transaction's commit need not wait for the disk: it writes read models, which
+        a crash that lost the commit leaves at their previous position, to be applied again
+        from the event log (whose commits do wait). PostgreSQL only; SQLite commits as
+        configured."""
+        if self.dialect == "postgresql":
+            self._connection.execute("SET LOCAL synchronous_commit TO off")
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         try:
             cursor: Cursor = self._connection.execute(self._sql(sql), params)

@@ -201,6 +201,7 @@ class Engine:
             # the store's writer and waits for that lock (both time out, the command with 500).
             events = self._read_page(projection, position, head)
             with self.database.transaction() as tx:
+                tx.rebuildable()
                 gen = generation or self.live_generation(tx, name)
                 if self._position(tx, name, gen) != position:
                     continue  # another runner applied this page meanwhile: read on from there
@@ -217,6 +218,7 @@ class Engine:
             return CatchUpResult(applied, position)  # still behind: a later run settles
         started = time.monotonic()
         with self.database.transaction() as tx:
+            tx.rebuildable()
             gen = generation or self.live_generation(tx, name)
             # A settle rewrites cached rows, as a page does: it takes the same lock, so a
             # recompute (or another runner's settle) waits instead of writing beside it.
