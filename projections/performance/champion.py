@@ -92,24 +92,34 @@ def wilcoxon_absolute_errors(base: WindowRows, cand: WindowRows) -> dict[str, An
 def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start: int, end: int
                  ) -> tuple[WindowRows, WindowRows]:
     truth, predicted = kind.row_columns
+    # Both series' rows in row-id order, merged: each scan starts and stops at the other
+    # series' first and last row ids (a challenger scored on the latest traffic shares the
+    # end of the champion's series), so neither reads rows the other cannot match.
+    within = "SELECT {}(row_id) FROM perf_rows WHERE series_id = ?"
     where = (f" FROM perf_rows b JOIN perf_rows c ON c.series_id = ? AND c.row_id = b.row_id"
              f" WHERE b.series_id = ? AND b.ts >= ? AND b.ts < ?"
-             f" AND COALESCE(b.{truth}, c.{truth}) IS NOT NULL")
-    params = (candidate, baseline, start, end)
+             f" AND COALESCE(b.{truth}, c.{truth}) IS NOT NULL"
+             f" AND b.row_id >= ({within.format('MIN')}) AND b.row_id <= ({within.format('MAX')})"
+             f" AND c.row_id >= ({within.format('MIN')}) AND c.row_id <= ({within.format('MAX')})")
+    params = (candidate, baseline, start, end, candidate, candidate, baseline, baseline)
     count = bounded_row_count(tx, VIEWS, baseline, where, params)
-    vectors = ", b.proba, c.proba" if kind.is_classification else ""
+    # A binary row's score already holds its positive probability (the rows are projected
+    # so), which is all its metrics read: only multiclass comparisons read the vectors.
+    multiclass = kind.is_classification and kind.positive is None
+    vectors = ", b.proba, c.proba" if multiclass else ""
     columns, cand_proba = read_columns_and_vectors(
         tx,
-        f"SELECT b.ts, COALESCE(b.{truth}, c.{truth}), b.{predicted}, c.{predicted},"
+        f"SELECT COALESCE(b.{truth}, c.{truth}), b.{predicted}, c.{predicted},"
         f" b.score, c.score{vectors}" + where + " ORDER BY b.row_id",
         params,
         count,
-        (np.int64, np.float64, np.float64, np.float64, np.float64, np.float64,
-         *((object,) if kind.is_classification else ())),
-        kind.n_labels if kind.is_classification else None,
+        (np.float64, np.float64, np.float64, np.float64, np.float64,
+         *((object,) if multiclass else ())),
+        kind.n_labels if multiclass else None,
     )
-    ts, truth_values, base_pred, cand_pred, base_score, cand_score = columns[:6]
-    base_proba = vectors_of(list(columns[6]), kind.n_labels) if kind.is_classification else None
+    truth_values, base_pred, cand_pred, base_score, cand_score = columns[:5]
+    base_proba = vectors_of(list(columns[5]), kind.n_labels) if multiclass else None
+    ts = np.zeros(truth_values.size, dtype=np.int64)  # row times play no part in a comparison
     no_label_time: npt.NDArray[np.float64] = np.full(ts.size, np.nan)
     return (WindowRows(ts, truth_values, base_pred, base_score, no_label_time, base_proba),
             WindowRows(ts, truth_values, cand_pred, cand_score, no_label_time, cand_proba))

@@ -431,6 +431,35 @@ def test_compare_uses_only_rows_both_versions_predicted_with_ground_truth(
     assert unknown.status_code == 404
 
 
+def test_compare_binary_versions_that_send_probabilities_instead_of_scores(
+        scenario: Scenario) -> None:
+    labels = ["stay", "churn"]
+    rng = np.random.default_rng(29)
+    n = 1200
+    truth = rng.integers(0, 2, n)
+    churn = {v: np.clip(truth * skill + rng.random(n) * (1 - skill), 0.01, 0.99).round(4)
+             for v, skill in (("v1", 0.25), ("v2", 0.4))}
+    scenario.create_model(name="by-probability", task="binary_classification", labels=labels)
+    scenario.trained_version("v1")
+    scenario.trained_version("v2")
+    for version, p in churn.items():
+        send(scenario, version, [
+            {"row_id": f"p{i:05d}", "predicted_label": labels[int(p[i] >= 0.5)],
+             "probabilities": {"churn": float(p[i]), "stay": float(1 - p[i])},
+             "true_label": labels[truth[i]]} for i in range(n)], "production")
+    scenario.catch_up()
+
+    answer = scenario.get("/performance/compare", baseline="v1", candidate="v2")
+    assert answer.status_code == 200, answer.text
+    served = answer.json()
+    assert served["shared_rows"] == n
+    for version, side in (("v1", "baseline"), ("v2", "candidate")):
+        p = churn[version]
+        expected = binary_expected(truth, (p >= 0.5).astype(int), p)
+        assert expected["log_loss"] is not None and expected["roc_auc"] is not None
+        assert_close(served[side]["metrics"], expected)
+
+
 def test_compare_regression_versions_with_wilcoxon_on_absolute_errors(
         scenario: Scenario) -> None:
     rng = np.random.default_rng(29)
