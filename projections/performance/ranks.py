@@ -61,8 +61,10 @@ class SortedScores:
             self._small, self._removed[1] = np.empty(0), np.empty(0)
         if self._middle.size + self._removed[0].size > max(_SMALL, self._base.size // 16):
             held = _merged(self._base, self._middle)
+            # the old levels go before the removal copies `held`: two copies at most, not three
+            self._base, self._middle = np.empty(0), np.empty(0)
             self._base = _without(held, self._removed[0])
-            self._middle, self._removed[0] = np.empty(0), np.empty(0)
+            self._removed[0] = np.empty(0)
 
 
 def _merged(sorted_values: FloatArray, values: FloatArray) -> FloatArray:
