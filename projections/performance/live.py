@@ -62,7 +62,7 @@ MAX_HOURS_PER_BATCH = 48
 # Scores one series may hold (a multiclass model holds one per label per labeled row): a
 # series past it is not kept batch by batch; its batches leave it to a rebuild from its
 # rows when it settles, so no tenant's series can take the worker's memory.
-MAX_SCORES_PER_SERIES = MAX_HELD_SCORES // 4
+MAX_SCORES_PER_SERIES = MAX_HELD_SCORES // 2
 WIDTH_NAMES = {HOUR: "hour", DAY: "day", WEEK: "week"}
 FloatArray = npt.NDArray[np.float64]
 Problems = list[tuple[FloatArray, FloatArray]]
