@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,13 @@ SECRET = "test-secret-" + "x" * 32
 BACKENDS = ["sqlite", "postgres"]
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throwaway database for this test session, dropped at the end."""
+@contextlib.contextmanager
+def throwaway_database(template: str | None = None) -> Iterator[str]:
+    """A PostgreSQL database of its own (a copy of `template`, if named), dropped after."""
     name = f"perfledger_test_{uuid.uuid4().hex[:12]}"
     try:
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
+            admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
             # A throwaway database need not wait for each commit to reach the disk; the
             # transactions and what they make visible are the same.
             admin.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
@@ -44,9 +46,18 @@ def postgres_database() -> Iterator[str]:
             "PERFLEDGER_TEST_POSTGRES_URL"
         )
     base, _, _ = ADMIN_URL.rpartition("/")
-    yield f"{base}/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway database for this test session, dropped at the end."""
+    with throwaway_database() as url:
+        yield url
 
 
 def reset_postgres(url: str) -> None:
@@ -60,18 +71,35 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def settings_for(data_dir: Path, database_url: str | None) -> Settings:
+    return Settings(
+        storage=StorageConfig(data_dir, database_url),
+        jwt_secret=SECRET,
+        secret_was_generated=False,
+        max_body_bytes=2_000_000,
+    )
+
+
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     url = None
     if backend == "postgres":
         url = request.getfixturevalue("postgres_database")
         reset_postgres(url)
-    return Settings(
-        storage=StorageConfig(tmp_path / "data", url),
-        jwt_secret=SECRET,
-        secret_was_generated=False,
-        max_body_bytes=2_000_000,
-    )
+    return settings_for(tmp_path / "data", url)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[Settings]:
+    """A store that the tests of one module share, on each backend (a database of its own on
+    PostgreSQL): for data that is costly to load and that those tests only read."""
+    folder = tmp_path_factory.mktemp("module-store")
+    if request.param == "sqlite":
+        yield settings_for(folder / "data", None)
+        return
+    with throwaway_database() as url:
+        yield settings_for(folder / "data", url)
 
 
 def eager_container(settings: Settings) -> Container:
@@ -82,6 +110,14 @@ def eager_container(settings: Settings) -> Container:
     context = TaskContext(container.engine, container.ledger)
     container.wake_recompute = lambda: process_recompute_requests(context)
     return container
+
+
+def impatient(container: Container, seconds: float) -> None:
+    """Queries of `container` wait at most `seconds` (not the configured 5 s) for a
+    `min_position` the projections have not reached. The read side took its timeout from the
+    settings when the container was built, so both are changed."""
+    container.settings = replace(container.settings, consistency_timeout=seconds)
+    container.services.read.timeout = seconds
 
 
 @pytest.fixture
@@ -109,9 +145,16 @@ def app_serving(container: Container) -> Litestar:
     return app
 
 
+@contextlib.contextmanager
+def serving(container: Container) -> Iterator[TestClient[Any]]:
+    """A test client of the app, pointed at `container` from now on."""
+    with TestClient(app_serving(container)) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app_serving(container)) as test_client:
+    with serving(container) as test_client:
         yield test_client
 
 

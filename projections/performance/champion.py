@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from perfledger.domain.errors import Unprocessable
 from perfledger.projections.columns import read_columns_and_vectors, vectors_of
@@ -67,6 +66,8 @@ def compare_in(tx: Tx, kind: SeriesKind, baseline: int | None, candidate: int | 
 
 
 def mcnemar_exact(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
+    from scipy import stats  # half a second to import: only when a comparison runs
+
     base_right, cand_right = base.predicted == base.truth, cand.predicted == cand.truth
     only_base = int(np.count_nonzero(base_right & ~cand_right))
     only_cand = int(np.count_nonzero(~base_right & cand_right))
@@ -80,6 +81,7 @@ def mcnemar_exact(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
 def wilcoxon_absolute_errors(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
     """scipy's two-sided test with its defaults (zero differences dropped); null when every
     row's absolute error is the same for both versions."""
+    from scipy import stats
     base_errors = np.abs(base.truth - base.predicted)
     cand_errors = np.abs(cand.truth - cand.predicted)
     p_value: float | None = None

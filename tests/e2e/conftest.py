@@ -1,18 +1,23 @@
-"""A live `perfledger serve` process per test, on a free port, on each backend."""
+"""A live `perfledger serve` process per test (or per module, each test an organization of
+its own on it), on a free port, on each backend."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.settings import Settings
 from tests.waiting import wait_for
 
@@ -47,18 +52,22 @@ def listening_url(process: subprocess.Popen[str], log: Path) -> str:
     return found
 
 
-@pytest.fixture
-def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+@contextlib.contextmanager
+def started_server(settings: Settings, folder: Path, extra_env: Mapping[str, str] | None = None
+                   ) -> Iterator[LiveServer]:
+    """`perfledger serve` on the store of `settings` (its data in `folder`/live, its secret
+    generated there on first start), until the block ends."""
     env = {
         **os.environ,
-        "PERFLEDGER_DATA_DIR": str(tmp_path / "live"),
+        **(extra_env or {}),
+        "PERFLEDGER_DATA_DIR": str(folder / "live"),
         "PERFLEDGER_PORT": "0",
     }
     env.pop("PERFLEDGER_JWT_SECRET", None)
     env.pop("PERFLEDGER_DATABASE_URL", None)
     if settings.storage.database_url:
         env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
-    log = tmp_path / "server.log"
+    log = folder / "server.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "perfledger.api.cli", "serve"],
@@ -77,6 +86,34 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+    with started_server(settings, tmp_path) as server:
+        yield server
+
+
+@dataclass
+class Tenant:
+    """An organization of its own on a live server that other tests share: its admin token
+    is signed with the secret the server generated, as the server's first token is."""
+
+    server: LiveServer
+    organization: str
+    token: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def tenant_of(server: LiveServer) -> Tenant:
+    """A new organization on `server`, and a token of its admin."""
+    secret = (Path(server.env["PERFLEDGER_DATA_DIR"]) / "jwt-secret").read_text().strip()
+    organization = str(uuid.uuid4())
+    return Tenant(server, organization,
+                  mint_token(secret, organization, [ADMIN], subject="admin", ttl_seconds=3600))
 
 
 def _wait_until_healthy(server: LiveServer) -> None:
@@ -102,14 +139,33 @@ def live_server_with_loopback_webhooks(
     return server
 
 
+@pytest.fixture(scope="session")
+def demo_loads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Any]]:
+    """`perfledger demo` run once per session on each backend, when first asked for: the
+    demo's own test and the dashboard's each use a copy of what it loaded."""
+    from tests.e2e.dashboard_support import LoadedDemo, loaded_demo
+
+    with contextlib.ExitStack() as kept:
+        loads: dict[str, LoadedDemo] = {}
+
+        def load(backend: str) -> LoadedDemo:
+            if backend not in loads:
+                folder = tmp_path_factory.mktemp(f"demo-{backend}")
+                loads[backend] = kept.enter_context(loaded_demo(backend, folder))
+            return loads[backend]
+
+        yield load
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def dashboard_server(request: pytest.FixtureRequest,
-                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """`perfledger serve` over the demo data, loaded once per module on each backend."""
+def dashboard_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                     demo_loads: Callable[[str], Any]) -> Iterator[object]:
+    """`perfledger serve` over a copy of the demo data, once per module on each backend."""
     from tests.e2e.dashboard_support import demo_server
 
     backend = str(request.param)
-    with demo_server(backend, tmp_path_factory.mktemp(f"dashboard-{backend}")) as server:
+    folder = tmp_path_factory.mktemp(f"dashboard-{backend}")
+    with demo_server(demo_loads(backend), folder) as server:
         yield server
 
 

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
 from perfledger.api.auth import ADMIN, mint_token
-from tests.conftest import ADMIN_URL, SECRET
+from tests.conftest import SECRET, settings_for, throwaway_database
 from tests.e2e.conftest import listening_url
 from tests.waiting import wait_for
 
@@ -49,18 +48,55 @@ class DemoServer:
                             headers={"Authorization": f"Bearer {self.token}"})
 
 
+@dataclass
+class LoadedDemo:
+    """What `perfledger demo --org ORG` did to a fresh store of `backend`: the store (its data
+    folder, and its PostgreSQL database, if any) is left as it was, to be copied for each use."""
+
+    backend: str
+    data_dir: Path
+    database_url: str | None
+    done: subprocess.CompletedProcess[str]
+
+
 @contextlib.contextmanager
-def demo_server(backend: str, folder: Path) -> Iterator[DemoServer]:
-    """Loads the demo into a fresh store of `backend`, then serves it until the block ends."""
+def loaded_demo(backend: str, folder: Path) -> Iterator[LoadedDemo]:
+    """Runs `perfledger demo` on a fresh store of `backend`, kept until the block ends."""
     with _store(backend) as database_url:
         env = {**os.environ, "PERFLEDGER_DATA_DIR": str(folder / "data"),
-               "PERFLEDGER_JWT_SECRET": SECRET, "PERFLEDGER_PORT": "0"}
+               "PERFLEDGER_JWT_SECRET": SECRET}
         env.pop("PERFLEDGER_DATABASE_URL", None)
         if database_url:
             env["PERFLEDGER_DATABASE_URL"] = database_url
-        loaded = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "demo", "--org", ORG],
-                                env=env, capture_output=True, text=True, timeout=600, check=False)
-        assert loaded.returncode == 0, loaded.stderr[-4000:]
+        done = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "demo", "--org", ORG],
+                              env=env, capture_output=True, text=True, timeout=600, check=False)
+        yield LoadedDemo(backend, folder / "data", database_url, done)
+
+
+@contextlib.contextmanager
+def copy_of(demo: LoadedDemo, folder: Path) -> Iterator[Path]:
+    """A store of its own holding what the demo loaded (its data folder copied to
+    `folder`, its database copied to a new one), as settings for it (SECRET signs tokens)."""
+    assert demo.done.returncode == 0, demo.done.stderr[-4000:]
+    if demo.data_dir.exists():  # on PostgreSQL the demo may have written no file
+        shutil.copytree(demo.data_dir, folder)
+    if demo.database_url is None:
+        yield settings_for(folder, None)
+        return
+    # Nothing is connected to the demo's database (the demo has exited): a template may be.
+    with throwaway_database(template=demo.database_url.rpartition("/")[2]) as database_url:
+        yield settings_for(folder, database_url)
+
+
+@contextlib.contextmanager
+def demo_server(demo: LoadedDemo, folder: Path) -> Iterator[DemoServer]:
+    """Serves a copy of what the demo loaded until the block ends."""
+    with copy_of(demo, folder / "data") as settings:
+        env = {**os.environ, "PERFLEDGER_DATA_DIR": str(settings.storage.data_dir),
+               "PERFLEDGER_JWT_SECRET": SECRET, "PERFLEDGER_PORT": "0"}
+        env.pop("PERFLEDGER_DATABASE_URL", None)
+        if settings.storage.database_url:
+            env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
         log = folder / "server.log"
         with log.open("w") as sink:
             process = subprocess.Popen([sys.executable, "-m", "perfledger.api.cli", "serve"],
@@ -70,7 +106,7 @@ def demo_server(backend: str, folder: Path) -> Iterator[DemoServer]:
             wait_for(lambda: _healthy(url), f"the server to answer (log: {log})", step=0.1)
             token = mint_token(SECRET, ORG, [ADMIN], subject="analyst",
                                organization_name="Demo org", ttl_seconds=3600)
-            server = DemoServer(url, backend, token, env, log)
+            server = DemoServer(url, demo.backend, token, env, log)
             with server.api() as api:
                 listed = api.get("/api/v1/models").json()["models"]
                 server.models = {model["name"]: model["id"] for model in listed}
@@ -86,21 +122,12 @@ def demo_server(backend: str, folder: Path) -> Iterator[DemoServer]:
 
 @contextlib.contextmanager
 def _store(backend: str) -> Iterator[str | None]:
-    """None for SQLite; a throwaway PostgreSQL database of the module's own otherwise."""
+    """None for SQLite; a throwaway PostgreSQL database of its own otherwise."""
     if backend == "sqlite":
         yield None
         return
-    name = f"perfledger_ui_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL is needed at {ADMIN_URL}: {error}")
-    try:
-        yield f"{ADMIN_URL.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with throwaway_database() as database_url:
+        yield database_url
 
 
 def _healthy(url: str) -> bool:

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
-from perfledger.api.settings import Settings
-from tests.conftest import bearer
-from tests.integration.test_crash_and_rebuild import service_env
-
-ORG = "0d3e6a5c-0000-4000-8000-00000000d3e0"
+from tests.conftest import bearer, eager_container, serving
+from tests.e2e.dashboard_support import ORG, LoadedDemo, copy_of
 
 
-def test_the_demo_loads_models_whose_summaries_answer(settings: Settings,
-                                                      client: TestClient[Any]) -> None:
-    done = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "demo", "--org", ORG],
-                          env=service_env(settings), capture_output=True, text=True,
-                          timeout=300, check=False)
+@pytest.fixture
+def demo(backend: str, demo_loads: Callable[[str], LoadedDemo], tmp_path: Path
+         ) -> Iterator[tuple[LoadedDemo, TestClient[Any]]]:
+    """The demo's run (once per session on `backend`; the dashboard's tests serve it too),
+    and a client of the service over a copy of the store it loaded."""
+    loaded = demo_loads(backend)
+    with copy_of(loaded, tmp_path / "data") as settings:
+        container = eager_container(settings)
+        try:
+            with serving(container) as client:
+                yield loaded, client
+        finally:
+            container.close()
+
+
+def test_the_demo_loads_models_whose_summaries_answer(
+        demo: tuple[LoadedDemo, TestClient[Any]]) -> None:
+    loaded, client = demo
+    done = loaded.done
     assert done.returncode == 0, done.stderr
 
     paths = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("/")]

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from fiddler.exceptions import ApiError, Conflict, NotFound
 
+from perfledger.api.settings import Settings
 from perfledger.domain.timestamps import parse_timestamp, to_micros
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, Tenant, started_server, tenant_of
 from tests.receiver import Receiver
 from tests.waiting import wait_for
 
@@ -26,21 +27,41 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+@pytest.fixture(scope="module")
+def shared_server(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[LiveServer]:
+    """One live server per module and backend, allowing loopback webhooks: every test here is
+    an organization of its own on it (what one organization does, another never sees)."""
+    with started_server(module_settings, tmp_path_factory.mktemp("alerts"),
+                        {"PERFLEDGER_WEBHOOK_ALLOW": "127.0.0.1"}) as server:
+        yield server
+
+
 @pytest.fixture
-def server(live_server_with_loopback_webhooks: LiveServer, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[LiveServer]:
-    """A live server allowing loopback webhooks, with fiddler-client initialised against it."""
+def server(shared_server: Tenant, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tenant]:
+    """A new organization on the live server, with fiddler-client initialised against it as
+    that organization's admin."""
     monkeypatch.setenv("FIDDLER_CLIENT_RETRY_MAX_DURATION_SECONDS", "2")
-    server = live_server_with_loopback_webhooks
-    fdl.init(url=server.url, token=server.first_token())
-    yield server
+    tenant = tenant_of(shared_server)
+    fdl.init(url=tenant.url, token=tenant.token)
+    yield tenant
+
+
+@pytest.fixture(scope="module")
+def receivers() -> Iterator[list[Receiver]]:
+    """The receivers of this module's tests, kept listening while the shared server runs: an
+    earlier test's webhooks are still retried, and never reach a later test's receiver."""
+    started: list[Receiver] = []
+    yield started
+    for found in started:
+        found.server.shutdown()
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(receivers: list[Receiver]) -> Receiver:
     found = Receiver()
-    yield found
-    found.server.shutdown()
+    receivers.append(found)
+    return found
 
 
 def midnight(days_ago: int) -> datetime:
@@ -83,9 +104,9 @@ def accuracy_rule(model: Any, **fields: Any) -> Any:
     return fdl.AlertRule(**{**arguments, **fields})
 
 
-def v1(server: LiveServer, path: str, **params: Any) -> Any:
+def v1(server: Tenant, path: str, **params: Any) -> Any:
     answer = httpx.get(f"{server.url}{path}", params=params,
-                       headers={"Authorization": f"Bearer {server.first_token()}"})
+                       headers={"Authorization": f"Bearer {server.token}"})
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -94,7 +115,7 @@ def millis(text: str) -> int:
     return to_micros(parse_timestamp(text)) // 1000
 
 
-def test_alert_rules_are_created_read_listed_updated_and_deleted(server: LiveServer) -> None:
+def test_alert_rules_are_created_read_listed_updated_and_deleted(server: Tenant) -> None:
     model = onboard_dated()
     rule = accuracy_rule(model, columns=["age"], category="quality").create()
     assert rule.id is not None and rule.created_at is not None and rule.project_id is not None
@@ -158,7 +179,7 @@ UNSUPPORTED = [
 
 
 def test_what_perfledger_cannot_judge_is_an_api_error_naming_the_field(
-        server: LiveServer) -> None:
+        server: Tenant) -> None:
     model = onboard_dated()
     for fields, field in UNSUPPORTED:
         with pytest.raises(ApiError) as refused:
@@ -168,7 +189,7 @@ def test_what_perfledger_cannot_judge_is_an_api_error_naming_the_field(
 
 
 def test_notification_config_round_trips_and_names_webhooks(
-        server: LiveServer, receiver: Receiver) -> None:
+        server: Tenant, receiver: Receiver) -> None:
     model = onboard_dated()
     rule = accuracy_rule(model).create()
     fresh = rule.get_notification_config()
@@ -188,7 +209,7 @@ def test_notification_config_round_trips_and_names_webhooks(
 
 
 def test_webhooks_are_created_found_listed_updated_and_deleted(
-        server: LiveServer, receiver: Receiver) -> None:
+        server: Tenant, receiver: Receiver) -> None:
     hook = fdl.Webhook(name="ml-alerts", url=receiver.url, provider="SLACK").create()
     assert hook.id is not None and hook.provider == "SLACK"
     assert fdl.Webhook.get(id_=hook.id).url == receiver.url
@@ -218,7 +239,7 @@ def test_webhooks_are_created_found_listed_updated_and_deleted(
 
 
 def test_alert_records_are_the_alerts_the_scheduler_raises_and_the_webhook_receives(
-        server: LiveServer, receiver: Receiver) -> None:
+        server: Tenant, receiver: Receiver) -> None:
     fdl.Webhook(name="ml-alerts", url=receiver.url, provider="SLACK").create()
     model = onboard_dated()
     # three days ago every prediction was right; two days ago half of them
@@ -229,7 +250,7 @@ def test_alert_records_are_the_alerts_the_scheduler_raises_and_the_webhook_recei
 
     # the live server's scheduler evaluates its monitors every 10 s
     records = wait_for(lambda: list(fdl.AlertRecord.list(alert_rule_id=rule.id)),
-                       "the scheduler to raise the alert", timeout=90, step=1)
+                       "the scheduler to raise the alert", timeout=90, step=0.2)
     alerts = v1(server, f"/api/v1/models/{model.id}/alerts", monitor_id=str(rule.id))
     [alert] = alerts
     [transition] = alert["transitions"]

@@ -13,18 +13,30 @@ import pytest
 from fiddler.exceptions import Conflict, NotFound
 from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 
-from tests.e2e.conftest import LiveServer
+from perfledger.api.settings import Settings
+from tests.e2e.conftest import LiveServer, Tenant, started_server, tenant_of
 
 # The client warns that publish() is deprecated and calls pydantic's deprecated dict().
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+@pytest.fixture(scope="module")
+def shared_server(module_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[LiveServer]:
+    """One live server per module and backend: every test here is an organization of its own
+    on it (what one organization does, another never sees)."""
+    with started_server(module_settings, tmp_path_factory.mktemp("fiddler")) as server:
+        yield server
+
+
 @pytest.fixture
-def server(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServer]:
-    """A live server with fiddler-client initialised against it (retrying for 2 s at most)."""
+def server(shared_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tenant]:
+    """A new organization on the live server, with fiddler-client initialised against it as
+    that organization's admin (retrying for 2 s at most)."""
     monkeypatch.setenv("FIDDLER_CLIENT_RETRY_MAX_DURATION_SECONDS", "2")
-    fdl.init(url=live_server.url, token=live_server.first_token())
-    yield live_server
+    tenant = tenant_of(shared_server)
+    fdl.init(url=tenant.url, token=tenant.token)
+    yield tenant
 
 
 def frame(rows: int, seed: int, labeled: bool = True) -> pd.DataFrame:
@@ -50,11 +62,11 @@ def onboard(project: Any, name: str = "churn", version: str | None = None) -> An
     return model.create()
 
 
-def summary(server: LiveServer, model_id: Any, split: str) -> dict[str, Any]:
+def summary(server: Tenant, model_id: Any, split: str) -> dict[str, Any]:
     answer = httpx.get(
         f"{server.url}/api/v1/models/{model_id}/performance/summary",
         params={"dataset_split": split},
-        headers={"Authorization": f"Bearer {server.first_token()}"},
+        headers={"Authorization": f"Bearer {server.token}"},
     )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
@@ -77,7 +89,7 @@ def assert_summary_matches(got: dict[str, Any], published: pd.DataFrame) -> None
         assert got["metrics"][name] == pytest.approx(value, abs=1e-9), name
 
 
-def test_projects_are_created_found_and_listed_through_the_client(server: LiveServer) -> None:
+def test_projects_are_created_found_and_listed_through_the_client(server: Tenant) -> None:
     created = fdl.Project(name="fraud").create()
     assert fdl.Project.from_name(name="fraud").id == created.id
     assert fdl.Project.get_or_create(name="fraud").id == created.id
@@ -93,7 +105,7 @@ def test_projects_are_created_found_and_listed_through_the_client(server: LiveSe
         fdl.Project.get(id_="00000000-0000-4000-8000-000000000000")
 
 
-def test_a_model_from_data_is_created_found_and_listed(server: LiveServer) -> None:
+def test_a_model_from_data_is_created_found_and_listed(server: Tenant) -> None:
     project = fdl.Project.get_or_create(name="churn")
     model = onboard(project)
     assert model.id is not None and model.version == "v1"
@@ -121,7 +133,7 @@ def test_a_model_from_data_is_created_found_and_listed(server: LiveServer) -> No
         fdl.Model.from_name(name="absent", project_id=project.id)
 
 
-def test_a_property_update_through_the_client_is_kept(server: LiveServer) -> None:
+def test_a_property_update_through_the_client_is_kept(server: Tenant) -> None:
     model = onboard(fdl.Project.get_or_create(name="churn"))
     model.description = "retrained on November data"
     model.update()
@@ -129,7 +141,7 @@ def test_a_property_update_through_the_client_is_kept(server: LiveServer) -> Non
     assert fdl.Model.get(id_=model.id).description == "retrained on November data"
 
 
-def test_a_deleted_model_is_gone_once_its_job_is_awaited(server: LiveServer) -> None:
+def test_a_deleted_model_is_gone_once_its_job_is_awaited(server: Tenant) -> None:
     project = fdl.Project.get_or_create(name="churn")
     model = onboard(project)
     job = model.delete()
@@ -143,7 +155,7 @@ def test_a_deleted_model_is_gone_once_its_job_is_awaited(server: LiveServer) -> 
         fdl.Project.from_name(name="churn")
 
 
-def test_published_rows_give_v1_summaries_equal_to_sklearn(server: LiveServer) -> None:
+def test_published_rows_give_v1_summaries_equal_to_sklearn(server: Tenant) -> None:
     model = onboard(fdl.Project.get_or_create(name="churn"))
     test_rows = frame(400, seed=1)
     job = model.publish(test_rows, environment=fdl.EnvType.PRE_PRODUCTION, dataset_name="test")
@@ -156,7 +168,7 @@ def test_published_rows_give_v1_summaries_equal_to_sklearn(server: LiveServer) -
     assert_summary_matches(summary(server, model.id, "production"), production)
 
 
-def test_a_late_label_update_changes_the_summary(server: LiveServer) -> None:
+def test_a_late_label_update_changes_the_summary(server: Tenant) -> None:
     model = onboard(fdl.Project.get_or_create(name="churn"))
     production = frame(300, seed=3)
     first = production.iloc[:100]
@@ -170,7 +182,7 @@ def test_a_late_label_update_changes_the_summary(server: LiveServer) -> None:
 
 
 def test_an_artifact_and_a_surrogate_are_recorded_through_the_client(
-    server: LiveServer, tmp_path: Any
+    server: Tenant, tmp_path: Any
 ) -> None:
     model = onboard(fdl.Project.get_or_create(name="churn"))
     artifact = tmp_path / "artifact"

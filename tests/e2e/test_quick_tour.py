@@ -70,7 +70,7 @@ def test_a_new_user_follows_the_quick_tour(live_server: LiveServer) -> None:
     predicted = [1 if s >= 0.5 else 0 for s in scores]
     assert metrics["accuracy"] == accuracy_score(truth, predicted)
     assert abs(metrics["roc_auc"] - roc_auc_score(truth, scores)) < 1e-9
-    history = http.get(f"{base}/history").json()
+    history = http.get(f"{base}/history", params={"min_position": promoted["position"]}).json()
     assert [e["type"] for e in history][-2:] == ["LabelsRecorded", "VersionPromoted"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import impatient
 from tests.scenario import Scenario
 
 
@@ -10,9 +11,7 @@ def test_a_query_waits_for_the_position_a_command_returned(scenario: Scenario) -
     scenario.create_model(name="m", task="regression")
     answer = scenario.post("/versions", {"version_id": "v1"})
     position = answer.json()["position"]
-    scenario.container.settings = scenario.container.settings.__class__(
-        **{**vars(scenario.container.settings), "consistency_timeout": 0.2}
-    )
+    impatient(scenario.container, 0.2)
 
     late = scenario.get("/versions", min_position=position)
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import random
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from perfledger.api.settings import Settings
+from tests.conftest import bearer, eager_container, serving
 from tests.job_oracle import assert_same_metrics, expected_metrics, iso
 from tests.jobs_scenario import JobScenario
 
@@ -45,11 +49,9 @@ def give_feedback(s: JobScenario, rng: random.Random, event_ids: list[str]) -> N
             s.feedback(event_id, rng.choice(DECISIONS), user)
 
 
-@pytest.fixture
-def job(client: Any, container: Any, admin: dict[str, str]) -> JobScenario:
+def load_job(s: JobScenario) -> JobScenario:
     """Two trainings, three eras of events, ties, and feedback changed after each training."""
     rng = random.Random(5)
-    s = JobScenario(client, container, admin)
     s.create_job("Phishing triage", DECISIONS, minutes_per_event=1.5)
     # Step: events before any model, some with feedback, one tie.
     first = make_events(rng, 0, 120)
@@ -74,6 +76,30 @@ def job(client: Any, container: Any, admin: dict[str, str]) -> JobScenario:
         for user in ("p", "q", "r"):
             s.feedback(event_id, "Escalate", user)
     return s
+
+
+@pytest.fixture
+def own_job(client: Any, container: Any, admin: dict[str, str]) -> JobScenario:
+    """The job of `load_job`, this test's own: for the tests that add to it or rebuild it."""
+    return load_job(JobScenario(client, container, admin))
+
+
+@pytest.fixture(scope="module")
+def loaded_job(module_settings: Settings) -> Iterator[JobScenario]:
+    container = eager_container(module_settings)
+    with serving(container) as client:
+        job = load_job(JobScenario(client, container, bearer(str(uuid.uuid4()))))
+    yield job
+    container.close()
+
+
+@pytest.fixture
+def job(loaded_job: JobScenario) -> Iterator[JobScenario]:
+    """The job of `load_job`, loaded once per module and backend and shared by the tests that
+    only read it (no query changes it)."""
+    with serving(loaded_job.container) as client:
+        loaded_job.client = client
+        yield loaded_job
 
 
 def check(job: JobScenario, filters: list[dict[str, Any]] | None = None,
@@ -164,27 +190,27 @@ def test_combined_filters_on_dotted_paths_and_a_range_match_sklearn(job: JobScen
                 {"field": "port", "operator": "is not", "value": 22}])
 
 
-def test_resent_knowledge_base_events_move_to_their_new_time_and_bucket(job: JobScenario
+def test_resent_knowledge_base_events_move_to_their_new_time_and_bucket(own_job: JobScenario
                                                                          ) -> None:
     moved = [{"event_id": event_id, "decision": "Drop", "timestamp": "2025-01-03T22:10:00Z",
               "bucket_id": "b-moved", "fields": {"port": 1}}
              for event_id in ("ev-0003", "ev-0006", "ev-0120")]
-    job.send_events(moved, batch_id="moved")
-    job.feedback("ev-0006", "Drop", "late")
-    check(job)
-    check(job, start="2025-01-03T22:00:00Z")
-    check(job, start="2025-01-01T00:30:00Z", end="2025-01-03T21:00:00Z")
-    changed = job.metrics(start="2025-01-03T22:00:00Z")["changed_consensus_after_training"]
+    own_job.send_events(moved, batch_id="moved")
+    own_job.feedback("ev-0006", "Drop", "late")
+    check(own_job)
+    check(own_job, start="2025-01-03T22:00:00Z")
+    check(own_job, start="2025-01-01T00:30:00Z", end="2025-01-03T21:00:00Z")
+    changed = own_job.metrics(start="2025-01-03T22:00:00Z")["changed_consensus_after_training"]
     assert "b-moved" in changed["top_buckets_ids"]
 
 
-def test_a_rebuild_of_the_jobs_projection_matches_the_live_one(job: JobScenario) -> None:
-    engine = job.container.engine
-    before = job.metrics()
+def test_a_rebuild_of_the_jobs_projection_matches_the_live_one(own_job: JobScenario) -> None:
+    engine = own_job.container.engine
+    before = own_job.metrics()
     assert engine.check_drift("jobs") == []
     generation = engine.rebuild("jobs")
-    assert job.metrics() == before
-    check(job, [{"field": "arcanna.knowledge_base_state", "operator": "is", "value": "in_kb"}])
-    with job.container.database.transaction() as tx:
+    assert own_job.metrics() == before
+    check(own_job, [{"field": "arcanna.knowledge_base_state", "operator": "is", "value": "in_kb"}])
+    with own_job.container.database.transaction() as tx:
         tx.execute(f"UPDATE job_kb_counts_g{generation} SET n = n + 1")
     assert any(line.startswith("job_kb_counts") for line in engine.check_drift("jobs"))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import bearer, impatient
 from tests.jobs_scenario import JobScenario
 
 DECISIONS = ["Drop", "Investigate", "Escalate"]
@@ -293,8 +293,7 @@ def test_a_malformed_min_position_is_a_422_with_the_seeds_detail_list(
 def test_job_and_latest_model_waits_for_min_position(job: JobScenario) -> None:
     job.container.wake_projections = lambda: None  # nothing catches up on its own here
     sent = job.send_events([event("e1", "Drop")])
-    job.container.settings = job.container.settings.__class__(
-        **{**vars(job.container.settings), "consistency_timeout": 0.2})
+    impatient(job.container, 0.2)
     url = f"/api/v2/metrics/job_and_latest_model?job_id={job.job_id}"
 
     late = job.client.post(f"{url}&min_position={sent['position']}", headers=job.headers)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from perfledger.api.settings import Settings
 from perfledger.projections.performance import misclassifications
-from tests.conftest import bearer
+from tests.conftest import bearer, eager_container, serving
 from tests.scenario import Scenario
 
 LABELS = ["cat", "dog", "fox"]
@@ -16,8 +19,7 @@ LABELS = ["cat", "dog", "fox"]
 CHI_SQUARE_39_P999 = 72.05
 
 
-@pytest.fixture
-def animals(scenario: Scenario) -> Scenario:
+def load_animals(scenario: Scenario) -> Scenario:
     """60 rows: 20 right, 40 wrong, confidence rising with the row number."""
     scenario.create_model(name="zoo", task="multiclass_classification", labels=LABELS,
                           inputs=["weight", "ears"])
@@ -35,6 +37,30 @@ def animals(scenario: Scenario) -> Scenario:
     scenario.send_predictions("v1", records)
     scenario.catch_up()
     return scenario
+
+
+@pytest.fixture
+def own_animals(scenario: Scenario) -> Scenario:
+    """The animals in this test's own `scenario` (its organization is `org`'s)."""
+    return load_animals(scenario)
+
+
+@pytest.fixture(scope="module")
+def loaded_animals(module_settings: Settings) -> Iterator[Scenario]:
+    container = eager_container(module_settings)
+    with serving(container) as client:
+        scenario = load_animals(Scenario(client, container, bearer(str(uuid.uuid4()))))
+    yield scenario
+    container.close()
+
+
+@pytest.fixture
+def animals(loaded_animals: Scenario) -> Iterator[Scenario]:
+    """The animals, loaded once per module and backend and shared by the tests that only
+    read them (no query changes them)."""
+    with serving(loaded_animals.container) as client:
+        loaded_animals.client = client
+        yield loaded_animals
 
 
 def errors(s: Scenario, **params: Any) -> Any:
@@ -107,11 +133,11 @@ def test_regression_models_are_422(scenario: Scenario) -> None:
     assert errors(scenario).status_code == 422
 
 
-def test_both_dataset_read_and_model_read_are_needed(animals: Scenario, org: str) -> None:
-    url = f"/api/v1/models/{animals.model_id}/performance/misclassification-errors"
+def test_both_dataset_read_and_model_read_are_needed(own_animals: Scenario, org: str) -> None:
+    url = f"/api/v1/models/{own_animals.model_id}/performance/misclassification-errors"
     for scopes in (("model:read",), ("dataset:read",)):
-        assert animals.client.get(url, headers=bearer(org, *scopes)).status_code == 403
-    assert animals.client.get(url, headers=bearer(org, "model:read", "dataset:read")
+        assert own_animals.client.get(url, headers=bearer(org, *scopes)).status_code == 403
+    assert own_animals.client.get(url, headers=bearer(org, "model:read", "dataset:read")
                               ).status_code == 200
 
 

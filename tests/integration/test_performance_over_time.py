@@ -3,6 +3,8 @@ scipy's on the same rows, on both backends."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,9 @@ import pytest
 from scipy import stats
 from sklearn import metrics as sk
 
+from perfledger.api.settings import Settings
 from tests.closeness import TOLERANCE, assert_close, binary_expected, regression_expected
+from tests.conftest import bearer, eager_container, serving
 from tests.scenario import Scenario
 
 START = datetime(2026, 9, 1, tzinfo=UTC)  # a Tuesday
@@ -71,14 +75,46 @@ def send(scenario: Scenario, version: str, records: list[dict[str, Any]], split:
         scenario.send_predictions(version, records[first:first + 1000], split=split)
 
 
-@pytest.fixture
-def binary(scenario: Scenario) -> BinaryTraffic:
+def load_binary(scenario: Scenario) -> BinaryTraffic:
     traffic = BinaryTraffic(seed=5)
     scenario.create_model(name="churn", task="binary_classification", labels=["stay", "churn"],
                           inputs=["age"])
     send(scenario, scenario.trained_version(), traffic.records(["stay", "churn"]), "production")
     scenario.catch_up()
     return traffic
+
+
+@pytest.fixture
+def own_binary(scenario: Scenario) -> BinaryTraffic:
+    """The binary traffic in this test's own `scenario`: for the tests that add rows, labels
+    or versions."""
+    return load_binary(scenario)
+
+
+@pytest.fixture(scope="module")
+def loaded_binary(module_settings: Settings) -> Iterator[tuple[Scenario, BinaryTraffic]]:
+    container = eager_container(module_settings)
+    with serving(container) as client:
+        scenario = Scenario(client, container, bearer(str(uuid.uuid4())))
+        traffic = load_binary(scenario)
+    yield scenario, traffic
+    container.close()
+
+
+@pytest.fixture
+def shared(loaded_binary: tuple[Scenario, BinaryTraffic]) -> Iterator[Scenario]:
+    """The model holding the binary traffic, loaded once per module and backend and shared by
+    the tests that only read it (no query changes it)."""
+    scenario, _ = loaded_binary
+    with serving(scenario.container) as client:
+        scenario.client = client
+        yield scenario
+
+
+@pytest.fixture
+def binary(loaded_binary: tuple[Scenario, BinaryTraffic]) -> BinaryTraffic:
+    """What `shared` holds (for reading only)."""
+    return loaded_binary[1]
 
 
 def timeseries(scenario: Scenario, **params: Any) -> dict[str, Any]:
@@ -89,9 +125,9 @@ def timeseries(scenario: Scenario, **params: Any) -> dict[str, Any]:
 
 
 def test_daily_points_equal_sklearn_on_each_days_rows_and_empty_days_are_present(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
+        shared: Scenario, binary: BinaryTraffic) -> None:
     end = START + timedelta(days=DAYS)
-    served = timeseries(scenario, start=iso(START), end=iso(end))
+    served = timeseries(shared, start=iso(START), end=iso(end))
 
     assert served["bucket"] == "day" and served["dataset_split"] == "production"
     assert (served["start"], served["end"]) == (iso(START), iso(end))
@@ -112,7 +148,7 @@ def test_daily_points_equal_sklearn_on_each_days_rows_and_empty_days_are_present
 
 
 def test_windows_are_half_open_and_aligned_to_hours_days_and_mondays(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
+        scenario: Scenario, own_binary: BinaryTraffic) -> None:
     # Step: hours. A window given mid-hour widens to whole hours.
     start = START + timedelta(days=3, hours=5, minutes=20)
     hours = timeseries(scenario, bucket="hour", start=iso(start),
@@ -122,7 +158,7 @@ def test_windows_are_half_open_and_aligned_to_hours_days_and_mondays(
     assert len(hours["points"]) == 31
     for i, point in enumerate(hours["points"]):
         lo = first_hour + timedelta(hours=i)
-        chosen = binary.in_window(lo, lo + timedelta(hours=1))
+        chosen = own_binary.in_window(lo, lo + timedelta(hours=1))
         assert point["sample_count"] == int(chosen.sum()), point["start"]
 
     # Step: weeks start on Monday 00:00 UTC; 2026-09-01 is a Tuesday.
@@ -133,11 +169,11 @@ def test_windows_are_half_open_and_aligned_to_hours_days_and_mondays(
     for i, point in enumerate(weeks["points"]):
         lo = monday + timedelta(weeks=i)
         assert datetime.fromisoformat(point["start"]).weekday() == 0
-        chosen = binary.in_window(lo, lo + timedelta(weeks=1))
+        chosen = own_binary.in_window(lo, lo + timedelta(weeks=1))
         assert point["sample_count"] == int(chosen.sum())
         if chosen.any():
-            assert_close(point["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
-    assert sum(p["sample_count"] for p in weeks["points"]) == binary.n
+            assert_close(point["metrics"], own_binary.expected(chosen))  # type: ignore[arg-type]
+    assert sum(p["sample_count"] for p in weeks["points"]) == own_binary.n
 
     # Step: a row exactly at a bucket's start belongs to it, not to the one before.
     scenario.send_predictions("v1", [
@@ -149,9 +185,9 @@ def test_windows_are_half_open_and_aligned_to_hours_days_and_mondays(
 
 
 def test_tag_filters_keep_only_rows_carrying_every_tag(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
+        shared: Scenario, binary: BinaryTraffic) -> None:
     end = START + timedelta(days=DAYS)
-    served = timeseries(scenario, bucket="week", start=iso(START), end=iso(end),
+    served = timeseries(shared, bucket="week", start=iso(START), end=iso(end),
                         **{"tag.region": "eu", "tag.plan": "pro"})
     assert served["tags"] == {"region": "eu", "plan": "pro"}
     tagged = (binary.regions == "eu") & (binary.plans == "pro")
@@ -162,21 +198,21 @@ def test_tag_filters_keep_only_rows_carrying_every_tag(
         assert point["sample_count"] == int(chosen.sum())
         if chosen.any():
             assert_close(point["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
-    nobody = timeseries(scenario, start=iso(START), end=iso(end), **{"tag.region": "mars"})
+    nobody = timeseries(shared, start=iso(START), end=iso(end), **{"tag.region": "mars"})
     assert all(p["sample_count"] == 0 for p in nobody["points"])
 
 
-def test_metrics_parameter_selects_metrics(scenario: Scenario, binary: BinaryTraffic) -> None:
-    served = timeseries(scenario, start=iso(START), end=iso(START + timedelta(days=2)),
+def test_metrics_parameter_selects_metrics(shared: Scenario, binary: BinaryTraffic) -> None:
+    served = timeseries(shared, start=iso(START), end=iso(START + timedelta(days=2)),
                         metrics="accuracy,roc_auc")
     assert set(served["points"][0]["metrics"]) == {"accuracy", "roc_auc"}
-    wrong = scenario.get("/performance/timeseries", metrics="accuracy,rmse")
+    wrong = shared.get("/performance/timeseries", metrics="accuracy,rmse")
     assert wrong.status_code == 400 and "rmse" in wrong.json()["detail"]
 
 
 def test_segments_by_tag_are_worst_first_and_equal_sklearn(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
-    answer = scenario.get("/performance/segments", by="region")
+        shared: Scenario, binary: BinaryTraffic) -> None:
+    answer = shared.get("/performance/segments", by="region")
     assert answer.status_code == 200, answer.text
     served = answer.json()
     assert served["sort"] == "accuracy"
@@ -191,7 +227,7 @@ def test_segments_by_tag_are_worst_first_and_equal_sklearn(
 
     # Step: a window by row time, and another ranking metric (log loss: highest is worst).
     end = START + timedelta(days=20)
-    ranked = scenario.get("/performance/segments", by="plan", sort="log_loss",
+    ranked = shared.get("/performance/segments", by="plan", sort="log_loss",
                           start=iso(START), end=iso(end)).json()
     losses = [s["metrics"]["log_loss"] for s in ranked["segments"]]
     assert losses == sorted(losses, reverse=True)
@@ -201,11 +237,11 @@ def test_segments_by_tag_are_worst_first_and_equal_sklearn(
 
 
 def test_segments_by_a_numeric_feature_use_equal_count_bins(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
-    refused = scenario.get("/performance/segments", by="age")
+        shared: Scenario, binary: BinaryTraffic) -> None:
+    refused = shared.get("/performance/segments", by="age")
     assert refused.status_code == 400 and "bins" in refused.json()["detail"]
 
-    served = scenario.get("/performance/segments", by="age", bins=4).json()
+    served = shared.get("/performance/segments", by="age", bins=4).json()
     edges = np.unique(np.quantile(binary.age, np.linspace(0, 1, 5)))
     assert len(served["segments"]) == len(edges) - 1
     assert sum(s["sample_count"] for s in served["segments"]) == binary.n
@@ -219,34 +255,34 @@ def test_segments_by_a_numeric_feature_use_equal_count_bins(
 
 
 def test_segments_refuse_what_the_model_does_not_carry(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
-    unknown = scenario.get("/performance/segments", by="colour")
+        shared: Scenario, binary: BinaryTraffic) -> None:
+    unknown = shared.get("/performance/segments", by="colour")
     assert unknown.status_code == 400 and "colour" in unknown.json()["detail"]
-    bins_on_tag = scenario.get("/performance/segments", by="region", bins=3)
+    bins_on_tag = shared.get("/performance/segments", by="region", bins=3)
     assert bins_on_tag.status_code == 400 and "bins" in bins_on_tag.json()["detail"]
-    bad_sort = scenario.get("/performance/segments", by="region", sort="mape")
+    bad_sort = shared.get("/performance/segments", by="region", sort="mape")
     assert bad_sort.status_code == 400 and "mape" in bad_sort.json()["detail"]
-    two_sorts = scenario.get("/performance/segments", by="region", sort="accuracy,recall")
+    two_sorts = shared.get("/performance/segments", by="region", sort="accuracy,recall")
     assert two_sorts.status_code == 400 and "one metric" in two_sorts.json()["detail"]
 
 
-def test_windows_refuse_too_many_buckets_and_empty_windows(scenario: Scenario,
+def test_windows_refuse_too_many_buckets_and_empty_windows(shared: Scenario,
                                                            binary: BinaryTraffic) -> None:
-    too_many = scenario.get("/performance/timeseries", bucket="hour", start=iso(START),
+    too_many = shared.get("/performance/timeseries", bucket="hour", start=iso(START),
                             end=iso(START + timedelta(days=60)))
     assert too_many.status_code == 400 and "1000" in too_many.json()["detail"]
-    backwards = scenario.get("/performance/timeseries", start=iso(START + timedelta(days=2)),
+    backwards = shared.get("/performance/timeseries", start=iso(START + timedelta(days=2)),
                              end=iso(START))
     assert backwards.status_code == 400 and "end" in backwards.json()["detail"]
-    not_a_time = scenario.get("/performance/timeseries", start="yesterday")
+    not_a_time = shared.get("/performance/timeseries", start="yesterday")
     assert not_a_time.status_code == 400 and "start" in not_a_time.json()["detail"]
-    bucket = scenario.get("/performance/timeseries", bucket="month")
+    bucket = shared.get("/performance/timeseries", bucket="month")
     assert bucket.status_code == 400
 
 
-def test_default_window_is_the_last_30_buckets_up_to_now(scenario: Scenario,
+def test_default_window_is_the_last_30_buckets_up_to_now(shared: Scenario,
                                                          binary: BinaryTraffic) -> None:
-    served = timeseries(scenario)
+    served = timeseries(shared)
     now = datetime.now(UTC)
     today = datetime(now.year, now.month, now.day, tzinfo=UTC)
     assert len(served["points"]) == 30
@@ -484,21 +520,21 @@ def test_compare_regression_versions_with_wilcoxon_on_absolute_errors(
 
 
 def test_a_window_given_only_its_start_runs_to_the_current_bucket(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
+        shared: Scenario, binary: BinaryTraffic) -> None:
     now = datetime.now(UTC)
     today = datetime(now.year, now.month, now.day, tzinfo=UTC)
-    served = timeseries(scenario, start=iso(today - timedelta(days=3)))
+    served = timeseries(shared, start=iso(today - timedelta(days=3)))
     assert [p["start"] for p in served["points"]] == [
         iso(today - timedelta(days=d)) for d in (3, 2, 1, 0)]
 
 
 def test_stored_tag_segments_follow_late_labels_and_match_a_window_over_every_row(
-        scenario: Scenario, binary: BinaryTraffic) -> None:
-    unlabeled = [i for i in range(binary.n) if not binary.labeled[i]]
+        scenario: Scenario, own_binary: BinaryTraffic) -> None:
+    unlabeled = [i for i in range(own_binary.n) if not own_binary.labeled[i]]
     scenario.send_labels("v1", [{"row_id": f"r{i}", "true_label": ["stay", "churn"][
-        binary.truth[i]]} for i in unlabeled], split="production")
+        own_binary.truth[i]]} for i in unlabeled], split="production")
     scenario.catch_up()
-    binary.labeled[:] = True
+    own_binary.labeled[:] = True
 
     stored = scenario.get("/performance/segments", by="region").json()["segments"]
     everything = scenario.get("/performance/segments", by="region", start="2000-01-01",
@@ -508,24 +544,24 @@ def test_stored_tag_segments_follow_late_labels_and_match_a_window_over_every_ro
         assert segment["labeled_count"] == segment["sample_count"] == windowed["sample_count"]
         assert_close(segment["metrics"], windowed["metrics"])
         assert_close(segment["metrics"],
-                     binary.expected(binary.regions == segment["value"]))  # type: ignore[arg-type]
+                     own_binary.expected(own_binary.regions == segment["value"]))  # type: ignore[arg-type]
     assert scenario.container.engine.check_drift("performance") == []
 
 
 def test_questions_that_read_rows_read_a_bounded_number_of_them(
-        scenario: Scenario, binary: BinaryTraffic, monkeypatch: pytest.MonkeyPatch) -> None:
+        scenario: Scenario, own_binary: BinaryTraffic, monkeypatch: pytest.MonkeyPatch) -> None:
     from perfledger.projections.performance import windows
 
     monkeypatch.setattr(windows, "MAX_WINDOW_ROWS", 1_000)
     whole = scenario.get("/performance/segments", by="age", bins=4)
     assert whole.status_code == 422, whole.text
-    assert whole.json()["extra"] == {"rows": binary.n, "limit": 1_000}
+    assert whole.json()["extra"] == {"rows": own_binary.n, "limit": 1_000}
     assert "start" in whole.json()["detail"]
     tagged = scenario.get("/performance/timeseries", start=iso(START),
                           end=iso(START + timedelta(days=DAYS)), **{"tag.region": "eu"})
     assert tagged.status_code == 422
     scenario.trained_version("v2")
-    scenario.send_predictions("v2", binary.records(["stay", "churn"])[:1500],
+    scenario.send_predictions("v2", own_binary.records(["stay", "churn"])[:1500],
                               split="production")
     scenario.catch_up()
     compared = scenario.get("/performance/compare", baseline="v1", candidate="v2")
@@ -535,5 +571,5 @@ def test_questions_that_read_rows_read_a_bounded_number_of_them(
     week = scenario.get("/performance/segments", by="age", bins=4, start=iso(START),
                         end=iso(START + timedelta(days=7)), version_id="v1")
     assert week.status_code == 200, week.text
-    chosen = binary.in_window(START, START + timedelta(days=7))
+    chosen = own_binary.in_window(START, START + timedelta(days=7))
     assert sum(s["sample_count"] for s in week.json()["segments"]) == int(chosen.sum())

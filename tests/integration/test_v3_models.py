@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
 from perfledger.api.bootstrap import Container
+from tests.conftest import impatient
 from tests.v3 import create_model, create_project, model_body
 
 
@@ -127,7 +127,7 @@ def test_a_deleted_model_is_gone_from_get_columns_and_list_before_the_catalog_ca
     kept = create_model(client, admin, model_body(project, name="kept"))
     catch_up = container.wake_projections
     container.wake_projections = lambda: None  # the catch-up is slow: nothing projects the delete
-    container.settings = replace(container.settings, consistency_timeout=0.1)
+    impatient(container, 0.1)
     assert client.delete(f"/v3/models/{model['id']}", headers=admin).status_code == 202
     assert container.engine.visible_position(["catalog"]) < container.engine.log.head()
     gone = [f"/v3/models/{model['id']}", f"/v3/models/{model['id']}/columns",
