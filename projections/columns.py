@@ -21,6 +21,18 @@ def read_columns(
     return columns
 
 
+def read_packed_floats(tx: Tx, expressions: Sequence[str], source: str,
+                       params: Sequence[Any]) -> list[FloatArray]:
+    """PostgreSQL: each expression over the rows of `source` (a FROM ... WHERE clause) as one
+    float64 array, packed by the server into one byte string per column (NULL as NaN), so
+    no row becomes a Python object. Every column sees the rows in the same order."""
+    packed = ", ".join(f"string_agg(float8send(COALESCE(({expression})::float8, 'NaN')),"
+                       " ''::bytea)" for expression in expressions)
+    row = tx.binary_row(f"SELECT {packed}{source}", params)
+    return [np.empty(0) if value is None else np.frombuffer(value, dtype=">f8").astype(np.float64)
+            for value in (row or [None] * len(expressions))]
+
+
 def read_columns_and_vectors(
     tx: Tx,
     sql: str,

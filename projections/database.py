@@ -183,6 +183,12 @@ class Tx:
         row: Row | None = self.execute(sql, params).fetchone()
         return row
 
+    def binary_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """One row in PostgreSQL's binary format (large blobs arrive without hex to parse)."""
+        with self._connection.cursor(binary=True) as cursor:
+            row: Row | None = cursor.execute(self._sql(sql), params).fetchone()
+        return row
+
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.row(sql, params)
         return None if row is None else row[0]
