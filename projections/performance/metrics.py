@@ -124,7 +124,7 @@ def _positive_probability(
 
 
 def _average_ranks(values: _FloatArray) -> _FloatArray:
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)  # any order within ties: they share their average rank
     ordered = values[order]
     starts_tie_group = np.concatenate(([True], ordered[1:] != ordered[:-1]))
     group_of = np.cumsum(starts_tie_group) - 1
