@@ -112,32 +112,25 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
     # A binary row's score already holds its positive probability (the rows are projected
     # so), which is all its metrics read: only multiclass comparisons read the vectors.
     multiclass = kind.is_classification and kind.positive is None
-    no_label_time: npt.NDArray[np.float64]
+    numbers = [f"COALESCE(b.{truth}, c.{truth})", f"b.{predicted}", f"c.{predicted}",
+               "b.score", "c.score"]
+    base_proba = cand_proba = None
     if tx.dialect == "postgresql" and not multiclass:
         # Numbers only: the server packs each column, and no row reaches Python. Sums run in
         # the join's order (the merge over row ids as planned here) rather than a sort's:
         # the same metrics within rounding, and counts and p-values exactly.
         truth_values, base_pred, cand_pred, base_score, cand_score = read_packed_floats(
-            tx, [f"COALESCE(b.{truth}, c.{truth})", f"b.{predicted}", f"c.{predicted}",
-                 "b.score", "c.score"], where, params)
-        ts = np.zeros(truth_values.size, dtype=np.int64)
-        no_label_time = np.full(ts.size, np.nan)
-        return (WindowRows(ts, truth_values, base_pred, base_score, no_label_time, None),
-                WindowRows(ts, truth_values, cand_pred, cand_score, no_label_time, None))
-    vectors = ", b.proba, c.proba" if multiclass else ""
-    columns, cand_proba = read_columns_and_vectors(
-        tx,
-        f"SELECT COALESCE(b.{truth}, c.{truth}), b.{predicted}, c.{predicted},"
-        f" b.score, c.score{vectors}" + where + " ORDER BY b.row_id",
-        params,
-        count,
-        (np.float64, np.float64, np.float64, np.float64, np.float64,
-         *((object,) if multiclass else ())),
-        kind.n_labels if multiclass else None,
-    )
-    truth_values, base_pred, cand_pred, base_score, cand_score = columns[:5]
-    base_proba = vectors_of(list(columns[5]), kind.n_labels) if multiclass else None
+            tx, numbers, where, params)
+    else:
+        vectors = ", b.proba, c.proba" if multiclass else ""
+        columns, cand_proba = read_columns_and_vectors(
+            tx, f"SELECT {', '.join(numbers)}{vectors}" + where + " ORDER BY b.row_id",
+            params, count, (np.float64,) * len(numbers) + ((object,) if multiclass else ()),
+            kind.n_labels if multiclass else None)
+        truth_values, base_pred, cand_pred, base_score, cand_score = columns[:5]
+        if multiclass:
+            base_proba = vectors_of(list(columns[5]), kind.n_labels)
     ts = np.zeros(truth_values.size, dtype=np.int64)  # row times play no part in a comparison
-    no_label_time = np.full(ts.size, np.nan)
+    no_label_time: npt.NDArray[np.float64] = np.full(ts.size, np.nan)
     return (WindowRows(ts, truth_values, base_pred, base_score, no_label_time, base_proba),
             WindowRows(ts, truth_values, cand_pred, cand_score, no_label_time, cand_proba))

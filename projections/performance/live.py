@@ -103,8 +103,12 @@ class _Held:
 
     def hours_of(self, start: int, width: int) -> list[_Hour]:
         """The held hours of the bucket of `width` starting at `start`."""
-        found = (self.hours.get(hour) for hour in range(start, start + width, HOUR))
-        return [hour for hour in found if hour is not None]
+        return [held for _, held in self.hours_in(start, width)]
+
+    def hours_in(self, start: int, width: int) -> list[tuple[int, _Hour]]:
+        """The same, each with its start."""
+        found = ((hour, self.hours.get(hour)) for hour in range(start, start + width, HOUR))
+        return [(hour, held) for hour, held in found if held is not None]
 
 
 @dataclass
@@ -327,13 +331,11 @@ def _count_u(held: _Held, stored: dict[tuple[int, int], tuple[Statistics, Any]],
         if not positives.size and not negatives.size:
             continue
         counted = 0
-        for hour in range(start, start + width, HOUR):
-            kept = held.hours.get(hour)
-            if kept is not None:
-                key = (tuple(mine), hour)
-                if key not in counts:
-                    counts[key] = kept.pairs[problem].against(positives, negatives)
-                counted += counts[key]
+        for hour, kept in held.hours_in(start, width):
+            key = (tuple(mine), hour)
+            if key not in counts:
+                counts[key] = kept.pairs[problem].against(positives, negatives)
+            counted += counts[key]
         stored[(width, start)][0].twice_u[problem] += sign * counted + pairs_within(
             positives, negatives)
 
