@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 import pytest
@@ -25,6 +25,13 @@ from perfledger.scheduler.tasks import TaskContext, process_recompute_requests
 ADMIN_URL = os.environ.get(
     "PERFLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+class Served(Protocol):
+    client: Any
+    container: Container
+
+
+T = TypeVar("T")
+S = TypeVar("S", bound=Served)
 SECRET = "test-secret-" + "x" * 32
 BACKENDS = ["sqlite", "postgres"]
 
@@ -150,6 +157,28 @@ def serving(container: Container) -> Iterator[TestClient[Any]]:
     """A test client of the app, pointed at `container` from now on."""
     with TestClient(app_serving(container)) as test_client:
         yield test_client
+
+
+@contextlib.contextmanager
+def loaded_once(settings: Settings,
+                load: Callable[[TestClient[Any], Container, dict[str, str]], T]) -> Iterator[T]:
+    """What `load(client, container, headers)` made for a new organization in a container of
+    its own (for a module's tests that only read it), until the block ends."""
+    container = eager_container(settings)
+    try:
+        with serving(container) as client:
+            loaded = load(client, container, bearer(str(uuid.uuid4())))
+        yield loaded
+    finally:
+        container.close()
+
+
+@contextlib.contextmanager
+def served_again(scenario: S) -> Iterator[S]:
+    """`scenario` (made by `loaded_once`) with a test client of this test's own."""
+    with serving(scenario.container) as client:
+        scenario.client = client
+        yield scenario
 
 
 @pytest.fixture

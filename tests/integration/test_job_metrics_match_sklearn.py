@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from perfledger.api.settings import Settings
-from tests.conftest import bearer, eager_container, serving
+from tests.conftest import loaded_once, served_again
 from tests.job_oracle import assert_same_metrics, expected_metrics, iso
 from tests.jobs_scenario import JobScenario
 
@@ -86,20 +85,16 @@ def own_job(client: Any, container: Any, admin: dict[str, str]) -> JobScenario:
 
 @pytest.fixture(scope="module")
 def loaded_job(module_settings: Settings) -> Iterator[JobScenario]:
-    container = eager_container(module_settings)
-    with serving(container) as client:
-        job = load_job(JobScenario(client, container, bearer(str(uuid.uuid4()))))
-    yield job
-    container.close()
+    with loaded_once(module_settings, lambda *parts: load_job(JobScenario(*parts))) as job:
+        yield job
 
 
 @pytest.fixture
 def job(loaded_job: JobScenario) -> Iterator[JobScenario]:
     """The job of `load_job`, loaded once per module and backend and shared by the tests that
     only read it (no query changes it)."""
-    with serving(loaded_job.container) as client:
-        loaded_job.client = client
-        yield loaded_job
+    with served_again(loaded_job) as shared:
+        yield shared
 
 
 def check(job: JobScenario, filters: list[dict[str, Any]] | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 from perfledger.api.settings import Settings
 from perfledger.projections.performance import misclassifications
-from tests.conftest import bearer, eager_container, serving
+from tests.conftest import bearer, loaded_once, served_again
 from tests.scenario import Scenario
 
 LABELS = ["cat", "dog", "fox"]
@@ -47,20 +46,16 @@ def own_animals(scenario: Scenario) -> Scenario:
 
 @pytest.fixture(scope="module")
 def loaded_animals(module_settings: Settings) -> Iterator[Scenario]:
-    container = eager_container(module_settings)
-    with serving(container) as client:
-        scenario = load_animals(Scenario(client, container, bearer(str(uuid.uuid4()))))
-    yield scenario
-    container.close()
+    with loaded_once(module_settings, lambda *parts: load_animals(Scenario(*parts))) as loaded:
+        yield loaded
 
 
 @pytest.fixture
 def animals(loaded_animals: Scenario) -> Iterator[Scenario]:
     """The animals, loaded once per module and backend and shared by the tests that only
     read them (no query changes them)."""
-    with serving(loaded_animals.container) as client:
-        loaded_animals.client = client
-        yield loaded_animals
+    with served_again(loaded_animals) as shared:
+        yield shared
 
 
 def errors(s: Scenario, **params: Any) -> Any:

@@ -3,7 +3,6 @@ scipy's on the same rows, on both backends."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from sklearn import metrics as sk
 
 from perfledger.api.settings import Settings
 from tests.closeness import TOLERANCE, assert_close, binary_expected, regression_expected
-from tests.conftest import bearer, eager_container, serving
+from tests.conftest import loaded_once, served_again
 from tests.scenario import Scenario
 
 START = datetime(2026, 9, 1, tzinfo=UTC)  # a Tuesday
@@ -93,21 +92,19 @@ def own_binary(scenario: Scenario) -> BinaryTraffic:
 
 @pytest.fixture(scope="module")
 def loaded_binary(module_settings: Settings) -> Iterator[tuple[Scenario, BinaryTraffic]]:
-    container = eager_container(module_settings)
-    with serving(container) as client:
-        scenario = Scenario(client, container, bearer(str(uuid.uuid4())))
-        traffic = load_binary(scenario)
-    yield scenario, traffic
-    container.close()
+    def load(*parts: Any) -> tuple[Scenario, BinaryTraffic]:
+        scenario = Scenario(*parts)
+        return scenario, load_binary(scenario)
+
+    with loaded_once(module_settings, load) as loaded:
+        yield loaded
 
 
 @pytest.fixture
 def shared(loaded_binary: tuple[Scenario, BinaryTraffic]) -> Iterator[Scenario]:
     """The model holding the binary traffic, loaded once per module and backend and shared by
     the tests that only read it (no query changes it)."""
-    scenario, _ = loaded_binary
-    with serving(scenario.container) as client:
-        scenario.client = client
+    with served_again(loaded_binary[0]) as scenario:
         yield scenario
 
 
