@@ -17,7 +17,7 @@ from perfledger.domain.errors import InvalidInput
 
 MAX_JSON_DEPTH = 100
 T = TypeVar("T")
-_ALL_BUT_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+_ALL_BUT_BRACKETS_AND_QUOTES = bytes(range(256)).translate(None, b'[]{}"')
 
 
 def within_json_depth(data: bytes | str, decode: Callable[[bytes | str], T]) -> T:
@@ -32,11 +32,14 @@ def within_json_depth(data: bytes | str, decode: Callable[[bytes | str], T]) -> 
 
 
 def json_depth(raw: bytes) -> int:
-    """How deep the brackets of JSON text nest, outside its strings: a few passes in C."""
+    """How deep the brackets of JSON text nest, outside its strings: a few passes in C over
+    the text's brackets and quotes alone."""
     if b"\\" in raw:  # escaped backslashes and quotes never open or close a string
         raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-    outside_strings = b"".join(raw.split(b'"')[::2])
-    brackets = np.frombuffer(outside_strings.translate(None, _ALL_BUT_BRACKETS), np.uint8)
+    marks = np.frombuffer(raw.translate(None, _ALL_BUT_BRACKETS_AND_QUOTES), np.uint8)
+    quotes = marks == ord('"')
+    outside_strings = np.cumsum(quotes) % 2 == 0  # an even number of quotes before it
+    brackets = marks[outside_strings & ~quotes]
     if brackets.size == 0:
         return 0
     steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
