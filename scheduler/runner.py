@@ -56,6 +56,9 @@ class Worker:
         self._scheduler: BackgroundScheduler | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._woken: set[str] = set()  # running tasks woken again: they run once more
 
     @property
     def is_leading(self) -> bool:
@@ -92,6 +95,10 @@ class Worker:
         self._wake("process_recompute_requests")
 
     def _wake(self, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._running:  # APScheduler would skip it, and say so in the log
+                self._woken.add(job_id)
+                return
         scheduler = self._scheduler
         if scheduler is not None:
             try:
@@ -99,13 +106,30 @@ class Worker:
             except Exception:  # the scheduler may be stopping; the next tick runs it
                 log.debug("could not wake %s", job_id, exc_info=True)
 
+    def _run_task(self, name: str, context: TaskContext) -> Any:
+        """Runs a task, and again while it was woken meanwhile (its run may have missed what
+        woke it), so no wake waits for the next tick."""
+        while True:
+            with self._lock:
+                self._running.add(name)
+                self._woken.discard(name)
+            try:
+                result = TASKS[name](context)
+            finally:
+                with self._lock:
+                    again = name in self._woken and not self._stopping.is_set()
+                    if not again:
+                        self._running.discard(name)
+            if not again:
+                return result
+
     def _start_scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(timezone="UTC")
-        for name, task in TASKS.items():
+        for name in TASKS:
             scheduler.add_job(
-                task,
+                self._run_task,
                 TRIGGERS[name](),
-                args=[self.context],
+                args=[name, self.context],
                 id=name,
                 name=name,
                 max_instances=1,
