@@ -16,6 +16,10 @@ from rich.progress import TaskID
 
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.bootstrap import build_container
+from perfledger.api.process_settings import (
+    hand_over_the_interpreter_often,
+    map_large_blocks_apart,
+)
 from perfledger.api.processes import serve, work
 from perfledger.api.progress import progress_bar
 from perfledger.api.projections_cli import projections
@@ -195,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Every file the service creates (the database, its journal, uploads, the secret) is
     # readable by its user alone, from its creation.
     os.umask(0o077)
+    hand_over_the_interpreter_often()  # the catch-up thread waits less for the handlers
+    map_large_blocks_apart()  # held score arrays go back to the kernel when freed
     set_acting_user("cli")  # what a command records names the CLI (the demo names itself)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
