@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,53 @@ def read_packed_floats(tx: Tx, expressions: Sequence[str], source: str,
     row = tx.binary_row(f"SELECT {packed}{source}", params)
     return [np.empty(0) if value is None else np.frombuffer(value, dtype=">f8").astype(np.float64)
             for value in (row or [None] * len(expressions))]
+
+
+def read_packed_floats_in_two(tx: Tx, expressions: Sequence[str],
+                              parts: tuple[tuple[str, Sequence[Any]], tuple[str, Sequence[Any]]]
+                              ) -> list[FloatArray]:
+    """As read_packed_floats over two sources, the first part's rows then the second's: on a
+    spare connection the second part runs at the same time (the server works on both on
+    two cores), else after the first."""
+    (first, first_params), (second, second_params) = parts
+    with tx.spare() as spare:
+        if spare is None:
+            halves = [read_packed_floats(tx, expressions, first, first_params),
+                      read_packed_floats(tx, expressions, second, second_params)]
+        else:
+            beside = _Beside(lambda: read_packed_floats(spare, expressions, second,
+                                                        second_params))
+            try:
+                mine = read_packed_floats(tx, expressions, first, first_params)
+            finally:
+                beside.wait()  # the spare connection goes back only when its part is done
+            halves = [mine, beside.result()]
+    return [np.concatenate(columns) for columns in zip(*halves, strict=True)]
+
+
+class _Beside:
+    """A call running on a thread of its own; `result` waits for it (and raises its error)."""
+
+    def __init__(self, call: Callable[[], list[FloatArray]]) -> None:
+        self._outcome: list[FloatArray] | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], list[FloatArray]]) -> None:
+        try:
+            self._outcome = call()
+        except BaseException as error:  # handed to the caller by result()
+            self._outcome = error
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> list[FloatArray]:
+        self.wait()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
 
 
 def read_columns_and_vectors(

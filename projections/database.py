@@ -5,20 +5,21 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from perfledger.domain.errors import InvalidInput
 
 Row = tuple[Any, ...]
 NEW_EVENTS_CHANNEL = "perfledger_new_events"
 SCHEMA_LOCK_KEY = 0x7065_7266_5343  # distinct from the scheduler's leadership lock
+SPARE_WAIT_SECONDS = 0.01  # how long a read waits for a second connection before going alone
 KEYS_PER_LOOKUP = 1_000  # keys one PostgreSQL lookup by key list asks for
 SQLITE_KEYS_PER_LOOKUP = 500  # below SQLite's limit on a statement's parameters
 
@@ -34,9 +35,16 @@ class Cursor(Protocol):
 class Tx:
     """A transaction: SQL is written with '?' placeholders for both engines."""
 
-    def __init__(self, connection: Any, dialect: str) -> None:
+    def __init__(self, connection: Any, dialect: str,
+                 spare: Callable[[], AbstractContextManager[Tx | None]] | None = None) -> None:
         self._connection = connection
         self.dialect = dialect
+        self._spare = spare
+
+    def spare(self) -> AbstractContextManager[Tx | None]:
+        """A second read connection beside this one, if one is free at once (PostgreSQL): a
+        query split in two runs on both cores. None when none is free, or on SQLite."""
+        return nullcontext(None) if self._spare is None else self._spare()
 
     def _sql(self, sql: str) -> str:
         return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
@@ -338,9 +346,25 @@ class PostgresDatabase(Database):
     def read(self) -> Iterator[Tx]:
         with self.pool.connection() as connection:
             try:
-                yield Tx(connection, self.dialect)
+                yield Tx(connection, self.dialect, self._spare_read)
             finally:
                 connection.rollback()
+
+    @contextmanager
+    def _spare_read(self) -> Iterator[Tx | None]:
+        """A read connection if one is free within SPARE_WAIT_SECONDS, else None: a read
+        holding one connection never waits long for another (reads waiting on each other
+        for the last connections would stall)."""
+        try:
+            connection = self.pool.getconn(timeout=SPARE_WAIT_SECONDS)
+        except PoolTimeout:
+            yield None
+            return
+        try:
+            yield Tx(connection, self.dialect)
+        finally:
+            connection.rollback()
+            self.pool.putconn(connection)
 
     def close(self) -> None:
         self.pool.close()

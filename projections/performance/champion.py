@@ -15,6 +15,7 @@ from perfledger.domain.errors import Unprocessable
 from perfledger.projections.columns import (
     read_columns_and_vectors,
     read_packed_floats,
+    read_packed_floats_in_two,
     vectors_of,
 )
 from perfledger.projections.database import Tx
@@ -118,9 +119,15 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
     if tx.dialect == "postgresql" and not multiclass:
         # Numbers only: the server packs each column, and no row reaches Python. Sums run in
         # the join's order (the merge over row ids as planned here) rather than a sort's:
-        # the same metrics within rounding, and counts and p-values exactly.
-        truth_values, base_pred, cand_pred, base_score, cand_score = read_packed_floats(
-            tx, numbers, where, params)
+        # the same metrics within rounding, and counts and p-values exactly. The rows are
+        # read in two halves of the candidate's row ids, at once when a second connection
+        # is free.
+        middle = _middle_row_id(tx, candidate)
+        truth_values, base_pred, cand_pred, base_score, cand_score = (
+            read_packed_floats(tx, numbers, where, params) if middle is None
+            else read_packed_floats_in_two(tx, numbers, (
+                (where + " AND b.row_id < ?", (*params, middle)),
+                (where + " AND b.row_id >= ?", (*params, middle)))))
     else:
         vectors = ", b.proba, c.proba" if multiclass else ""
         columns, cand_proba = read_columns_and_vectors(
@@ -134,3 +141,14 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
     no_label_time: npt.NDArray[np.float64] = np.full(ts.size, np.nan)
     return (WindowRows(ts, truth_values, base_pred, base_score, no_label_time, base_proba),
             WindowRows(ts, truth_values, cand_pred, cand_score, no_label_time, cand_proba))
+
+
+def _middle_row_id(tx: Tx, series_id: int) -> str | None:
+    """The row id halfway through the series (by its stored row count), from its key."""
+    count = int(tx.value(f"SELECT row_count FROM {VIEWS.perf_series} WHERE series_id = ?",
+                         (series_id,)) or 0)
+    if count < 2:
+        return None
+    middle: str | None = tx.value(f"SELECT row_id FROM {VIEWS.perf_rows} WHERE series_id = ?"
+                                  " ORDER BY row_id OFFSET ? LIMIT 1", (series_id, count // 2))
+    return middle
