@@ -24,6 +24,7 @@ from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.windows import (
     ALL_ROWS,
+    MAX_WINDOW_ROWS,
     SeriesKind,
     WindowRows,
     bounded_row_count,
@@ -31,6 +32,8 @@ from perfledger.projections.performance.windows import (
     metrics_of,
 )
 from perfledger.projections.registry.queries import version_meant
+
+SPLIT_FROM_ROWS = 50_000  # a candidate with fewer rows is read in one piece
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,13 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
 
 
 def _middle_row_id(tx: Tx, series_id: int) -> str | None:
-    """The row id halfway through the series (by its stored row count), from its key."""
+    """The row id halfway through the series (by its stored row count), read from its key;
+    None where halves would not pay: a small series reads fast whole, and finding the
+    middle of a huge one (a narrow window of it, as MAX_WINDOW_ROWS bounds) costs more than
+    the halves save."""
     count = int(tx.value(f"SELECT row_count FROM {VIEWS.perf_series} WHERE series_id = ?",
                          (series_id,)) or 0)
-    if count < 2:
+    if not SPLIT_FROM_ROWS <= count <= MAX_WINDOW_ROWS:
         return None
     middle: str | None = tx.value(f"SELECT row_id FROM {VIEWS.perf_rows} WHERE series_id = ?"
                                   " ORDER BY row_id OFFSET ? LIMIT 1", (series_id, count // 2))
