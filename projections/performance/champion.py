@@ -124,13 +124,14 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
         # the join's order (the merge over row ids as planned here) rather than a sort's:
         # the same metrics within rounding, and counts and p-values exactly. The rows are
         # read in two halves of the candidate's row ids, at once when a second connection
-        # is free.
+        # is free; each half bounds both sides (the planner carries no inequality across
+        # the join, and a merge would step through the other half of the unbounded side).
         middle = _middle_row_id(tx, candidate)
         truth_values, base_pred, cand_pred, base_score, cand_score = (
             read_packed_floats(tx, numbers, where, params) if middle is None
             else read_packed_floats_in_two(tx, numbers, (
-                (where + " AND b.row_id < ?", (*params, middle)),
-                (where + " AND b.row_id >= ?", (*params, middle)))))
+                (where + " AND b.row_id < ? AND c.row_id < ?", (*params, middle, middle)),
+                (where + " AND b.row_id >= ? AND c.row_id >= ?", (*params, middle, middle)))))
     else:
         vectors = ", b.proba, c.proba" if multiclass else ""
         columns, cand_proba = read_columns_and_vectors(
