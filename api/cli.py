@@ -199,7 +199,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Every file the service creates (the database, its journal, uploads, the secret) is
     # readable by its user alone, from its creation.
     os.umask(0o077)
-    hand_over_the_interpreter_often()  # the catch-up thread waits less for the handlers
     map_large_blocks_apart()  # held score arrays go back to the kernel when freed
     set_acting_user("cli")  # what a command records names the CLI (the demo names itself)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -208,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings.from_env()
     except ValueError as error:
         sys.exit(f"configuration error: {error}")
+    # the catch-up thread waits less for the request handlers
+    hand_over_the_interpreter_often(settings.switch_interval_ms)
     try:
         COMMANDS[args.command](args, settings)
     except (ValueError, DomainError) as error:

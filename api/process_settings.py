@@ -5,7 +5,8 @@ database dozens of times a page, and after each wait it needs the interpreter lo
 a handler decoding a batch holds it for up to the switch interval (5 ms by default) before
 handing it over, so under steady ingestion most of a page went by in those hand-overs. At
 1 ms, `bench/live.py` kept the summary within 1.7 s (p95) of 40k rows a second to 9.1M rows
-where at 5 ms it fell 54 s behind (bench/RESULTS.md).
+where at 5 ms it fell 54 s behind (bench/RESULTS.md). The price is read throughput beside
+ingestion in the same process; PERFLEDGER_SWITCH_INTERVAL_MS sets it (docs/operations.md).
 
 The worker holds each busy series' scores as sorted arrays and merges them as rows come
 (projections/performance/ranks.py): arrays of a few hundred kilobytes to tens of megabytes,
@@ -24,13 +25,12 @@ import ctypes.util
 import platform
 import sys
 
-SWITCH_INTERVAL_SECONDS = 0.001
 MMAP_THRESHOLD_BYTES = 1 << 20
 _M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
 
-def hand_over_the_interpreter_often() -> None:
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+def hand_over_the_interpreter_often(milliseconds: int) -> None:
+    sys.setswitchinterval(milliseconds / 1000)
 
 
 def map_large_blocks_apart() -> bool:

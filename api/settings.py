@@ -15,6 +15,8 @@ from perfledger.projections.storage import StorageConfig
 MIN_SECRET_BYTES = 32
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_RESPONSE_CACHE_ENTRIES = 10_000
+DEFAULT_SWITCH_INTERVAL_MS = 1
+SWITCH_INTERVAL_MS_RANGE = (1, 100)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Settings:
     # Webhook hosts or networks a tenant may reach over http:// or at private addresses
     # (PERFLEDGER_WEBHOOK_ALLOW, a comma list); nothing by default.
     webhook_allow: str = ""
+    # How often the interpreter hands its lock between threads (api/process_settings.py).
+    switch_interval_ms: int = DEFAULT_SWITCH_INTERVAL_MS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -53,6 +57,8 @@ class Settings:
             heavy_queue=max(0, _int(environ, "PERFLEDGER_HEAVY_QUEUE", 8)),
             metrics_token=environ.get("PERFLEDGER_METRICS_TOKEN") or None,
             webhook_allow=environ.get("PERFLEDGER_WEBHOOK_ALLOW", ""),
+            switch_interval_ms=_int_within(environ, "PERFLEDGER_SWITCH_INTERVAL_MS",
+                                           DEFAULT_SWITCH_INTERVAL_MS, SWITCH_INTERVAL_MS_RANGE),
         )
 
     @property
@@ -73,6 +79,14 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+
+
+def _int_within(environ: Mapping[str, str], name: str, default: int,
+                bounds: tuple[int, int]) -> int:
+    value = _int(environ, name, default)
+    if not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{name} must be from {bounds[0]} to {bounds[1]}, got {value}")
+    return value
 
 
 def _jwt_secret(environ: Mapping[str, str], data_dir: Path) -> tuple[str, bool]:

@@ -39,6 +39,14 @@ def test_the_metrics_token_is_read_from_the_environment_and_never_shown(tmp_path
     assert configured.metrics_token == "scrape-me" and "scrape-me" not in repr(configured)
 
 
+def test_the_switch_interval_is_a_millisecond_unless_set(tmp_path: Path) -> None:
+    base = {"PERFLEDGER_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base).switch_interval_ms == 1
+    assert Settings.from_env({**base, "PERFLEDGER_SWITCH_INTERVAL_MS": "5"}).switch_interval_ms == 5
+    with pytest.raises(ValueError, match="from 1 to 100, got 500"):
+        Settings.from_env({**base, "PERFLEDGER_SWITCH_INTERVAL_MS": "500"})
+
+
 def test_a_postgres_url_configures_the_event_store() -> None:
     storage = StorageConfig.from_env(
         {"PERFLEDGER_DATABASE_URL": "postgresql://u:p%40ss@db.internal:6543/ledger"})
@@ -53,6 +61,7 @@ def test_a_postgres_url_configures_the_event_store() -> None:
 @pytest.mark.parametrize(("variable", "value", "message"), [
     ("PERFLEDGER_PORT", "eighty", "PERFLEDGER_PORT must be a whole number"),
     ("PERFLEDGER_DATABASE_URL", "mysql://x", "must be a postgresql:// URL"),
+    ("PERFLEDGER_SWITCH_INTERVAL_MS", "0", "PERFLEDGER_SWITCH_INTERVAL_MS must be from 1 to 100"),
     ("PERFLEDGER_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none",
      "Start the database server"),
 ])
