@@ -170,10 +170,14 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=10)
     parser.add_argument("--rate", type=float, default=0.0,
                         help="rows a second to send (0: as fast as the server takes them)")
+    parser.add_argument("--switch-interval-ms", type=int,
+                        help="the servers' PERFLEDGER_SWITCH_INTERVAL_MS (default: theirs)")
     args = parser.parse_args()
     print(" | ".join(f"{key}: {value}" for key, value in machine().items()))
     print(f"revision {revision()}; command: {' '.join(sys.argv)}")
     with tempfile.TemporaryDirectory() as tmp, backend_env("postgres", Path(tmp)) as env:
+        if args.switch_interval_ms is not None:
+            env["PERFLEDGER_SWITCH_INTERVAL_MS"] = str(args.switch_interval_ms)
         auth = {"Authorization": f"Bearer {mint_token(env, str(uuid.uuid4()))}"}
         port = free_port()
         serve = [str(PERFLEDGER), "serve", "--host", HOST, "--port", str(port)]

@@ -230,12 +230,16 @@ def main() -> None:
     parser.add_argument("--mixed-rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--switch-interval-ms", type=int,
+                        help="the servers' PERFLEDGER_SWITCH_INTERVAL_MS (default: theirs)")
     args = parser.parse_args()
     info = machine()
     print(" | ".join(f"{key}: {value}" for key, value in info.items()))
     print(f"revision {revision()}; command: {' '.join(sys.argv)}")
     end = datetime.datetime.now(datetime.UTC).replace(minute=0, second=0, microsecond=0)
     with tempfile.TemporaryDirectory() as tmp, backend_env("postgres", Path(tmp)) as env:
+        if args.switch_interval_ms is not None:
+            env["PERFLEDGER_SWITCH_INTERVAL_MS"] = str(args.switch_interval_ms)
         workdir = Path(tmp)
         organization = str(uuid.uuid4())
         auth = {"Authorization": f"Bearer {mint_token(env, organization)}"}
