@@ -203,8 +203,10 @@ def test_the_model_page_shows_the_numbers_the_api_answers(
     assert page.locator("#alert-list li").count() == len(open_alerts)
     for monitor_id in {a["monitor_id"] for a in open_alerts}:
         cell = page.locator(f"tr[data-monitor-id='{monitor_id}'] [data-critical]")
-        assert int(cell.get_attribute("data-critical")) == \
-            sum(a["monitor_id"] == monitor_id for a in open_alerts)
+        mine = [a for a in open_alerts if a["monitor_id"] == monitor_id]
+        critical = sum(a["severity"] == "critical" for a in mine)
+        assert int(cell.get_attribute("data-critical")) == critical
+        assert int(cell.get_attribute("data-warning")) == len(mine) - critical
     assert page.locator("#segments-table tbody tr").first.get_attribute("data-segment") == \
         segments["segments"][0]["value"] == "apac"
 
