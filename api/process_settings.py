@@ -4,7 +4,7 @@ The catch-up thread shares the interpreter with the request handlers. It waits f
 database dozens of times a page, and after each wait it needs the interpreter lock back;
 a handler decoding a batch holds it for up to the switch interval (5 ms by default) before
 handing it over, so under steady ingestion most of a page went by in those hand-overs. At
-1 ms, `bench/live.py` kept the summary within 1.7 s (p95) of 40k rows a second to 9.1M rows
+1 ms, `bench/live.py` kept the summary within 1.7 s (p95) of 40k rows sent a second to 9.1M rows
 where at 5 ms it fell 54 s behind (bench/RESULTS.md). The price is read throughput beside
 ingestion in the same process; PERFLEDGER_SWITCH_INTERVAL_MS sets it (docs/operations.md).
 
