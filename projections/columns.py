@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -46,39 +46,14 @@ def read_packed_floats_in_two(tx: Tx, expressions: Sequence[str],
             halves = [read_packed_floats(tx, expressions, first, first_params),
                       read_packed_floats(tx, expressions, second, second_params)]
         else:
-            beside = _Beside(lambda: read_packed_floats(spare, expressions, second,
-                                                        second_params))
-            try:
-                mine = read_packed_floats(tx, expressions, first, first_params)
-            finally:
-                beside.wait()  # the spare connection goes back only when its part is done
-            halves = [mine, beside.result()]
+            # leaving the executor waits for the second part, so the spare connection goes
+            # back only when it is done, even if the first part failed
+            with ThreadPoolExecutor(max_workers=1) as beside:
+                second_half = beside.submit(read_packed_floats, spare, expressions, second,
+                                            second_params)
+                first_half = read_packed_floats(tx, expressions, first, first_params)
+            halves = [first_half, second_half.result()]
     return [np.concatenate(columns) for columns in zip(*halves, strict=True)]
-
-
-class _Beside:
-    """A call running on a thread of its own; `result` waits for it (and raises its error)."""
-
-    def __init__(self, call: Callable[[], list[FloatArray]]) -> None:
-        self._outcome: list[FloatArray] | BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
-        self._thread.start()
-
-    def _run(self, call: Callable[[], list[FloatArray]]) -> None:
-        try:
-            self._outcome = call()
-        except BaseException as error:  # handed to the caller by result()
-            self._outcome = error
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def result(self) -> list[FloatArray]:
-        self.wait()
-        if isinstance(self._outcome, BaseException):
-            raise self._outcome
-        assert self._outcome is not None
-        return self._outcome
 
 
 def read_columns_and_vectors(
