@@ -180,19 +180,18 @@ class Tx:
         """`select` (which ends in a WHERE clause) `AND column IN keys`, a chunk of keys a
         time: on PostgreSQL each chunk is one array (the same statement text every time);
         on SQLite a list of placeholders."""
+        # Asked for tens of thousands of keys at once, PostgreSQL's planner reads the whole
+        # table rather than the index: 150 ms a catch-up page at 1.5M rows, growing with them
+        # (bench/RESULTS.md); a thousand at a time it descends the index for each.
+        postgres = self.dialect == "postgresql"
+        size = KEYS_PER_LOOKUP if postgres else SQLITE_KEYS_PER_LOOKUP
         found: list[Row] = []
-        if self.dialect == "postgresql":
-            # Asked for tens of thousands of keys at once, the planner reads the whole table
-            # rather than the index: 150 ms a catch-up page at 1.5M rows, growing with them
-            # (bench/RESULTS.md); a thousand at a time it descends the index for each.
-            for start in range(0, len(keys), KEYS_PER_LOOKUP):
-                found += self.rows(f"{select} AND {column} = ANY(?)",
-                                   (*params, _array_of(keys[start:start + KEYS_PER_LOOKUP])))
-            return found
-        for start in range(0, len(keys), SQLITE_KEYS_PER_LOOKUP):
-            part = keys[start:start + SQLITE_KEYS_PER_LOOKUP]
-            found += self.rows(f"{select} AND {column} IN ({','.join('?' * len(part))})",
-                               (*params, *part))
+        for start in range(0, len(keys), size):
+            part = keys[start:start + size]
+            found += (self.rows(f"{select} AND {column} = ANY(?)", (*params, _array_of(part)))
+                      if postgres else
+                      self.rows(f"{select} AND {column} IN ({','.join('?' * len(part))})",
+                                (*params, *part)))
         return found
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
