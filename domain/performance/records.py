@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import Any
 import msgspec
 
 from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
-from perfledger.domain.timestamps import format_timestamp, parse_timestamp
+from perfledger.domain.timestamps import normalize_timestamp
 from perfledger.domain.transcoder import holds_nul
 from perfledger.domain.validation import (
     Problems,
@@ -209,7 +210,7 @@ def _tags(index: int, tags: dict[str, str] | None, p: Problems) -> dict[str, str
         p.add(index, "tags", f"a row carries at most {MAX_TAGS_PER_MODEL} tags, not {len(tags)}")
         return None
     for name, value in tags.items():
-        if len(name) > MAX_TAG_NAME_CHARS or not TAG_NAME.fullmatch(name):
+        if not _valid_tag_name(name):
             p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
                   f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters, digits, '_', '.' or '-'")
         if len(value) > MAX_TAG_VALUE_CHARS:
@@ -221,11 +222,17 @@ def _tags(index: int, tags: dict[str, str] | None, p: Problems) -> dict[str, str
     return dict(sorted(tags.items()))
 
 
+@functools.lru_cache(maxsize=4096)
+def _valid_tag_name(name: str) -> bool:
+    """Remembered: the rows of a batch, and of the next ones, name the same few tags."""
+    return len(name) <= MAX_TAG_NAME_CHARS and TAG_NAME.fullmatch(name) is not None
+
+
 def _timestamp(index: int, text: str | None, p: Problems) -> str | None:
     if text is None:
         return None
     try:
-        return format_timestamp(parse_timestamp(text))
+        return normalize_timestamp(text)
     except ValueError as error:
         p.add(index, "timestamp", str(error))
         return None

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from perfledger.domain.timestamps import parse_timestamp, to_micros
+from perfledger.domain.timestamps import stored_micros
 from perfledger.projections.json import dumps
 from perfledger.projections.performance.codes import LabelCodes
 
@@ -27,10 +27,6 @@ def sample_keys(position: int, count: int) -> list[int]:
         z = z ^ (z >> np.uint64(31))
     keys: list[int] = (z >> np.uint64(1)).tolist()
     return keys
-
-
-def parse_micros(text: str | None, default: int) -> int:
-    return default if text is None else to_micros(parse_timestamp(text))
 
 
 def prediction_rows(
@@ -54,7 +50,7 @@ def prediction_rows(
     positive = _positive_code(task, codes.of_model(model_id), positive_label)
     scores = _positive_scores(event.scores, proba, positive)
     confidences = _confidences(pred_codes, proba, scores, positive)
-    timestamps = [parse_micros(text, default_ts) for text in event.timestamps]
+    timestamps = stored_micros(event.timestamps, default_ts)
     tags = [None if t is None else dumps(t) for t in event.tags]
     count = len(pred_codes)
     return list(zip(  # tuples in the order of the rows table's columns, built in C
