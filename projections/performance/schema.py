@@ -19,7 +19,7 @@ VIEWS = Views(TABLES)
 
 
 def performance_schema(database: Database, t: Tables) -> list[str]:
-    blob, real = database.types.blob, database.types.float
+    blob, real, key = database.types.blob, database.types.float, database.types.key
     return [
         f"CREATE TABLE {t.perf_models} ("
         " model_id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, task TEXT NOT NULL,"
@@ -42,7 +42,7 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " UNIQUE (model_id, version_id, dataset_split))",
         f"CREATE INDEX {t.perf_series}_dirty ON {t.perf_series} (dirty)",
         f"CREATE TABLE {t.perf_rows} ("
-        " series_id BIGINT NOT NULL, row_id TEXT NOT NULL,"
+        f" series_id BIGINT NOT NULL, row_id {key} NOT NULL,"
         f" pred_code INTEGER, true_code INTEGER, score {real}, proba {blob},"
         f" confidence {real}, prediction {real}, target {real}, features TEXT,"
         " ts BIGINT NOT NULL, sample_key BIGINT NOT NULL, position BIGINT NOT NULL,"
@@ -59,7 +59,7 @@ def performance_schema(database: Database, t: Tables) -> list[str]:
         " (series_id, confidence, true_code, pred_code)"
         " WHERE true_code IS NOT NULL AND true_code <> pred_code",
         f"CREATE TABLE {t.perf_pending_labels} ("
-        f" series_id BIGINT NOT NULL, row_id TEXT NOT NULL, true_code INTEGER, target {real},"
+        f" series_id BIGINT NOT NULL, row_id {key} NOT NULL, true_code INTEGER, target {real},"
         " labeled_at BIGINT NOT NULL, PRIMARY KEY (series_id, row_id))",
         f"CREATE TABLE {t.perf_summaries} ("
         " series_id BIGINT PRIMARY KEY, task_type TEXT NOT NULL, metrics TEXT NOT NULL,"
