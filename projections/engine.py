@@ -195,7 +195,9 @@ class Engine:
         applied = 0
         head = self.log.head()
         while True:
-            _, position = self._read_position(name, generation)
+            position, visible = self._read_position(name, generation)
+            if position >= head and visible >= position and not applied:
+                return CatchUpResult(0, position)  # idle: nothing to apply, nothing to show
             # Read the page before taking the write transaction: holding SQLite's write lock
             # while waiting for an event-store connection deadlocks with a command that holds
             # the store's writer and waits for that lock (both time out, the command with 500).
@@ -238,13 +240,15 @@ class Engine:
         return CatchUpResult(applied, position)
 
     def _read_position(self, name: str, generation: int | None) -> tuple[int, int]:
+        """How far the projection has applied the log, and what it shows to queries."""
         with self.database.read() as tx:
             gen = generation or self.live_generation(tx, name)
-            position = tx.value(
-                "SELECT position FROM projection_state WHERE name = ? AND generation = ?",
+            row = tx.row(
+                "SELECT position, visible FROM projection_state WHERE name = ? AND generation = ?",
                 (name, gen),
             )
-        return gen, int(position)
+        assert row is not None, f"projection {name} has no state for generation {gen}"
+        return int(row[0]), int(row[1])
 
     def _read_page(self, projection: Projection, position: int, head: int) -> list[Positioned]:
         if position >= head:
