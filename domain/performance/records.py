@@ -210,7 +210,7 @@ def _tags(index: int, tags: dict[str, str] | None, p: Problems) -> dict[str, str
         p.add(index, "tags", f"a row carries at most {MAX_TAGS_PER_MODEL} tags, not {len(tags)}")
         return None
     for name, value in tags.items():
-        if not _valid_tag_name(name):
+        if len(name) > MAX_TAG_NAME_CHARS or not _tag_name_pattern(name):
             p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
                   f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters, digits, '_', '.' or '-'")
         if len(value) > MAX_TAG_VALUE_CHARS:
@@ -223,9 +223,10 @@ def _tags(index: int, tags: dict[str, str] | None, p: Problems) -> dict[str, str
 
 
 @functools.lru_cache(maxsize=4096)
-def _valid_tag_name(name: str) -> bool:
-    """Remembered: the rows of a batch, and of the next ones, name the same few tags."""
-    return len(name) <= MAX_TAG_NAME_CHARS and TAG_NAME.fullmatch(name) is not None
+def _tag_name_pattern(name: str) -> bool:
+    """Remembered: the rows of a batch, and of the next ones, name the same few tags. Only
+    names within the length bound come here, so the cache holds at most 4,096 short ones."""
+    return TAG_NAME.fullmatch(name) is not None
 
 
 def _timestamp(index: int, text: str | None, p: Problems) -> str | None:

@@ -8,11 +8,12 @@ import pytest
 from perfledger.domain.catalog.entry import check_entry, labels_of
 from perfledger.domain.catalog.inference import complete_spec, infer_schema
 from perfledger.domain.errors import InvalidInput
-from perfledger.domain.limits import MAX_TAGS_PER_MODEL
+from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAGS_PER_MODEL
 from perfledger.domain.performance.records import (
     LabelRecord,
     ModelTraits,
     PredictionRecord,
+    _tag_name_pattern,
     label_columns,
     prediction_columns,
 )
@@ -119,3 +120,22 @@ def test_tags_are_named_slices_with_bounded_string_values() -> None:
     with pytest.raises(InvalidInput) as refused:
         prediction_columns(BINARY, records)
     assert problems_of(refused) == [(0, "tags.bad name"), (1, "tags.region"), (2, "tags")]
+
+
+
+def test_a_long_tag_name_is_refused_and_not_remembered() -> None:
+    """Valid tag names are remembered across batches (at most 4,096 of them); names a caller
+    makes as long as the body allows are refused without being remembered, so they do not
+    stay in this process's memory."""
+    prediction_columns(BINARY, [PredictionRecord(row_id="a", predicted_label="no",
+                                                 tags={"region": "eu"})])
+    remembered = _tag_name_pattern.cache_info().currsize
+    assert remembered >= 1
+    for i in range(3):
+        long_name = f"{i}" * 1_000_000
+        with pytest.raises(InvalidInput) as refused:
+            prediction_columns(BINARY, [PredictionRecord(row_id="b", predicted_label="no",
+                                                         tags={long_name: "x"})])
+        assert problems_of(refused) == [(0, f"tags.{long_name[:MAX_TAG_NAME_CHARS]}")]
+    assert _tag_name_pattern.cache_info().currsize == remembered
+    assert _tag_name_pattern.cache_info().maxsize == 4_096
