@@ -21,7 +21,7 @@ from perfledger.api.v3.model_shapes import (
 )
 from perfledger.domain.catalog.entry import normalized_columns
 from perfledger.domain.errors import InvalidInput
-from perfledger.domain.timestamps import format_timestamp, parse_timestamp
+from perfledger.domain.timestamps import normalize_timestamp
 from perfledger.domain.vocabulary import Task
 
 
@@ -112,6 +112,6 @@ def _timestamp(text: str | None) -> str | None:
     if text is None:
         return None
     try:
-        return format_timestamp(parse_timestamp(text))
+        return normalize_timestamp(text)
     except ValueError as error:
         raise InvalidInput(f"deployment_date: {error}") from None

@@ -10,7 +10,7 @@ import msgspec
 
 from perfledger.domain.bounded_json import within_json_depth
 from perfledger.domain.errors import InvalidInput
-from perfledger.domain.timestamps import format_timestamp, parse_timestamp
+from perfledger.domain.timestamps import normalize_timestamp
 
 MAX_DEPTH = 8
 MAX_RULES = 200
@@ -115,7 +115,7 @@ class _Compiler:
             raise InvalidInput(f"{path}.value contains the NUL character (\\u0000)")
         if field in TIME_FIELDS:
             try:
-                return format_timestamp(parse_timestamp(text))
+                return normalize_timestamp(text)
             except ValueError as error:
                 raise InvalidInput(f"{path}.value: {error}") from None
         if field in ID_FIELDS:
