@@ -20,6 +20,7 @@ from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import follow_visible_positions
 from perfledger.api.dependencies import DEPENDENCIES
 from perfledger.api.errors import exception_handlers, litestar_body
+from perfledger.api.hot_reads import answering_again
 from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
 from perfledger.api.metrics_endpoint import measuring_requests, scrape
 from perfledger.api.ui import ui_router
@@ -65,7 +66,7 @@ def health(container: Container) -> Health:
 
 
 def create_app(container: Container) -> Litestar:
-    return measuring_requests(Litestar(
+    return measuring_requests(answering_again(Litestar(
         route_handlers=[health, scrape, v1_router, v2_router, v2_events_router, v3_router,
                         v3_client_v2_router, ui_router],
         state=State(
@@ -95,4 +96,4 @@ def create_app(container: Container) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
-    ))
+    )))

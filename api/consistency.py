@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Litestar, Response
+from litestar import Litestar, MediaType, Response
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -64,3 +64,16 @@ async def follow_visible_positions(app: Litestar) -> AsyncIterator[None]:
 
 def answer(content: Any, position: int, status_code: int = 200) -> Response[Any]:
     return Response(content, status_code=status_code, headers={POSITION_HEADER: str(position)})
+
+
+def cached_answer(body: bytes, position: int) -> Response[Any]:
+    """An encoded JSON answer read at `position`: the headers `answer_headers` sends again."""
+    return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(position)})
+
+
+def answer_headers(body: bytes, position: int) -> list[tuple[bytes, bytes]]:
+    """The headers Litestar sends with `cached_answer(body, position)` (a test holds them
+    equal), for an answer sent without it (`api.hot_reads`)."""
+    return [(b"x-projection-position", str(position).encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode())]

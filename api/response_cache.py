@@ -29,6 +29,10 @@ class ResponseCache:
             OrderedDict())
 
     @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
     def size_in_bytes(self) -> int:
         return self._bytes
 

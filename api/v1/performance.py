@@ -9,12 +9,13 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, check_scopes
 from perfledger.api.bootstrap import Container
-from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
+from perfledger.api.consistency import MinPosition, answer, cached_answer
+from perfledger.api.hot_reads import question_of
 from perfledger.api.ids import parse_id
 from perfledger.api.v1.times import query_time
 from perfledger.domain.errors import Unprocessable
@@ -91,7 +92,7 @@ class PerformanceController(Controller):
 
         check_scopes(request.user, READ_SCOPE)
         query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position)
-        return await _answer(request.app.state.container, "summary", query, as_of, build)
+        return await _answer(request, "summary", query, as_of, build)
 
     @get(
         "/confusion-matrix",
@@ -124,7 +125,7 @@ class PerformanceController(Controller):
 
         check_scopes(request.user, READ_SCOPE)
         query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position)
-        return await _answer(request.app.state.container, "confusion-matrix", query, as_of, build)
+        return await _answer(request, "confusion-matrix", query, as_of, build)
 
 
 Found = tuple[ModelRow, str, Summary]
@@ -141,13 +142,14 @@ class PerformanceQuery:
 
 
 async def _answer(
-    container: Container,
+    request: Request[Principal, Any, Any],
     kind: str,
     query: PerformanceQuery,
     as_of: str | None,
     build: Callable[[Found], Answer],
 ) -> Response[Any]:
     """The cached performance shaped by `build`; served from encoded answers when unchanged."""
+    container: Container = request.app.state.container
     model_id = str(parse_id(query.model_id, "Model"))
     organization_id = query.principal.organization_id
     moment = query_time("as_of", as_of)
@@ -169,5 +171,6 @@ async def _answer(
 
     key = (kind, organization_id, model_id, query.version_id, query.split)
     body, read_at = await container.services.answers.serve(
-        READ_PROJECTIONS, query.min_position, key, stamp, encoded)
-    return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
+        READ_PROJECTIONS, query.min_position, key, stamp, encoded,
+        question_of(request.scope, query.principal, READ_SCOPE))
+    return cached_answer(body, read_at)

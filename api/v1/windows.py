@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, check_scopes
-from perfledger.api.consistency import POSITION_HEADER, MinPosition, answer
+from perfledger.api.consistency import MinPosition, answer, cached_answer
+from perfledger.api.hot_reads import question_of
 from perfledger.api.ids import parse_id
 from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.windows import READ_PROJECTIONS, Windows
@@ -24,7 +25,7 @@ from perfledger.domain.limits import MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
 from perfledger.domain.timestamps import format_micros
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.segments import SegmentQuery
-from perfledger.projections.performance.timeseries import plan_window
+from perfledger.projections.performance.timeseries import plan_window, window_moves_at
 from perfledger.projections.performance.windows import check_order
 
 READ_SCOPE = "model:read"
@@ -125,8 +126,9 @@ class WindowsController(Controller):
         """Every bucket of [start, end) by row time, with exact metrics, label coverage and
         label delays. `tag.<name>=<value>` (repeatable) keeps the rows carrying those tags."""
         windows, answers = _services(request)
+        now = time.time_ns() // 1000
         window = plan_window(str(bucket), query_micros("start", start),
-                             query_micros("end", end), time.time_ns() // 1000)
+                             query_micros("end", end), now)
         tags = _tag_filters(request)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
@@ -151,8 +153,10 @@ class WindowsController(Controller):
             return answer(*await read(query_time("as_of", as_of), min_position))
         key = ("timeseries", organization_id, model, version_id, split, window,
                tuple(sorted(tags.items())), metrics)
-        return await _cached(answers, key, windows.stamp(organization_id, model, [version_id],
-                                                         split), read, min_position)
+        moves_at = window_moves_at(str(bucket), query_micros("end", end), now)
+        return await _cached(request, answers, key, windows.stamp(
+            organization_id, model, [version_id], split), read, min_position,
+            None if moves_at is None else moves_at / 1e6)
 
     @get("/segments", operation_id="v1PerformanceSegments")
     async def segments(
@@ -188,8 +192,8 @@ class WindowsController(Controller):
                             shaped), read_at
 
         key = ("segments", organization_id, model, version_id, split, query)
-        return await _cached(answers, key, windows.stamp(organization_id, model, [version_id],
-                                                         split), read, min_position)
+        return await _cached(request, answers, key, windows.stamp(
+            organization_id, model, [version_id], split), read, min_position)
 
     @get("/compare", operation_id="v1PerformanceCompare")
     async def compare(
@@ -215,7 +219,7 @@ class WindowsController(Controller):
                 VersionMetrics(candidate, result.candidate), result.delta, result.tests), read_at
 
         key = ("compare", organization_id, model, baseline, candidate, split, first, last)
-        return await _cached(answers, key, windows.stamp(
+        return await _cached(request, answers, key, windows.stamp(
             organization_id, model, [baseline, candidate], split), read, min_position)
 
 
@@ -225,17 +229,21 @@ def _services(request: Request[Principal, Any, Any]) -> tuple[Windows, CachedAns
     return services.windows, services.answers
 
 
-async def _cached(answers: CachedAnswers, key: Hashable, stamp: Callable[[], Hashable],
+async def _cached(request: Request[Principal, Any, Any], answers: CachedAnswers, key: Hashable,
+                  stamp: Callable[[], Hashable],
                   read: Callable[[datetime | None, int | None], Awaitable[tuple[Any, int]]],
-                  min_position: int | None) -> Response[Any]:
-    """A live answer, encoded once and served again while what it read is unchanged."""
+                  min_position: int | None, fresh_until: float | None = None) -> Response[Any]:
+    """A live answer, encoded once and served again while what it read is unchanged (and,
+    for a window that ends with the current bucket, until that bucket ends)."""
     async def build() -> tuple[bytes, Hashable]:
         before = await anyio.to_thread.run_sync(stamp)  # a stamp older than its body is safe
         shaped, _ = await read(None, None)
         return msgspec.json.encode(shaped), before
 
-    body, read_at = await answers.serve(READ_PROJECTIONS, min_position, key, stamp, build)
-    return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(read_at)})
+    body, read_at = await answers.serve(
+        READ_PROJECTIONS, min_position, key, stamp, build,
+        question_of(request.scope, request.user, READ_SCOPE, fresh_until))
+    return cached_answer(body, read_at)
 
 
 def _tag_filters(request: Request[Any, Any, Any]) -> dict[str, str]:

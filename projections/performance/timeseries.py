@@ -67,6 +67,15 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
     return Window(bucket, aligned_start, aligned_end)
 
 
+def window_moves_at(bucket: str, end: int | None, now: int) -> int | None:
+    """When `plan_window`'s window for these arguments may next change: without `end`, at the
+    end of the bucket holding `now` (until then it plans the same window); with one, never."""
+    if end is not None:
+        return None
+    width = WIDTHS[bucket]
+    return bucket_start(now, width) + width
+
+
 def timeseries_of(tx: Tx, model_id: str, version_id: str, split: str, window: Window,
                   tags: dict[str, str]) -> tuple[SeriesKind, list[BucketStats]]:
     kind = kind_of_model(tx, VIEWS, model_id)
