@@ -85,6 +85,14 @@ def mint_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+def bearer_token(header: str) -> str:
+    """The token of an `Authorization: Bearer <token>` header; 401 if it holds none."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthorizedException("Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
 def principal_from_token(secret: str, token: str) -> Principal:
     """The token's principal; a token verified before is not verified again until it expires."""
     principal, expires_at = _verified_token(secret, token)
@@ -137,10 +145,8 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
         state = connection.app.state
         header = connection.headers.get("authorization")
         if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise NotAuthorizedException("Authorization header must be 'Bearer <token>'")
-            principal = principal_from_token(state.jwt_secret, token.strip())
+            token = bearer_token(header)
+            principal = principal_from_token(state.jwt_secret, token)
             set_acting_user(principal.subject)  # every event this request records names them
             return AuthenticationResult(principal, token)
         key = connection.headers.get("x-arcanna-api-key") or connection.headers.get("x-api-key")

@@ -22,7 +22,7 @@ from litestar.types import (
     Send,
 )
 
-from perfledger.api.auth import Principal, principal_from_token
+from perfledger.api.auth import Principal, bearer_token, principal_from_token
 from perfledger.api.consistency import answer_headers
 from perfledger.api.services.answers import CachedAnswers, Question
 
@@ -64,13 +64,12 @@ def question_of(request_scope: Scope, principal: Principal, required_scope: str,
 
 
 def _bearer_principal(scope: Scope, secret: str) -> Principal | None:
+    """The principal of the request's bearer token, as `CredentialMiddleware` finds it; None
+    when there is none, or it fails (the full path then answers with the right 401)."""
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                return None
             try:
-                return principal_from_token(secret, token.strip())
+                return principal_from_token(secret, bearer_token(value.decode("latin-1")))
             except NotAuthorizedException:
                 return None
     return None
