@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import yaml
 
 from perfledger.api.settings import Settings
-from tests.conftest import SECRET, bearer
+from tests.conftest import ADMIN_URL, SECRET, bearer
 from tests.e2e.conftest import listening_url
 from tests.waiting import wait_for
 
@@ -154,3 +155,20 @@ def test_the_compose_file_wires_postgres_api_replicas_and_workers() -> None:
     assert env["PERFLEDGER_DATABASE_URL"].startswith("postgresql://")
     assert services["api"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["worker"]["environment"] == env
+
+
+def test_the_compose_postgres_settings_are_ones_postgresql_knows() -> None:
+    """A misspelt setting or size in the database's command stops its container at start."""
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())[
+        "services"]["postgres"]["command"].split()
+    assert command[0] == "postgres" and command[1::2] == ["-c"] * (len(command) // 2)
+    settings = dict(argument.split("=", 1) for argument in command[2::2])
+    assert settings, "the compose file sizes PostgreSQL for ingestion"
+    with psycopg.connect(ADMIN_URL) as database:
+        units = dict(database.execute("SELECT name, unit FROM pg_settings WHERE name = ANY(%s)",
+                                      [list(settings)]).fetchall())
+        assert units.keys() == settings.keys()
+        for name, value in settings.items():
+            assert units[name] in ("8kB", "kB", "MB"), f"{name} is not a size"
+            size = database.execute("SELECT pg_size_bytes(%s)", [value]).fetchone()
+            assert size is not None and size[0] >= 2**30, (name, value)
