@@ -11,6 +11,8 @@ answer or the error the full path gives.
 
 from __future__ import annotations
 
+import math
+
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
@@ -56,11 +58,11 @@ def answering_again(app: Litestar) -> Litestar:
 
 
 def question_of(request_scope: Scope, principal: Principal, required_scope: str,
-                fresh_until: float | None = None) -> Question:
+                fresh_until: float = math.inf) -> Question:
     """The question a request asks, as `answering_again` will recognize it."""
     return Question(principal.organization_id, request_scope["path"],
                     request_scope["query_string"], request_scope["path_template"],
-                    required_scope, float("inf") if fresh_until is None else fresh_until)
+                    required_scope, fresh_until)
 
 
 def _bearer_principal(scope: Scope, secret: str) -> Principal | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
@@ -126,9 +127,8 @@ class WindowsController(Controller):
         """Every bucket of [start, end) by row time, with exact metrics, label coverage and
         label delays. `tag.<name>=<value>` (repeatable) keeps the rows carrying those tags."""
         windows, answers = _services(request)
-        now = time.time_ns() // 1000
-        window = plan_window(str(bucket), query_micros("start", start),
-                             query_micros("end", end), now)
+        now, last = time.time_ns() // 1000, query_micros("end", end)
+        window = plan_window(str(bucket), query_micros("start", start), last, now)
         tags = _tag_filters(request)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
@@ -153,10 +153,10 @@ class WindowsController(Controller):
             return answer(*await read(query_time("as_of", as_of), min_position))
         key = ("timeseries", organization_id, model, version_id, split, window,
                tuple(sorted(tags.items())), metrics)
-        moves_at = window_moves_at(str(bucket), query_micros("end", end), now)
+        moves_at = window_moves_at(str(bucket), last, now)
         return await _cached(request, answers, key, windows.stamp(
             organization_id, model, [version_id], split), read, min_position,
-            None if moves_at is None else moves_at / 1e6)
+            math.inf if moves_at is None else moves_at / 1e6)
 
     @get("/segments", operation_id="v1PerformanceSegments")
     async def segments(
@@ -232,7 +232,7 @@ def _services(request: Request[Principal, Any, Any]) -> tuple[Windows, CachedAns
 async def _cached(request: Request[Principal, Any, Any], answers: CachedAnswers, key: Hashable,
                   stamp: Callable[[], Hashable],
                   read: Callable[[datetime | None, int | None], Awaitable[tuple[Any, int]]],
-                  min_position: int | None, fresh_until: float | None = None) -> Response[Any]:
+                  min_position: int | None, fresh_until: float = math.inf) -> Response[Any]:
     """A live answer, encoded once and served again while what it read is unchanged (and,
     for a window that ends with the current bucket, until that bucket ends)."""
     async def build() -> tuple[bytes, Hashable]:

@@ -50,7 +50,7 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
     check_order(start, end)
     width = WIDTHS[bucket]
     if end is None:
-        end = bucket_start(now, width) + width
+        end = _end_of_bucket_holding(now, width)
         if start is not None and start >= end:
             end = bucket_start(start, width) + DEFAULT_BUCKETS * width
     aligned_end = bucket_start(end - 1, width) + width
@@ -70,10 +70,11 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
 def window_moves_at(bucket: str, end: int | None, now: int) -> int | None:
     """When `plan_window`'s window for these arguments may next change: without `end`, at the
     end of the bucket holding `now` (until then it plans the same window); with one, never."""
-    if end is not None:
-        return None
-    width = WIDTHS[bucket]
-    return bucket_start(now, width) + width
+    return None if end is not None else _end_of_bucket_holding(now, WIDTHS[bucket])
+
+
+def _end_of_bucket_holding(moment: int, width: int) -> int:
+    return bucket_start(moment, width) + width
 
 
 def timeseries_of(tx: Tx, model_id: str, version_id: str, split: str, window: Window,
