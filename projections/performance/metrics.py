@@ -123,27 +123,19 @@ def _positive_probability(
     return None
 
 
-def _average_ranks(values: _FloatArray) -> _FloatArray:
-    order = np.argsort(values)  # any order within ties: they share their average rank
-    ordered = values[order]
-    starts_tie_group = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-    group_of = np.cumsum(starts_tie_group) - 1
-    first = np.flatnonzero(starts_tie_group)
-    last = np.append(first[1:], values.size) - 1
-    ranks = np.empty(values.size, dtype=np.float64)
-    ranks[order] = ((first + last) / 2 + 1)[group_of]
-    return ranks
-
-
 def _binary_auc(is_positive: _BoolArray, scores: _FloatArray) -> float | None:
-    """Mann-Whitney U over average ranks, which equals the trapezoidal area under the ROC."""
+    """Mann-Whitney U over the sorted scores of each class, which equals the trapezoidal
+    area under the ROC: each positive counts the negatives scored below it, and half of
+    those tied with it (twice U: the negatives below it seen from either side of its ties).
+    The positives are searched in sorted order, each search starting where the last ended."""
     n_positive = np.count_nonzero(is_positive)
     n_negative = is_positive.size - n_positive
     if n_positive == 0 or n_negative == 0 or not np.isfinite(scores).all():
         return None
-    rank_sum = float(_average_ranks(scores)[is_positive].sum())
-    u_statistic = rank_sum - n_positive * (n_positive + 1) / 2
-    return float(u_statistic / (n_positive * n_negative))
+    positives, negatives = np.sort(scores[is_positive]), np.sort(scores[~is_positive])
+    twice_u = int(np.searchsorted(negatives, positives, "left").sum()
+                  + np.searchsorted(negatives, positives, "right").sum())
+    return float(twice_u / 2 / (n_positive * n_negative))
 
 
 def _one_vs_rest_macro_auc(

@@ -15,7 +15,11 @@ from perfledger.projections.keys import require_keys
 from perfledger.projections.performance.codes import LabelCodes
 from perfledger.projections.performance.live import LiveSummaries
 from perfledger.projections.performance.rows import prediction_rows
-from perfledger.projections.performance.schema import TABLES, performance_schema
+from perfledger.projections.performance.schema import (
+    PROJECTION_NAME,
+    TABLES,
+    performance_schema,
+)
 from perfledger.projections.performance.segments import tag_names_of
 from perfledger.projections.performance.summaries import compare_performance, settle_series
 from perfledger.projections.performance.windows import (
@@ -32,7 +36,7 @@ from perfledger.projections.topics import UnknownEvent, topics_of
 
 
 class PerformanceProjection:
-    name = "performance"
+    name = PROJECTION_NAME
     tables = TABLES
     topics = topics_of(Model.Registered, Model.TagNamesSeen, Model.Deleted,
                        PredictionBatch.Recorded, LabelBatch.Recorded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from perfledger.projections.database import Database
 from perfledger.projections.projection import Tables, Views
 
+PROJECTION_NAME = "performance"
 TABLES = (
     "perf_models",
     "perf_labels",

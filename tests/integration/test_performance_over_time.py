@@ -13,7 +13,9 @@ from scipy import stats
 from sklearn import metrics as sk
 
 from perfledger.api.settings import Settings
+from perfledger.domain.limits import MAX_LABELS_PER_MODEL
 from perfledger.projections.performance import champion
+from perfledger.projections.performance.queries import series_id_of
 from tests.closeness import TOLERANCE, assert_close, binary_expected, regression_expected
 from tests.conftest import loaded_once, served_again
 from tests.scenario import Scenario
@@ -468,6 +470,43 @@ def test_compare_uses_only_rows_both_versions_predicted_with_ground_truth(
     assert unknown.status_code == 404
 
 
+def test_compare_splits_a_large_comparison_at_a_row_id_from_planner_statistics(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    if scenario.container.database.dialect != "postgresql":
+        pytest.skip("the halves and the planner's histogram are PostgreSQL's")
+    monkeypatch.setattr(champion, "SPLIT_FROM_ROWS", 2)
+    labels = ["stay", "churn"]
+    rng = np.random.default_rng(31)
+    n = 3000
+    truth = rng.integers(0, 2, n)
+    scenario.create_model(name="split", task="binary_classification", labels=labels)
+    for version in ("v1", "v2"):
+        scenario.trained_version(version)
+        send(scenario, version, [
+            {"row_id": f"s{i:05d}", "predicted_label": labels[int(rng.random() < 0.6)],
+             "score": round(float(rng.random()), 3), "true_label": labels[truth[i]]}
+            for i in range(n)], "production")
+    scenario.catch_up()
+    with scenario.container.database.transaction() as tx:
+        tx.execute("ANALYZE perf_rows_g1")
+    with scenario.container.database.read() as tx:
+        candidate = series_id_of(tx, scenario.model_id, "v2", "production")
+        middle = champion._middle_from_statistics(tx, candidate)
+    assert middle is not None and "s00500" < middle < "s02500"  # near the middle, not an edge
+    by_statistics = scenario.get("/performance/compare", candidate="v2").json()
+
+    # Step: the same answer with the middle stepped to through the index, and read whole.
+    monkeypatch.setattr(champion, "MIN_BOUNDS_INSIDE", 10_000)
+    by_index = scenario.get("/performance/compare", candidate="v2").json()
+    monkeypatch.setattr(champion, "SPLIT_FROM_ROWS", 10 * n)
+    whole = scenario.get("/performance/compare", candidate="v2").json()
+    assert by_statistics["shared_rows"] == n
+    assert by_statistics["tests"] == by_index["tests"] == whole["tests"]
+    for side in ("baseline", "candidate"):
+        assert_close(by_statistics[side]["metrics"], whole[side]["metrics"])
+        assert_close(by_index[side]["metrics"], whole[side]["metrics"])
+
+
 def test_compare_binary_versions_that_send_probabilities_instead_of_scores(
         scenario: Scenario) -> None:
     labels = ["stay", "churn"]
@@ -574,3 +613,8 @@ def test_questions_that_read_rows_read_a_bounded_number_of_them(
     assert week.status_code == 200, week.text
     chosen = own_binary.in_window(START, START + timedelta(days=7))
     assert sum(s["sample_count"] for s in week.json()["segments"]) == int(chosen.sum())
+
+
+def test_a_comparisons_label_codes_fit_their_packed_fields() -> None:
+    # every code a model may hold, plus one (0 stands for none), fits a field of its own
+    assert MAX_LABELS_PER_MODEL + 1 <= champion.CODE_MASK
