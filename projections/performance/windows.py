@@ -207,12 +207,21 @@ def _read_rows(tx: Tx, kind: SeriesKind, where: str, params: tuple[Any, ...], co
 def rows_with_ids(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
                   row_ids: list[str]) -> dict[str, tuple[Any, ...]]:
     """The stored rows among `row_ids`, each as (ts, truth, predicted, score, labeled_at,
-    proba blob, tags): what `rows_from` reads."""
+    proba blob, tags): what `rows_from` reads.
+
+    Only ids up to the series' last stored one (one step down its key) are looked up: ids
+    that grow with time (sequences, timestamps, ULIDs, UUIDv7) are new rows, found absent
+    without a probe each. Row ids compare as bytes in both databases (PostgreSQL's column is
+    COLLATE "C"), the order Python compares their code points in."""
+    last = tx.value(f"SELECT MAX(row_id) FROM {t.perf_rows} WHERE series_id = ?", (series_id,))
+    if last is None:
+        return {}
     truth, predicted = kind.row_columns
     vectors = "proba" if kind.is_classification else "NULL"
     found = tx.rows_in(
         f"SELECT row_id, ts, {truth}, {predicted}, score, labeled_at, {vectors}, tags"
-        f" FROM {t.perf_rows} WHERE series_id = ?", (series_id,), "row_id", row_ids)
+        f" FROM {t.perf_rows} WHERE series_id = ?", (series_id,), "row_id",
+        [row_id for row_id in row_ids if row_id <= last])
     return {row[0]: tuple(row[1:]) for row in found}
 
 

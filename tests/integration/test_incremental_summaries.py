@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from perfledger.projections.database import Tx
 from perfledger.projections.json import loads
 from perfledger.projections.performance import live
 from perfledger.projections.performance.recompute import recompute_cached
@@ -284,4 +285,41 @@ def test_a_tag_with_more_values_than_are_kept_costs_no_segment_per_value(
     assert kept("customer") == 999
     segments = scenario.get("/performance/segments", by="customer", limit=1000).json()
     assert {s["value"]: s["sample_count"] for s in segments["segments"]}["c5"] == 3
+    assert_recompute_changes_nothing(scenario)
+
+
+def test_row_ids_past_the_series_last_one_are_new_rows_without_a_lookup(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    labels = ["stay", "churn"]
+    scenario.create_model(name="sequence", task="binary_classification", labels=labels)
+    version = scenario.trained_version()
+    rng = np.random.default_rng(41)
+    scores = rng.random(150).round(3)
+    truth = rng.integers(0, 2, 150)
+
+    def records(ids: range, flip: bool) -> list[dict[str, Any]]:
+        return [{"row_id": f"r{i:04d}", "predicted_label": labels[int(scores[i] >= 0.5) ^ flip],
+                 "score": float(scores[i]), "true_label": labels[truth[i]]} for i in ids]
+
+    scenario.send_predictions(version, records(range(100), True), split="production")
+    scenario.catch_up()
+    probed: list[str] = []
+    looked_up = Tx.rows_in
+
+    def spy(tx: Tx, select: str, params: Any, column: str, keys: Any) -> Any:
+        if column == "row_id" and "perf_rows" in select:
+            probed.extend(keys)
+        return looked_up(tx, select, params, column, keys)
+
+    monkeypatch.setattr(Tx, "rows_in", spy)
+    # Step: half the batch replaces stored rows (their predictions flipped back), half is new.
+    scenario.send_predictions(version, records(range(50, 150), False), split="production")
+    scenario.catch_up()
+
+    assert sorted(probed) == [f"r{i:04d}" for i in range(50, 100)]
+    served = scenario.summary(version_id=version, dataset_split="production")
+    predicted = (scores >= 0.5).astype(int)
+    predicted[:50] ^= 1
+    assert served["sample_count"] == 150
+    assert_close(served["metrics"], binary_expected(truth, predicted, scores))
     assert_recompute_changes_nothing(scenario)
