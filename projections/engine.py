@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from perfledger.projections.database import Database, Tx
@@ -37,6 +38,17 @@ Progress = Callable[[int, int], None]
 AppliedListener = Callable[[str, int], None]
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """The page after `after` (up to the run's head), being read."""
+
+    after: int
+    page: Future[list[Positioned]]
+
+    def result(self) -> list[Positioned]:
+        return self.page.result()
+
+
 @dataclass
 class CatchUpResult:
     applied_events: int
@@ -61,6 +73,7 @@ class Engine:
         self._on_applied = on_applied
         self.positions = VisiblePositions(database)
         self._next_settle: dict[str, float] = {}
+        self._reader: ThreadPoolExecutor | None = None  # reads the next page ahead
 
     def install(self) -> None:
         """Creates the state tables and a first generation of every projection; rebuilds a
@@ -194,6 +207,7 @@ class Engine:
         deadline = None if budget is None else time.monotonic() + budget
         applied = 0
         head = self.log.head()
+        ahead: ReadAhead | None = None
         while True:
             position, visible = self._read_position(name, generation)
             if position >= head and visible >= position and not applied:
@@ -201,7 +215,10 @@ class Engine:
             # Read the page before taking the write transaction: holding SQLite's write lock
             # while waiting for an event-store connection deadlocks with a command that holds
             # the store's writer and waits for that lock (both time out, the command with 500).
-            events = self._read_page(projection, position, head)
+            # The page was most likely read (and decoded) while the last one was applied.
+            events = (ahead.result() if ahead is not None and ahead.after == position
+                      else self._read_page(projection, position, head))
+            ahead = self._read_ahead(projection, events, head)
             with self.database.transaction() as tx:
                 tx.rebuildable()
                 gen = generation or self.live_generation(tx, name)
@@ -254,6 +271,19 @@ class Engine:
         if position >= head:
             return []
         return self.log.read(position, head, self.page_size, projection.topics)
+
+    def _read_ahead(self, projection: Projection, page: list[Positioned], head: int
+                    ) -> ReadAhead | None:
+        """After a full page short of `head`, the next one is read on the engine's reader
+        thread while this one is applied: the event store's wait and the events' decoding
+        overlap the page's own database work. Its transaction does not wait for it (see
+        _run), and a page read for a position the run does not reach is dropped."""
+        if len(page) < self.page_size or page[-1][0] >= head:
+            return None
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-reader")
+        after = page[-1][0]
+        return ReadAhead(after, self._reader.submit(self._read_page, projection, after, head))
 
     def _apply_page(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -80,3 +81,41 @@ def test_a_long_backlog_is_published_once_caught_up_not_after_every_slice(
     assert published[0] == published[1] == published[2] < head
     assert published[3] == head
     assert regression.get("/performance/summary").json()["labeled_count"] == 6
+
+
+def test_the_next_page_is_read_while_one_is_applied_and_each_event_applies_once(
+    regression: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = regression.container.engine
+    regression.container.wake_projections = lambda: None
+    regression.catch_up()
+    start = engine.log.head()
+    for batch in range(7):
+        regression.send_predictions(
+            "v1", [{"row_id": f"r{batch}", "prediction": float(batch), "target": 0.5}])
+    engine.page_size = 2
+    read_on: list[str] = []
+    applied: list[int] = []
+    read_page, apply_page = engine._read_page, engine._apply_page
+
+    def reading(projection: Any, position: int, head: int) -> Any:
+        if projection.name == "performance":
+            read_on.append(threading.current_thread().name)
+        return read_page(projection, position, head)
+
+    def applying(tx: Any, projection: Any, generation: int, position: int, head: int,
+                 events: Any) -> Any:
+        if projection.name == "performance":
+            applied.extend(event_position for event_position, _ in events)
+        return apply_page(tx, projection, generation, position, head, events)
+
+    monkeypatch.setattr(engine, "_read_page", reading)
+    monkeypatch.setattr(engine, "_apply_page", applying)
+    engine.catch_up("performance", budget_seconds=60)
+
+    expected = [p for p, _ in engine.log.read(start, engine.log.head(), 100,
+                                              engine.projections["performance"].topics)]
+    assert len(expected) == 7 and applied == expected
+    assert read_on[0] == threading.current_thread().name  # the first page: nothing read yet
+    assert sum(name.startswith("page-reader") for name in read_on) == 3  # then pages 2 to 4
+    assert regression.get("/performance/summary").json()["labeled_count"] == 9
