@@ -119,3 +119,25 @@ def test_the_next_page_is_read_while_one_is_applied_and_each_event_applies_once(
     assert read_on[0] == threading.current_thread().name  # the first page: nothing read yet
     assert sum(name.startswith("page-reader") for name in read_on) == 3  # then pages 2 to 4
     assert regression.get("/performance/summary").json()["labeled_count"] == 9
+
+
+def test_a_run_that_reaches_the_head_settles_in_its_last_pages_transaction(
+    regression: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = regression.container.engine
+    regression.container.wake_projections = lambda: None
+    regression.catch_up()
+    regression.send_predictions("v1", [{"row_id": "c", "prediction": 3.0, "target": 1.0}])
+    opened: list[int] = []
+    transaction = engine.database.transaction
+
+    def counted() -> Any:
+        opened.append(1)
+        return transaction()
+
+    monkeypatch.setattr(engine.database, "transaction", counted)
+    engine.catch_up("performance", budget_seconds=60)
+
+    assert len(opened) == 1
+    assert engine.visible_position(["performance"]) == engine.log.head()
+    assert regression.get("/performance/summary").json()["labeled_count"] == 3
