@@ -97,11 +97,13 @@ def prediction_columns(
     check_row_ids_unique(row_ids, problems)
     probability_labels = _probability_labels(traits, records)
     columns = PredictionColumns(row_ids, [], [], [], probability_labels, [], [], [], [], [], [])
+    tag_sets: dict[tuple[tuple[str, str], ...], TagSet] = {}  # rows repeat a few tag sets
     for index, record in enumerate(records):
-        _check_shape(traits, index, record, problems)
+        predicted_label, true_label = as_label(record.predicted_label), as_label(record.true_label)
+        _check_shape(traits, index, record, predicted_label, true_label, problems)
         _check_probabilities(traits, index, record.probabilities, problems)
-        columns.predicted_labels.append(as_label(record.predicted_label))
-        columns.true_labels.append(as_label(record.true_label))
+        columns.predicted_labels.append(predicted_label)
+        columns.true_labels.append(true_label)
         columns.scores.append(record.score)
         columns.probabilities.append(
             None
@@ -112,7 +114,7 @@ def prediction_columns(
         columns.targets.append(record.target)
         columns.features.append(_features_json(index, record.features, problems))
         columns.timestamps.append(_timestamp(index, record.timestamp, problems))
-        columns.tags.append(_tags(index, record.tags, problems))
+        columns.tags.append(_tags(index, record.tags, problems, tag_sets))
     problems.raise_if_any("Prediction batch rejected")
     return columns
 
@@ -149,19 +151,23 @@ def _probability_labels(traits: ModelTraits, records: Sequence[PredictionRecord]
     return list(seen)
 
 
-def _check_shape(traits: ModelTraits, index: int, record: PredictionRecord, p: Problems) -> None:
+def _check_shape(traits: ModelTraits, index: int, record: PredictionRecord,
+                 predicted_label: str | None, true_label: str | None, p: Problems) -> None:
+    """The fields the model's task asks for and allows (the labels as `as_label` gives them)."""
     if traits.task is Task.REGRESSION:
         require(index, "prediction", record.prediction, p)
-        for name in ("predicted_label", "probabilities", "score", "true_label"):
-            forbid(index, name, getattr(record, name), p)
+        forbid(index, "predicted_label", record.predicted_label, p)
+        forbid(index, "probabilities", record.probabilities, p)
+        forbid(index, "score", record.score, p)
+        forbid(index, "true_label", record.true_label, p)
         check_finite(index, "prediction", record.prediction, p)
         check_finite(index, "target", record.target, p)
     elif traits.task.is_classification:
         require(index, "predicted_label", record.predicted_label, p)
-        for name in ("prediction", "target"):
-            forbid(index, name, getattr(record, name), p)
-        check_label(traits, index, "predicted_label", as_label(record.predicted_label), p)
-        check_label(traits, index, "true_label", as_label(record.true_label), p)
+        forbid(index, "prediction", record.prediction, p)
+        forbid(index, "target", record.target, p)
+        check_label(traits, index, "predicted_label", predicted_label, p)
+        check_label(traits, index, "true_label", true_label, p)
         if record.score is not None:
             if traits.task is not Task.BINARY_CLASSIFICATION:
                 p.add(index, "score", "score is only for binary classification models")
@@ -201,25 +207,44 @@ def _features_json(index: int, features: dict[str, Any] | None, p: Problems) -> 
 TAG_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
-def _tags(index: int, tags: dict[str, str] | None, p: Problems) -> dict[str, str] | None:
+# A row's tags as stored (sorted by name), or None, with what is wrong with them
+TagSet = tuple[dict[str, str] | None, list[tuple[str, str]]]
+
+
+def _tags(index: int, tags: dict[str, str] | None, p: Problems,
+          known: dict[tuple[tuple[str, str], ...], TagSet]) -> dict[str, str] | None:
     """The slices a row belongs to: at most MAX_TAGS_PER_MODEL names of letters, digits,
-    `_`, `.` and `-`, each with a string value of at most MAX_TAG_VALUE_CHARS characters."""
+    `_`, `.` and `-`, each with a string value of at most MAX_TAG_VALUE_CHARS characters.
+    A tag set met before in the batch (`known`) is not checked again."""
     if not tags:
         return None
+    key = tuple(tags.items())
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _tag_set(tags)
+    stored, problems = found
+    for field_name, message in problems:
+        p.add(index, field_name, message)
+    return stored
+
+
+def _tag_set(tags: dict[str, str]) -> TagSet:
     if len(tags) > MAX_TAGS_PER_MODEL:
-        p.add(index, "tags", f"a row carries at most {MAX_TAGS_PER_MODEL} tags, not {len(tags)}")
-        return None
+        return None, [("tags", f"a row carries at most {MAX_TAGS_PER_MODEL} tags,"
+                               f" not {len(tags)}")]
+    problems = []
     for name, value in tags.items():
+        field_name = f"tags.{name[:MAX_TAG_NAME_CHARS]}"
         if len(name) > MAX_TAG_NAME_CHARS or not _tag_name_pattern(name):
-            p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
-                  f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters, digits, '_', '.' or '-'")
+            problems.append((field_name, f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters,"
+                                         " digits, '_', '.' or '-'"))
         if len(value) > MAX_TAG_VALUE_CHARS:
-            p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
-                  f"a tag value is at most {MAX_TAG_VALUE_CHARS} characters, not {len(value)}")
+            problems.append((field_name, f"a tag value is at most {MAX_TAG_VALUE_CHARS}"
+                                         f" characters, not {len(value)}"))
         elif "\x00" in value:
-            p.add(index, f"tags.{name[:MAX_TAG_NAME_CHARS]}",
-                  "tag values contain the NUL character (\\u0000); remove it")
-    return dict(sorted(tags.items()))
+            problems.append((field_name,
+                             "tag values contain the NUL character (\\u0000); remove it"))
+    return dict(sorted(tags.items())), problems
 
 
 @functools.lru_cache(maxsize=4096)

@@ -121,6 +121,15 @@ def test_tags_are_named_slices_with_bounded_string_values() -> None:
         prediction_columns(BINARY, records)
     assert problems_of(refused) == [(0, "tags.bad name"), (1, "tags.region"), (2, "tags")]
 
+    # Step: rows repeating a tag set (checked once a batch) are each named, each kept.
+    repeated = [PredictionRecord(row_id=f"r{i}", predicted_label="no",
+                                 tags={"plan": "x", "bad name": "y"} if i % 2 else
+                                 {"region": "eu", "plan": "x"}) for i in range(4)]
+    with pytest.raises(InvalidInput) as refused:
+        prediction_columns(BINARY, repeated)
+    assert problems_of(refused) == [(1, "tags.bad name"), (3, "tags.bad name")]
+    kept = prediction_columns(BINARY, repeated[::2])
+    assert kept.tags == [{"plan": "x", "region": "eu"}] * 2
 
 
 def test_a_long_tag_name_is_refused_and_not_remembered() -> None:
