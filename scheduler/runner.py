@@ -108,18 +108,26 @@ class Worker:
 
     def _run_task(self, name: str, context: TaskContext) -> Any:
         """Runs a task, and again while it was woken meanwhile (its run may have missed what
-        woke it), so no wake waits for the next tick."""
+        woke it), so no wake waits for the next tick. A tick that comes while the task runs
+        returns at once: the run goes on (APScheduler, left to skip it, would log a warning
+        each time, four a second for a catch-up behind a busy series)."""
+        with self._lock:
+            if name in self._running:
+                return None
+            self._running.add(name)
         while True:
             with self._lock:
-                self._running.add(name)
                 self._woken.discard(name)
             try:
                 result = TASKS[name](context)
-            finally:
+            except BaseException:
                 with self._lock:
-                    again = name in self._woken and not self._stopping.is_set()
-                    if not again:
-                        self._running.discard(name)
+                    self._running.discard(name)
+                raise
+            with self._lock:
+                again = name in self._woken and not self._stopping.is_set()
+                if not again:
+                    self._running.discard(name)
             if not again:
                 return result
 
@@ -132,7 +140,7 @@ class Worker:
                 args=[name, self.context],
                 id=name,
                 name=name,
-                max_instances=1,
+                max_instances=2,  # a second instance only finds the first running
                 coalesce=True,
                 misfire_grace_time=None,
             )

@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from perfledger.scheduler import runner
@@ -59,3 +60,34 @@ def _eventually(condition: Any, seconds: float = 5.0) -> bool:
             return True
         done.wait(0.05)
     return False
+
+
+def test_a_tick_during_a_run_returns_quietly_and_a_failed_run_can_run_again(
+        monkeypatch, caplog):
+    runs: list[int] = []
+    release = threading.Event()
+    worker = Worker(context=None, leadership=AlwaysLeading())  # type: ignore[arg-type]
+
+    def catch_up(_context: Any) -> None:
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            release.wait(5)  # the first run lasts until its ticks have come
+        if len(runs) == 2:
+            raise RuntimeError("a failing run")
+
+    monkeypatch.setitem(runner.TASKS, "catch_up", catch_up)
+    first = threading.Thread(target=worker._run_task, args=["catch_up", None])
+    first.start()
+    assert _eventually(lambda: runs == [1])
+    with caplog.at_level("WARNING"):
+        for _ in range(3):  # ticks while it runs
+            assert worker._run_task("catch_up", None) is None
+    release.set()
+    first.join(5)
+    assert runs == [1] and not caplog.records
+
+    # Step: a run that fails leaves the task free for the next tick.
+    with pytest.raises(RuntimeError):
+        worker._run_task("catch_up", None)
+    worker._run_task("catch_up", None)
+    assert runs == [1, 2, 3]
