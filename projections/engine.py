@@ -18,6 +18,7 @@ from perfledger.projections.state import (
     ProjectionStatus,
     built_digest,
     create_state_tables,
+    live_generation_of,
     live_status,
     record_digest,
     schema_digest,
@@ -85,12 +86,7 @@ class Engine:
         for projection in self.projections.values():
             digest = schema_digest(self.database, projection)
             with self.database.transaction() as tx:
-                if (
-                    tx.value(
-                        "SELECT generation FROM projection_live WHERE name = ?", (projection.name,)
-                    )
-                    is None
-                ):
+                if live_generation_of(tx, projection.name) is None:
                     create_generation(tx, self.database, projection, 1)
                     point_views(tx, projection, 1)
                     tx.execute(
@@ -113,9 +109,9 @@ class Engine:
         """The generation queries read; `exclusive` holds it against every reader's share
         (a rebuild's swap), else the share keeps it from being swapped under this writer."""
         lock = (" FOR UPDATE" if exclusive else " FOR SHARE") if tx.dialect == "postgresql" else ""
-        return int(
-            tx.value(f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,))
-        )
+        generation = live_generation_of(tx, name, lock)
+        assert generation is not None, f"projection {name} has no live generation"
+        return generation
 
     def catch_up(self, name: str, budget_seconds: float = 1.0) -> CatchUpResult:
         """Applies pages to the live generation until caught up or out of time, then settles

@@ -51,6 +51,13 @@ def schema_digest(database: Database, projection: Projection) -> str:
     return hashlib.sha256("\n".join(defined).encode()).hexdigest()[:16]
 
 
+def live_generation_of(tx: Tx, name: str, lock: str = "") -> int | None:
+    """The generation of the projection's tables that queries read (None before its first),
+    with `lock` (" FOR SHARE", " FOR UPDATE") where the caller needs one."""
+    found = tx.value(f"SELECT generation FROM projection_live WHERE name = ?{lock}", (name,))
+    return None if found is None else int(found)
+
+
 def built_digest(tx: Tx, name: str) -> str | None:
     found = tx.value("SELECT digest FROM projection_schema WHERE name = ?", (name,))
     return None if found is None else str(found)

@@ -35,6 +35,7 @@ from perfledger.projections.performance.windows import (
 )
 from perfledger.projections.projection import Tables
 from perfledger.projections.registry.queries import version_meant
+from perfledger.projections.state import live_generation_of
 
 SPLIT_FROM_ROWS = 50_000  # a candidate with fewer rows is read in one piece
 # A comparison's label codes (each below MAX_LABELS_PER_MODEL, plus one, 0 for none) packed
@@ -213,13 +214,12 @@ def _middle_from_statistics(tx: Tx, series_id: int) -> str | None:
     """The middle of the planner's row-id histogram bounds that fall inside the series'
     first and last row ids (bounds over every series of the table: they follow the
     series' own spread where its row ids are spread as its neighbours' are)."""
-    generation = tx.value("SELECT generation FROM projection_live WHERE name = ?",
-                          (PROJECTION_NAME,))
+    generation = live_generation_of(tx, PROJECTION_NAME)
     if generation is None:
         return None
     bounds = tx.value("SELECT histogram_bounds::text::text[] FROM pg_stats"
                       " WHERE schemaname = current_schema() AND tablename = ? AND attname = ?",
-                      (Tables(TABLES, int(generation)).perf_rows, "row_id"))
+                      (Tables(TABLES, generation).perf_rows, "row_id"))
     first, last = tx.row(f"SELECT MIN(row_id), MAX(row_id) FROM {VIEWS.perf_rows}"
                          " WHERE series_id = ?", (series_id,)) or (None, None)
     if not bounds or first is None or last is None:
