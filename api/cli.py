@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import uuid
 from collections.abc import Sequence
@@ -16,10 +14,7 @@ from rich.progress import TaskID
 
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.bootstrap import build_container
-from perfledger.api.process_settings import (
-    hand_over_the_interpreter_often,
-    map_large_blocks_apart,
-)
+from perfledger.api.process_settings import hand_over_the_interpreter_often, prepare_process
 from perfledger.api.processes import serve, work
 from perfledger.api.progress import progress_bar
 from perfledger.api.projections_cli import projections
@@ -138,6 +133,10 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--no-scheduler", action="store_true", help="API only; run `perfledger worker` for the jobs"
     )
+    serve_cmd.add_argument(
+        "--scheduler", choices=("process", "thread"),
+        help="run the scheduler in a process of its own (the default on PostgreSQL: the"
+        " catch-up then keeps up with busy ingestion) or in a thread (SQLite's only way)")
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
     commands.add_parser(
@@ -196,13 +195,8 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    # Every file the service creates (the database, its journal, uploads, the secret) is
-    # readable by its user alone, from its creation.
-    os.umask(0o077)
-    map_large_blocks_apart()  # held score arrays go back to the kernel when freed
+    prepare_process()
     set_acting_user("cli")  # what a command records names the CLI (the demo names itself)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
     except ValueError as error:

@@ -22,11 +22,26 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
+import os
 import platform
 import sys
 
 MMAP_THRESHOLD_BYTES = 1 << 20
 _M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
+def prepare_process() -> None:
+    """What every perfledger process sets first, before it reads its settings (which may
+    write the signing secret): files readable by its user alone, the allocator's threshold,
+    and the log's format."""
+    # Every file the service creates (the database, its journal, uploads, the secret) is
+    # readable by its user alone, from its creation.
+    os.umask(0o077)
+    map_large_blocks_apart()  # held score arrays go back to the kernel when freed
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def hand_over_the_interpreter_often(milliseconds: int) -> None:

@@ -10,6 +10,7 @@ import threading
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.bootstrap import Container, build_container
 from perfledger.api.settings import Settings
+from perfledger.api.worker_process import WorkerProcess
 from perfledger.scheduler.leader import FileLeadership, Leadership, PostgresLeadership
 from perfledger.scheduler.runner import Worker
 from perfledger.scheduler.tasks import TaskContext
@@ -60,10 +61,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from perfledger.api.app import create_app
 
+    scheduler = scheduler_layout(args, settings)
     container = build_container(settings)
     if settings.secret_was_generated:
         print_first_token(settings)
-    worker = None if args.no_scheduler else start_worker(container)
+    worker = start_worker(container) if scheduler == "thread" else None
+    worker_process = None
+    if scheduler == "process":
+        worker_process = WorkerProcess(container.metrics, list(container.engine.projections))
+        worker_process.start()
     wake_after_commands(container, worker)
     try:
         uvicorn.run(
@@ -76,7 +82,23 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     finally:
         if worker is not None:
             worker.stop()
+        if worker_process is not None:
+            worker_process.stop()
         container.close()
+
+
+def scheduler_layout(args: argparse.Namespace, settings: Settings) -> str:
+    """Where `serve` runs the scheduler: nowhere, in a process of its own (the default on
+    PostgreSQL; see worker_process), or in a thread (the default, and the only way, on
+    SQLite)."""
+    if args.no_scheduler:
+        return "none"
+    postgres = settings.storage.database_url is not None
+    chosen: str = args.scheduler or ("process" if postgres else "thread")
+    if chosen == "process" and not postgres:
+        raise ValueError("--scheduler process needs PostgreSQL (PERFLEDGER_DATABASE_URL); on"
+                         " SQLite the scheduler runs in a thread of the server")
+    return chosen
 
 
 def print_first_token(settings: Settings) -> None:

@@ -1,15 +1,17 @@
 """Benchmarks how fresh a busy series' summary stays: sustained ingestion into one series on
-PostgreSQL with the scheduler in the serving process, and how far the summary trails it.
+PostgreSQL with the scheduler run by `perfledger serve`, and how far the summary trails it.
 
     python bench/live.py --rows 10000000 --connections 2
 
-1. `perfledger serve` (scheduler in process) and one binary model with a trained version.
+1. `perfledger serve` (its scheduler in a worker process of its own, or with `--scheduler
+   thread` in a thread of the server) and one binary model with a trained version.
 2. `--connections` threads post 1,000-row batches into its `production` split (85% carry
    their label, a tenth of the rows replace earlier ones) until `--rows` were accepted: as
    fast as the server takes them, or at a steady `--rate` rows a second.
 3. Meanwhile a poller reads the summary's `sample_count` every `--poll` seconds and the
-   server's resident memory. The lag in rows is what was accepted minus what the summary
-   counts; the lag in seconds is how long ago the accepted count was what the summary shows.
+   server's resident memory (with its worker process's). The lag in rows is what was
+   accepted minus what the summary counts; the lag in seconds is how long ago the accepted
+   count was what the summary shows.
 4. Reported per tenth of the run and overall: ingest rows/s, lag (rows and seconds,
    p50/p95/max), and memory; then how long after the last write the summary counted it all.
 """
@@ -119,10 +121,18 @@ def writer(port: int, auth: dict[str, str], model_id: str, rows: int,
 
 
 def resident_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """The resident memory of the process and of its children (the worker process, where
+    the scheduler runs in one)."""
+    total = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+        children = " ".join(path.read_text() for path in Path(f"/proc/{pid}/task").glob(
+            "*/children"))
+    except OSError:  # the process is gone
+        return total
+    return total + sum(resident_mb(int(child)) for child in children.split())
 
 
 def poll(port: int, auth: dict[str, str], model_id: str, pid: int, progress: Progress,
@@ -170,6 +180,8 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=10)
     parser.add_argument("--rate", type=float, default=0.0,
                         help="rows a second to send (0: as fast as the server takes them)")
+    parser.add_argument("--scheduler", choices=("process", "thread"),
+                        help="where the server runs its scheduler (default: its own default)")
     parser.add_argument("--switch-interval-ms", type=int,
                         help="the servers' PERFLEDGER_SWITCH_INTERVAL_MS (default: theirs)")
     args = parser.parse_args()
@@ -180,7 +192,8 @@ def main() -> None:
             env["PERFLEDGER_SWITCH_INTERVAL_MS"] = str(args.switch_interval_ms)
         auth = {"Authorization": f"Bearer {mint_token(env, str(uuid.uuid4()))}"}
         port = free_port()
-        serve = [str(PERFLEDGER), "serve", "--host", HOST, "--port", str(port)]
+        serve = [str(PERFLEDGER), "serve", "--host", HOST, "--port", str(port),
+                 *(["--scheduler", args.scheduler] if args.scheduler else [])]
         with Service(serve, env, Path(tmp) / "server.log") as server:
             server.wait_ready(port, "/health")
             model_id = create_trained_version(port, auth, "bench-live")

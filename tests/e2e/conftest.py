@@ -19,6 +19,7 @@ import pytest
 
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.settings import Settings
+from tests.conftest import SECRET
 from tests.waiting import wait_for
 
 
@@ -176,3 +177,67 @@ def dashboard_browser() -> Iterator[object]:
 
     with chromium() as browser:
         yield browser
+
+
+class Processes:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.running: list[tuple[subprocess.Popen[str], Path]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[str]:
+        log = self.logs / f"{name}.log"
+        with log.open("w") as sink:
+            process = subprocess.Popen([sys.executable, "-m", "perfledger.api.cli", *args],
+                                       env=self.env,
+                                       stdout=sink, stderr=subprocess.STDOUT, text=True)
+        self.running.append((process, log))
+        return process
+
+    def log_of(self, process: subprocess.Popen[str]) -> Path:
+        return next(log for running, log in self.running if running is process)
+
+    def stop_all(self) -> None:
+        for process, _ in self.running:
+            if process.poll() is None:
+                process.terminate()
+        for process, _ in self.running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def processes(settings: Settings, tmp_path: Path) -> Iterator[Processes]:
+    env = {**os.environ, "PERFLEDGER_DATA_DIR": str(tmp_path / "shared"),
+           "PERFLEDGER_JWT_SECRET": SECRET}
+    env.pop("PERFLEDGER_DATABASE_URL", None)
+    if settings.storage.database_url:
+        env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
+    group = Processes(env, tmp_path)
+    yield group
+    group.stop_all()
+
+
+def wait_healthy(url: str) -> None:
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, f"{url} to become healthy", step=0.1)
+
+
+def poll_summary(url: str, model_id: str, headers: dict[str, str], position: int
+                 ) -> dict[str, Any]:
+    def summary() -> dict[str, Any] | None:
+        answer = httpx.get(f"{url}/api/v1/models/{model_id}/performance/summary",
+                           params={"min_position": position}, headers=headers, timeout=10)
+        assert answer.status_code in (200, 503), answer.text
+        return dict(answer.json()) if answer.status_code == 200 else None
+
+    found: dict[str, Any] = wait_for(summary, "the standby worker to catch the projections up",
+                                     timeout=60)
+    return found

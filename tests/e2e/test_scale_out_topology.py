@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,63 +14,11 @@ import psycopg
 import pytest
 import yaml
 
-from perfledger.api.settings import Settings
-from tests.conftest import ADMIN_URL, SECRET, bearer
-from tests.e2e.conftest import listening_url
+from tests.conftest import ADMIN_URL, bearer
+from tests.e2e.conftest import Processes, listening_url, poll_summary, wait_healthy
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).parents[2]
-
-
-class Processes:
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env = env
-        self.logs = logs
-        self.running: list[tuple[subprocess.Popen[str], Path]] = []
-
-    def start(self, name: str, *args: str) -> subprocess.Popen[str]:
-        log = self.logs / f"{name}.log"
-        with log.open("w") as sink:
-            process = subprocess.Popen([sys.executable, "-m", "perfledger.api.cli", *args],
-                                       env=self.env,
-                                       stdout=sink, stderr=subprocess.STDOUT, text=True)
-        self.running.append((process, log))
-        return process
-
-    def log_of(self, process: subprocess.Popen[str]) -> Path:
-        return next(log for running, log in self.running if running is process)
-
-    def stop_all(self) -> None:
-        for process, _ in self.running:
-            if process.poll() is None:
-                process.terminate()
-        for process, _ in self.running:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture
-def processes(settings: Settings, tmp_path: Path) -> Iterator[Processes]:
-    env = {**os.environ, "PERFLEDGER_DATA_DIR": str(tmp_path / "shared"),
-           "PERFLEDGER_JWT_SECRET": SECRET}
-    env.pop("PERFLEDGER_DATABASE_URL", None)
-    if settings.storage.database_url:
-        env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
-    group = Processes(env, tmp_path)
-    yield group
-    group.stop_all()
-
-
-def wait_healthy(url: str) -> None:
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(healthy, f"{url} to become healthy", step=0.1)
 
 
 def leader_of(workers: list[tuple[subprocess.Popen[str], Path]]) -> subprocess.Popen[str]:
@@ -127,19 +73,6 @@ def test_replicas_and_workers_lose_and_double_nothing_when_the_leader_dies(
     assert summary["sample_count"] == 5000 and summary["labeled_count"] == 5000
     assert summary["metrics"]["accuracy"] == pytest.approx(
         sum(1 for i in range(250) if (i % 3 != 0) == (i % 2 == 1)) / 250)
-
-
-def poll_summary(url: str, model_id: str, headers: dict[str, str], position: int
-                 ) -> dict[str, Any]:
-    def summary() -> dict[str, Any] | None:
-        answer = httpx.get(f"{url}/api/v1/models/{model_id}/performance/summary",
-                           params={"min_position": position}, headers=headers, timeout=10)
-        assert answer.status_code in (200, 503), answer.text
-        return dict(answer.json()) if answer.status_code == 200 else None
-
-    found: dict[str, Any] = wait_for(summary, "the standby worker to catch the projections up",
-                                     timeout=60)
-    return found
 
 
 def test_the_compose_file_wires_postgres_api_replicas_and_workers() -> None:
