@@ -20,8 +20,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from perfledger.api.service_metrics import ServiceMetrics
 
@@ -30,6 +30,7 @@ log = logging.getLogger("perfledger.scheduler")
 SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the server's threads
 SHARE_EVERY_SECONDS = 0.5
 STOP_WAIT_SECONDS = 30.0
+EXIT_GRACE_SECONDS = 10.0  # past stopping the scheduler: closing the connection pools
 RESTART_BACKOFF_SECONDS = (1.0, 30.0)  # first wait, longest wait
 STEADY_SECONDS = 60.0  # a worker that ran this long before dying is restarted after the first wait
 
@@ -149,5 +150,23 @@ def run_worker_process(leading: ctypes.c_byte, applied: ctypes.Array[ctypes.c_in
                 log.warning("the server (process %s) is gone; the worker stops", server_pid)
                 break
     finally:
-        worker.stop()
-        container.close()
+        def stop_all() -> None:
+            worker.stop()
+            container.close()
+
+        leave_after(stop_all, STOP_WAIT_SECONDS + EXIT_GRACE_SECONDS)
+
+
+def leave_after(stop: Callable[[], None], within: float) -> NoReturn:
+    """Ends the process once `stop` returns, or after `within` seconds if it has not. A task
+    stuck on the database (gone, or refusing connections) would otherwise hold the exit
+    open while the interpreter waits for its thread (a worker orphaned by a killed server,
+    its database then dropped, was seen to linger a quarter of an hour)."""
+    deadline = threading.Timer(within, os._exit, (1,))
+    deadline.daemon = True
+    deadline.start()
+    try:
+        stop()
+    finally:
+        logging.shutdown()
+        os._exit(0)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,30 @@ def test_serve_refuses_a_worker_process_without_postgresql(
 
     assert run.returncode != 0
     assert "--scheduler process needs PostgreSQL" in run.stderr
+
+
+def leaving(stop: str, within: float) -> subprocess.CompletedProcess[str]:
+    """A process with a thread that never ends (as a task stuck on the database), leaving
+    through leave_after with the given stop."""
+    script = ("import threading, time\n"
+              "from perfledger.api.worker_process import leave_after\n"
+              "threading.Thread(target=time.sleep, args=(3600,)).start()\n"
+              f"leave_after(lambda: {stop}, {within})\n")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_worker_leaves_once_stopped_though_a_task_thread_is_stuck() -> None:
+    started = time.monotonic()
+    run = leaving("None", 30)
+
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - started < 20
+
+
+def test_a_worker_whose_stop_hangs_leaves_at_the_deadline() -> None:
+    started = time.monotonic()
+    run = leaving("time.sleep(3600)", 1)
+
+    assert run.returncode == 1, run.stderr
+    assert time.monotonic() - started < 20
