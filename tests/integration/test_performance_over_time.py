@@ -3,6 +3,7 @@ scipy's on the same rows, on both backends."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,9 @@ from sklearn import metrics as sk
 from perfledger.api.settings import Settings
 from perfledger.domain.limits import MAX_LABELS_PER_MODEL
 from perfledger.projections.performance import champion
+from perfledger.projections.performance.projection import PerformanceProjection
 from perfledger.projections.performance.queries import series_id_of
+from perfledger.projections.projection import Tables
 from tests.closeness import TOLERANCE, assert_close, binary_expected, regression_expected
 from tests.conftest import loaded_once, served_again
 from tests.scenario import Scenario
@@ -505,6 +508,44 @@ def test_compare_splits_a_large_comparison_at_a_row_id_from_planner_statistics(
     for side in ("baseline", "candidate"):
         assert_close(by_statistics[side]["metrics"], whole[side]["metrics"])
         assert_close(by_index[side]["metrics"], whole[side]["metrics"])
+
+
+def test_settle_brings_the_row_statistics_a_comparison_splits_by_up_to_date(
+        scenario: Scenario) -> None:
+    """Rows projected after the statistics' last refresh enter the row-id histogram at
+    settle, so a comparison right after a catch-up splits its candidate near the middle."""
+    if scenario.container.database.dialect != "postgresql":
+        pytest.skip("the planner's histogram is PostgreSQL's")
+    labels = ["stay", "churn"]
+    scenario.create_model(name="fresh", task="binary_classification", labels=labels)
+    for version, first in (("v1", 0), ("v2", 1500)):
+        scenario.trained_version(version)
+        send(scenario, version, [
+            {"row_id": f"s{i:05d}", "predicted_label": labels[i % 2], "score": 0.5,
+             "true_label": labels[(i // 3) % 2]} for i in range(first, 3000)], "production")
+    scenario.catch_up()
+    # The server counts a table's changes a while after they commit (within ten seconds);
+    # a settle can only see them counted.
+    wait_for_counted_inserts(scenario, "perf_rows_g1", 4500)
+    performance = PerformanceProjection()
+    with scenario.container.database.transaction() as tx:
+        performance.settle(tx, Tables(performance.tables, 1))
+    with scenario.container.database.read() as tx:
+        candidate = series_id_of(tx, scenario.model_id, "v2", "production")
+        middle = champion._middle_from_statistics(tx, candidate)
+    assert middle is not None and "s01900" < middle < "s02600"
+
+
+def wait_for_counted_inserts(scenario: Scenario, table: str, rows: int) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        with scenario.container.database.read() as tx:
+            counted = tx.value("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = ?",
+                               (table,))
+        if counted >= rows:
+            return
+        assert time.monotonic() < deadline, f"{table}: {counted} inserts counted, not {rows}"
+        time.sleep(0.2)
 
 
 def test_compare_binary_versions_that_send_probabilities_instead_of_scores(
