@@ -32,6 +32,14 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Remembered:
+    question: Question
+    key: Hashable  # the cached answer's
+    projections: tuple[str, ...]  # what the answer reads
+    min_position: int  # what the question asks to see (0: anything)
+
+
+@dataclass(frozen=True)
 class AnswerAgain:
     body: bytes
     read_at: int
@@ -43,9 +51,11 @@ class CachedAnswers:
     is reused if its stamp (the revisions of what it read) is unchanged, so live traffic to
     one series leaves the others' answers cached.
 
-    Questions asked before (without `min_position`) are remembered with their answer's key, so
-    that `answer_again` can send a still-valid answer before any routing, parsing or
-    validation (`api.hot_reads`). Touched only from the event loop, so it needs no lock.
+    Questions asked before are remembered with their answer's key and the position they
+    asked to see (`min_position`, as a client polling after its last write sends it again
+    and again), so that `answer_again` can send a still-valid answer before any routing,
+    parsing or validation (`api.hot_reads`) once that position is shown. Touched only from
+    the event loop, so it needs no lock.
     """
 
     def __init__(self, read: ReadSide, cache: ResponseCache,
@@ -53,8 +63,7 @@ class CachedAnswers:
         self._read = read
         self._cache = cache
         self._clock = clock
-        self._questions: OrderedDict[tuple[str, str, bytes],
-                                     tuple[Question, Hashable, Sequence[str]]] = OrderedDict()
+        self._questions: OrderedDict[tuple[str, str, bytes], Remembered] = OrderedDict()
 
     async def serve(self, projections: Sequence[str], min_position: int | None,
                     key: Hashable, stamp: Callable[[], Hashable],
@@ -75,8 +84,8 @@ class CachedAnswers:
         if body is None:
             body, read = await build()
             self._cache.put(key, positions, body, (generations, read))
-        if question is not None and min_position is None:
-            self._remember(question, key, projections)
+        if question is not None:
+            self._remember(Remembered(question, key, tuple(projections), min_position or 0))
         return body, read_at
 
     def answer_again(self, organization_id: str, has_scope: Callable[[str], bool], path: str,
@@ -86,22 +95,25 @@ class CachedAnswers:
         found = self._questions.get((organization_id, path, query))
         if found is None:
             return None
-        question, key, projections = found
+        question = found.question
         if self._clock() >= question.fresh_until or not has_scope(question.scope):
             return None
-        positions = self._read.engine.positions.vector(projections)
-        body = self._cache.get(key, positions)
+        positions = self._read.engine.positions.vector(found.projections)
+        read_at = min(positions[1::2])
+        if read_at < found.min_position:
+            return None  # the full path waits for it (or says it is not ready)
+        body = self._cache.get(found.key, positions)
         if body is None:
             return None
-        return AnswerAgain(body, min(positions[1::2]), question.route)
+        return AnswerAgain(body, read_at, question.route)
 
-    def _remember(self, question: Question, key: Hashable, projections: Sequence[str]) -> None:
-        capacity = self._cache.capacity
+    def _remember(self, remembered: Remembered) -> None:
+        capacity, question = self._cache.capacity, remembered.question
         if capacity <= 0 or len(question.path) + len(question.query) > (
                 MAX_REMEMBERED_TARGET_BYTES):
             return
         asked = (question.organization_id, question.path, question.query)
-        self._questions[asked] = (question, key, tuple(projections))
+        self._questions[asked] = remembered
         self._questions.move_to_end(asked)
         while len(self._questions) > capacity:
             self._questions.popitem(last=False)

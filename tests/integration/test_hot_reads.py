@@ -131,13 +131,26 @@ def test_a_write_to_the_series_sends_its_question_the_full_path_again(
     assert full_path_answers == ["summary", "summary"]
 
 
-def test_questions_waiting_for_a_position_or_too_long_are_not_remembered(
+def test_a_question_asking_for_a_shown_position_is_remembered_and_a_long_one_is_not(
         model: Scenario, full_path_answers: list[str]) -> None:
+    """A client polling after its last write sends the same `min_position` each time."""
     waiting = {**QUESTIONS["/performance/summary"], "min_position": model.head()}
+    first = model.get("/performance/summary", **waiting)
+    same_answer(first, model.get("/performance/summary", **waiting))
+    assert full_path_answers == ["summary"]
+
     long = {**QUESTIONS["/performance/summary"], "note": "x" * 3000}
-    for params in (waiting, waiting, long, long):
-        answer = model.get("/performance/summary", **params)
+    for _ in range(2):
+        answer = model.get("/performance/summary", **long)
         assert answer.status_code == 200, answer.text
+    assert full_path_answers == ["summary"] * 3
+
+    # A later write: the question asking to see it is a new one, answered the long way once
+    # it is shown.
+    model.send_predictions("v1", rows("more", 5), split="production")
+    model.catch_up()
+    after = {**waiting, "min_position": model.head()}
+    assert model.get("/performance/summary", **after).json()["sample_count"] == 45
     assert full_path_answers == ["summary"] * 4
 
 

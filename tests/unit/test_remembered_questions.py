@@ -62,3 +62,43 @@ def test_without_a_cache_no_question_is_remembered() -> None:
     ask(answers, "org", "/a")
 
     assert again(answers, "org", "/a") is None
+
+
+class MovingReadSide:
+    """One projection, shown at whatever generation and position the test sets."""
+
+    def __init__(self) -> None:
+        self.shown = (1, 5)
+        self.engine = SimpleNamespace(positions=SimpleNamespace(vector=lambda names: self.shown))
+
+    async def reach(self, projections: Sequence[str], position: int | None) -> int:
+        assert position is None or self.shown[1] >= position
+        return self.shown[1]
+
+
+def test_a_question_asking_for_a_position_is_answered_again_only_while_it_is_shown() -> None:
+    read = MovingReadSide()
+    answers = CachedAnswers(read, ResponseCache(capacity=8))  # type: ignore[arg-type]
+    key = ("summary", "org")
+
+    def serve(query: bytes, min_position: int | None) -> None:
+        async def build() -> tuple[bytes, Hashable]:
+            return b"body", "stamp"
+
+        question = Question("org", "/summary", query, "/route", "model:read")
+        asyncio.run(answers.serve(["performance"], min_position, key, lambda: "stamp", build,
+                                  question))
+
+    def again_at(query: bytes) -> Any:
+        found = answers.answer_again("org", lambda scope: True, "/summary", query)
+        return None if found is None else (found.body, found.read_at)
+
+    serve(b"min_position=5", 5)
+    assert again_at(b"min_position=5") == (b"body", 5)
+
+    # A rebuild's generation shows less; the same answer, revalidated there by a question
+    # that asks for no position, must not reach the one that asked for position 5.
+    read.shown = (2, 3)
+    serve(b"", None)
+    assert again_at(b"") == (b"body", 3)
+    assert again_at(b"min_position=5") is None
