@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 import uuid
@@ -349,6 +350,16 @@ class SQLiteDatabase(Database):
                 yield Tx(connection, self.dialect)
             finally:
                 connection.execute("ROLLBACK")
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """An exclusive flock on a file beside the database. Two processes opening a new file
+        at once would both switch it to write-ahead logging, and the second switch fails at
+        once ("database is locked") whatever the busy timeout."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".schema-lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield  # closing the file releases the lock
 
     def close(self) -> None:
         with self._lock:

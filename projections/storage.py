@@ -55,8 +55,10 @@ class StorageConfig:
 
     def open_database(self) -> Database:
         if self.database_url is None:
-            if not self.data_dir.exists():
+            try:
                 self.data_dir.mkdir(mode=0o700, parents=True)
                 self.data_dir.chmod(0o700)  # every tenant's rows are in there
+            except FileExistsError:
+                pass  # made earlier, or by another process starting at once
             return SQLiteDatabase(self.sqlite_path)
         return PostgresDatabase(self.database_url)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import psycopg
@@ -17,6 +20,7 @@ from perfledger.api.settings import Settings
 from perfledger.domain.errors import Conflict
 from perfledger.domain.values import Caller, ModelDefinition
 from perfledger.domain.vocabulary import Task, VersionStatus
+from perfledger.projections.storage import StorageConfig
 from perfledger.scheduler import runner
 from perfledger.scheduler.leader import (
     ADVISORY_LOCK_KEY,
@@ -27,6 +31,7 @@ from perfledger.scheduler.leader import (
 from perfledger.scheduler.runner import Worker
 from perfledger.scheduler.tasks import TaskContext
 from perfledger.scheduler.wakeups import EventListener
+from tests.conftest import reset_postgres
 from tests.waiting import wait_for
 
 
@@ -208,3 +213,54 @@ def _announce_until_heard(container: Container, heard: threading.Event) -> bool:
     """The listener may still be connecting: announce again until it hears one."""
     container.database.announce_new_events()
     return heard.wait(0.2)
+
+
+OPENING_PROCESSES = 4
+# Before SQLite had a schema lock, about one round in five failed ("database is locked":
+# two processes switching a new file to write-ahead logging), and most failed in making
+# the data directory; a new PostgreSQL schema costs more to make each round.
+OPENING_ROUNDS = {"sqlite": 30, "postgres": 3}
+
+
+def test_processes_opening_a_new_store_at_once_all_start(settings: Settings, backend: str,
+                                                         tmp_path: Path) -> None:
+    rounds = [_fresh_store(settings, tmp_path / f"round-{n}")
+              for n in range(OPENING_ROUNDS[backend])]
+    spawn = multiprocessing.get_context("spawn")
+    start, outcomes = spawn.Barrier(OPENING_PROCESSES + 1), spawn.Queue()
+    openers = [spawn.Process(target=_open_each_store, args=(rounds, start, outcomes))
+               for _ in range(OPENING_PROCESSES)]
+    for opener in openers:
+        opener.start()
+    failures = []
+    try:
+        for store in rounds:
+            if store.storage.database_url is not None:
+                reset_postgres(store.storage.database_url)
+            start.wait(timeout=60)
+            failures += [found for found in (outcomes.get(timeout=60) for _ in openers) if found]
+    finally:
+        for opener in openers:
+            opener.join(timeout=10)
+            opener.kill()
+    assert failures == []
+
+
+def _fresh_store(settings: Settings, data_dir: Path) -> Settings:
+    """The same backend; on SQLite a new file, on PostgreSQL the test's database, emptied
+    before each round."""
+    return dataclasses.replace(
+        settings, storage=StorageConfig(data_dir, settings.storage.database_url))
+
+
+def _open_each_store(stores: list[Settings], start: Barrier,
+                     outcomes: multiprocessing.Queue[str | None]) -> None:
+    """In a process of its own: each store opened as `perfledger serve` opens it, at the
+    same moment as the other processes."""
+    for store in stores:
+        start.wait(timeout=60)
+        try:
+            build_container(store).close()
+            outcomes.put(None)
+        except Exception as error:  # reported to the test, whatever it is
+            outcomes.put(f"{type(error).__name__}: {error}")
