@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -119,8 +120,14 @@ def private_directory(path: Path) -> None:
 
 def write_private(path: Path, text: str) -> None:
     """Writes a new file that only this user can read, from its creation (never chmod-ed
-    after being written); FileExistsError if it exists."""
+    after being written); FileExistsError if it exists. The whole text appears at once: it
+    is written to a private temporary file first, then linked in place, so a process
+    starting beside this one never reads the file empty or half written."""
     private_directory(path.parent)
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(handle, "w") as sink:
-        sink.write(text)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w") as sink:
+            sink.write(text)
+        os.link(temporary, path)
+    finally:
+        os.unlink(temporary)

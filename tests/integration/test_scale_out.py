@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
-from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import psycopg
@@ -31,6 +29,7 @@ from perfledger.scheduler.leader import (
 from perfledger.scheduler.runner import Worker
 from perfledger.scheduler.tasks import TaskContext
 from perfledger.scheduler.wakeups import EventListener
+from tests.at_once import in_processes_at_once
 from tests.conftest import reset_postgres
 from tests.waiting import wait_for
 
@@ -215,7 +214,6 @@ def _announce_until_heard(container: Container, heard: threading.Event) -> bool:
     return heard.wait(0.2)
 
 
-OPENING_PROCESSES = 4
 # Before SQLite had a schema lock, about one round in five failed ("database is locked":
 # two processes switching a new file to write-ahead logging), and most failed in making
 # the data directory; a new PostgreSQL schema costs more to make each round.
@@ -224,26 +222,11 @@ OPENING_ROUNDS = {"sqlite": 30, "postgres": 3}
 
 def test_processes_opening_a_new_store_at_once_all_start(settings: Settings, backend: str,
                                                          tmp_path: Path) -> None:
-    rounds = [_fresh_store(settings, tmp_path / f"round-{n}")
+    stores = [_fresh_store(settings, tmp_path / f"round-{n}")
               for n in range(OPENING_ROUNDS[backend])]
-    spawn = multiprocessing.get_context("spawn")
-    start, outcomes = spawn.Barrier(OPENING_PROCESSES + 1), spawn.Queue()
-    openers = [spawn.Process(target=_open_each_store, args=(rounds, start, outcomes))
-               for _ in range(OPENING_PROCESSES)]
-    for opener in openers:
-        opener.start()
-    failures = []
-    try:
-        for store in rounds:
-            if store.storage.database_url is not None:
-                reset_postgres(store.storage.database_url)
-            start.wait(timeout=60)
-            failures += [found for found in (outcomes.get(timeout=60) for _ in openers) if found]
-    finally:
-        for opener in openers:
-            opener.join(timeout=10)
-            opener.kill()
-    assert failures == []
+    outcomes = in_processes_at_once(_open_store, stores, processes=4,
+                                    before_each=_empty_database)
+    assert [found for round_ in outcomes for found in round_ if found] == []
 
 
 def _fresh_store(settings: Settings, data_dir: Path) -> Settings:
@@ -253,14 +236,11 @@ def _fresh_store(settings: Settings, data_dir: Path) -> Settings:
         settings, storage=StorageConfig(data_dir, settings.storage.database_url))
 
 
-def _open_each_store(stores: list[Settings], start: Barrier,
-                     outcomes: multiprocessing.Queue[str | None]) -> None:
-    """In a process of its own: each store opened as `perfledger serve` opens it, at the
-    same moment as the other processes."""
-    for store in stores:
-        start.wait(timeout=60)
-        try:
-            build_container(store).close()
-            outcomes.put(None)
-        except Exception as error:  # reported to the test, whatever it is
-            outcomes.put(f"{type(error).__name__}: {error}")
+def _empty_database(store: Settings) -> None:
+    if store.storage.database_url is not None:
+        reset_postgres(store.storage.database_url)
+
+
+def _open_store(store: Settings) -> None:
+    """What `perfledger serve` does first."""
+    build_container(store).close()

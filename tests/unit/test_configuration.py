@@ -10,6 +10,7 @@ import pytest
 
 from perfledger.api.settings import Settings
 from perfledger.projections.storage import StorageConfig
+from tests.at_once import in_processes_at_once
 
 
 def test_defaults_are_embedded_sqlite_in_var(tmp_path: Path) -> None:
@@ -29,6 +30,23 @@ def test_the_generated_secret_is_kept_and_reused(tmp_path: Path) -> None:
     configured = Settings.from_env({"PERFLEDGER_DATA_DIR": str(tmp_path),
                                     "PERFLEDGER_JWT_SECRET": "s" * 40})
     assert configured.jwt_secret == "s" * 40
+
+
+def test_processes_starting_at_once_on_a_new_data_directory_share_one_secret(
+        tmp_path: Path) -> None:
+    """Each process reads the secret and the first organization whole, whoever made them
+    (before they were written in place, about 4 rounds in 10 read one empty or another's)."""
+    outcomes = in_processes_at_once(_generated_identity, [tmp_path / f"round-{n}" / "data"
+                                                          for n in range(20)], processes=4)
+    for round_ in outcomes:
+        assert len(set(round_)) == 1, round_
+        secret, organization = round_[0]
+        assert len(secret) >= 32 and organization
+
+
+def _generated_identity(data_dir: Path) -> tuple[str, str]:
+    settings = Settings.from_env({"PERFLEDGER_DATA_DIR": str(data_dir)})
+    return settings.jwt_secret, settings.default_organization_id
 
 
 def test_the_metrics_token_is_read_from_the_environment_and_never_shown(tmp_path: Path) -> None:
