@@ -67,7 +67,7 @@ def format_micros(micros: int) -> str:
     """To the second when whole (bucket bounds fall on whole hours); else to the microsecond."""
     moment = from_micros(micros)
     if micros % 1_000_000 == 0:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     return format_timestamp(moment)
 
 
@@ -77,3 +77,8 @@ def to_micros(moment: datetime) -> int:
 
 def from_micros(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
+
+
+# The first and the last moment a timestamp can name (years 1 to 9999), in microseconds
+FIRST_MICROS = to_micros(datetime.min.replace(tzinfo=UTC))
+LAST_MICROS = to_micros(datetime.max.replace(tzinfo=UTC))

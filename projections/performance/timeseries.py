@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfledger.domain.errors import InvalidInput
+from perfledger.domain.timestamps import FIRST_MICROS, LAST_MICROS
 from perfledger.projections.database import Tx
 from perfledger.projections.performance.buckets import stored_buckets
 from perfledger.projections.performance.queries import series_id_of
@@ -57,6 +58,7 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
     aligned_start = (aligned_end - DEFAULT_BUCKETS * width if start is None
                      else bucket_start(start, width))
     check_order(aligned_start, aligned_end)
+    _check_nameable(bucket, aligned_start, aligned_end, start is not None)
     count = (aligned_end - aligned_start) // width
     if count > MAX_BUCKETS:
         raise InvalidInput(
@@ -65,6 +67,21 @@ def plan_window(bucket: str, start: int | None, end: int | None, now: int) -> Wi
             {"field": "bucket", "buckets": count, "limit": MAX_BUCKETS},
         )
     return Window(bucket, aligned_start, aligned_end)
+
+
+def _check_nameable(bucket: str, start: int, end: int, start_was_given: bool) -> None:
+    """Every bucket's bounds fall within the years 1 to 9999, where timestamps can name them
+    (the window grows outwards to whole buckets, and by DEFAULT_BUCKETS without a `start`)."""
+    if start < FIRST_MICROS:
+        field, fix = ("start", "a later 'start'") if start_was_given else (
+            "end", "a 'start', or a later 'end'")
+        raise InvalidInput(
+            f"The window's first {bucket} bucket would begin before 0001-01-01; give {fix}",
+            {"field": field})
+    if end > LAST_MICROS:
+        raise InvalidInput(
+            f"The window's last {bucket} bucket would end after 9999-12-31; give an earlier"
+            " 'end'", {"field": "end"})
 
 
 def window_moves_at(bucket: str, end: int | None, now: int) -> int | None:

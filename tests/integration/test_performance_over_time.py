@@ -283,6 +283,24 @@ def test_windows_refuse_too_many_buckets_and_empty_windows(shared: Scenario,
     assert bucket.status_code == 400
 
 
+def test_windows_reaching_past_the_years_1_to_9999_are_refused_and_early_years_padded(
+        shared: Scenario, binary: BinaryTraffic) -> None:
+    for query, field in [({"end": "0001-01-05"}, "end"),
+                         ({"bucket": "hour", "end": "0001-01-01T05:00:00Z"}, "end"),
+                         ({"end": "9999-12-31T12:00:00Z"}, "end"),
+                         ({"start": "9999-12-20"}, "end"),
+                         ({"bucket": "week", "start": "9999-12-27", "end": "9999-12-28"}, "end")]:
+        refused = shared.get("/performance/timeseries", **query)
+        assert refused.status_code == 400, (query, refused.text)
+        assert f"'{field}'" in refused.json()["detail"], query
+    early = shared.get("/performance/timeseries", start="0999-05-01", end="0999-05-03")
+    assert early.status_code == 200, early.text
+    assert [point["start"] for point in early.json()["points"]] == [
+        "0999-05-01T00:00:00Z", "0999-05-02T00:00:00Z"]
+    first_days = shared.get("/performance/timeseries", start="0001-01-01", end="0001-01-03")
+    assert first_days.status_code == 200 and first_days.json()["start"] == "0001-01-01T00:00:00Z"
+
+
 def test_default_window_is_the_last_30_buckets_up_to_now(shared: Scenario,
                                                          binary: BinaryTraffic) -> None:
     served = timeseries(shared)
