@@ -4,6 +4,7 @@ equal-count bins), worst first."""
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ import numpy.typing as npt
 from perfledger.domain.errors import InvalidInput
 from perfledger.domain.vocabulary import HIGHER_IS_BETTER
 from perfledger.projections.database import Tx
-from perfledger.projections.json import loads
+from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.windows import (
@@ -32,6 +33,7 @@ OTHER = "__other__"
 MAX_DISTINCT_WITHOUT_BINS = 50
 
 Value = str | int | float | bool | None
+LARGEST_FLOAT = int(sys.float_info.max)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQ
     column = "features" if query.by in inputs else "tags"
     rows = read_window(tx, VIEWS, kind, series_id, start, end, column)
     assert rows.texts is not None
-    values = [None if text is None else loads(text).get(query.by) for text in rows.texts]
+    values = [None if text is None else _segment_value(loads(text).get(query.by))
+              for text in rows.texts]
     if _numeric(values) and (query.bins is not None or
                              len(set(values) - {None}) > MAX_DISTINCT_WITHOUT_BINS):
         segments = _binned(kind, rows, values, query)
@@ -123,6 +126,16 @@ def _dimensions(tx: Tx, kind: SeriesKind) -> tuple[list[str], list[str]]:
         "SELECT inputs, tag_names FROM perf_models WHERE model_id = ?", (kind.model_id,)
     ) or ("[]", "[]")
     return list(loads(inputs)), list(loads(tag_names))
+
+
+def _segment_value(value: Any) -> Value:
+    """A feature's value as a segment's: a list or an object by its JSON text (equal ones
+    segment together), an integer beyond a float's range by its digits (a category)."""
+    if isinstance(value, list | dict):
+        return dumps(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_FLOAT:
+        return str(value)
+    return value  # type: ignore[no-any-return]
 
 
 def _numeric(values: list[Any]) -> bool:

@@ -257,6 +257,31 @@ def test_segments_by_a_numeric_feature_use_equal_count_bins(
         assert_close(segment["metrics"], binary.expected(chosen))  # type: ignore[arg-type]
 
 
+def test_segments_by_a_feature_holding_lists_objects_or_huge_integers_use_their_text(
+        scenario: Scenario) -> None:
+    scenario.create_model(name="shapes", task="binary_classification", labels=["no", "yes"],
+                          inputs=["shape", "size"])
+    huge = 10**400  # JSON holds it; no float does
+    shapes: list[Any] = [[1, 2], {"b": 1, "a": 2}, [1, 2], "round", [1, 2]]
+    sizes = [huge, 5, huge, 5, 7]
+    send(scenario, scenario.trained_version(), [
+        {"row_id": f"s{i}", "predicted_label": "yes", "true_label": "yes" if i % 2 else "no",
+         "features": {"shape": shape, "size": size}}
+        for i, (shape, size) in enumerate(zip(shapes, sizes, strict=True))], "production")
+    scenario.catch_up()
+
+    by_shape = scenario.get("/performance/segments", by="shape")
+    assert by_shape.status_code == 200, by_shape.text
+    assert {s["value"]: s["sample_count"] for s in by_shape.json()["segments"]} == {
+        "[1,2]": 3, '{"a":2,"b":1}': 1, "round": 1}
+    by_size = scenario.get("/performance/segments", by="size")
+    assert by_size.status_code == 200, by_size.text
+    assert {s["value"]: s["sample_count"] for s in by_size.json()["segments"]} == {
+        str(huge): 2, 5: 2, 7: 1}
+    binned = scenario.get("/performance/segments", by="size", bins=2)
+    assert binned.status_code == 400 and "'size' is not numeric" in binned.json()["detail"]
+
+
 def test_segments_refuse_what_the_model_does_not_carry(
         shared: Scenario, binary: BinaryTraffic) -> None:
     unknown = shared.get("/performance/segments", by="colour")
