@@ -133,10 +133,11 @@ def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start:
              f" AND b.row_id >= ({within.format('MIN')}) AND b.row_id <= ({within.format('MAX')})"
              f" AND c.row_id >= ({within.format('MIN')}) AND c.row_id <= ({within.format('MAX')})")
     params = (candidate, baseline, start, end, candidate, candidate, baseline, baseline)
-    count = bounded_row_count(tx, VIEWS, baseline, where, params)
     # A binary row's score already holds its positive probability (the rows are projected
     # so), which is all its metrics read: only multiclass comparisons read the vectors.
     multiclass = kind.is_classification and kind.positive is None
+    count = bounded_row_count(tx, VIEWS, baseline, where, params,
+                              2 * kind.vector_width if multiclass else 0)
     base_proba = cand_proba = None
     if tx.dialect == "postgresql" and not multiclass:
         truth_values, base_pred, cand_pred, base_score, cand_score = _packed_shared_rows(

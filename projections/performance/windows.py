@@ -30,6 +30,9 @@ WIDTHS = {"hour": HOUR, "day": DAY, "week": WEEK}
 _FIRST_MONDAY = 4 * DAY  # 1970-01-05 00:00 UTC: weeks start on Mondays
 ALL_ROWS = (-(2**63), 2**63 - 1)  # a window holding every row time
 MAX_WINDOW_ROWS = 2_000_000  # rows one windowed answer may read (tags, segments, compare)
+# probability cells one windowed answer may hold (200 MB of float64): a model with many
+# labels reads fewer rows at once (12 labels or fewer reach MAX_WINDOW_ROWS first)
+MAX_WINDOW_CELLS = 25_000_000
 CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
 
 
@@ -66,6 +69,11 @@ class SeriesKind:
     @property
     def is_classification(self) -> bool:
         return self.task in CLASSIFICATION_TASKS
+
+    @property
+    def vector_width(self) -> int:
+        """The probabilities a row is read with: one per label when classifying."""
+        return self.n_labels if self.is_classification else 0
 
     @property
     def task_type(self) -> str:
@@ -153,26 +161,30 @@ def read_window(tx: Tx, t: Tables, kind: SeriesKind, series_id: int, start: int,
     that JSON column too ("tags" or "features"). At most MAX_WINDOW_ROWS of them."""
     where = f" FROM {t.perf_rows} WHERE series_id = ? AND ts >= ? AND ts < ?"
     params = (series_id, start, end)
-    count = bounded_row_count(tx, t, series_id, where, params)
+    count = bounded_row_count(tx, t, series_id, where, params, kind.vector_width)
     return _read_rows(tx, kind, where + " ORDER BY row_id", params, count + 1, text)
 
 
 def bounded_row_count(tx: Tx, t: Tables, series_id: int, where: str,
-                      params: tuple[Any, ...]) -> int:
+                      params: tuple[Any, ...], vector_width: int) -> int:
     """At most how many rows `where` reads of the series: its row count as last settled (the
     arrays reading them grow if there are more now). A query that reads rows reads at most
-    MAX_WINDOW_ROWS (memory, and time on the bounded heavy-work pool); past that, it asks for
-    a narrower window."""
+    MAX_WINDOW_ROWS, and at most MAX_WINDOW_CELLS probabilities in rows of `vector_width`
+    (memory, and time on the bounded heavy-work pool); past that, it asks for a narrower
+    window."""
+    limit = min(MAX_WINDOW_ROWS, MAX_WINDOW_CELLS // max(vector_width, 1))
     count = int(tx.value(
         f"SELECT row_count FROM {t.perf_series} WHERE series_id = ?", (series_id,)) or 0)
-    if count <= MAX_WINDOW_ROWS:
+    if count <= limit:
         return count
     count = int(tx.value("SELECT COUNT(*)" + where, params))
-    if count > MAX_WINDOW_ROWS:
+    if count > limit:
+        why = ("" if limit == MAX_WINDOW_ROWS
+               else f" (of {vector_width} probabilities each, {MAX_WINDOW_CELLS} in all)")
         raise Unprocessable(
-            f"This question reads {count} rows; at most {MAX_WINDOW_ROWS} are read for one"
+            f"This question reads {count} rows; at most {limit}{why} are read for one"
             " answer. Narrow it with 'start' and 'end'",
-            {"rows": count, "limit": MAX_WINDOW_ROWS},
+            {"rows": count, "limit": limit},
         )
     return count
 

@@ -699,6 +699,35 @@ def test_questions_that_read_rows_read_a_bounded_number_of_them(
     assert sum(s["sample_count"] for s in week.json()["segments"]) == int(chosen.sum())
 
 
+def test_a_model_with_more_labels_reads_fewer_rows_for_one_answer(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.projections.performance import windows
+
+    labels = ["cat", "dog", "owl"]
+    scenario.create_model(name="animals", task="multiclass_classification", labels=labels)
+    records = [{"row_id": f"a{i:04d}", "predicted_label": labels[i % 3],
+                "true_label": labels[i % 2], "tags": {"region": "eu" if i % 4 else "us"},
+                "timestamp": iso(START + timedelta(hours=i))} for i in range(900)]
+    for version in ("v1", "v2"):
+        send(scenario, scenario.trained_version(version), records, "production")
+    scenario.catch_up()
+    monkeypatch.setattr(windows, "MAX_WINDOW_CELLS", 1_500)  # 500 rows of 3 probabilities
+
+    segments = scenario.get("/performance/segments", by="region", start=iso(START),
+                            end=iso(START + timedelta(hours=900)), version_id="v1")
+    assert segments.status_code == 422, segments.text
+    assert segments.json()["extra"] == {"rows": 900, "limit": 500}
+    assert "3 probabilities each" in segments.json()["detail"]
+    compared = scenario.get("/performance/compare", baseline="v1", candidate="v2")
+    assert compared.status_code == 422, compared.text
+    assert compared.json()["extra"] == {"rows": 900, "limit": 250}  # both versions' vectors
+
+    # Step: a window of fewer rows is answered.
+    narrow = scenario.get("/performance/compare", baseline="v1", candidate="v2",
+                          start=iso(START), end=iso(START + timedelta(hours=200)))
+    assert narrow.status_code == 200 and narrow.json()["shared_rows"] == 200
+
+
 def test_a_comparisons_label_codes_fit_their_packed_fields() -> None:
     # every code a model may hold, plus one (0 stands for none), fits a field of its own
     assert MAX_LABELS_PER_MODEL + 1 <= champion.CODE_MASK
