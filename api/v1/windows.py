@@ -22,7 +22,8 @@ from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.windows import READ_PROJECTIONS, Windows
 from perfledger.api.v1.times import query_micros, query_time
 from perfledger.domain.errors import InvalidInput
-from perfledger.domain.limits import MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
+from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
+from perfledger.domain.performance.records import TAG_NAME_RULE, is_tag_name
 from perfledger.domain.timestamps import format_micros
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.segments import SegmentQuery
@@ -247,16 +248,25 @@ async def _cached(request: Request[Principal, Any, Any], answers: CachedAnswers,
 
 
 def _tag_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
-    tags = {key[4:]: value for key, value in request.query_params.items()
-            if key.startswith("tag.")}
-    if len(tags) > MAX_TAGS_PER_MODEL:
-        raise InvalidInput(f"At most {MAX_TAGS_PER_MODEL} tag filters, not {len(tags)}",
+    """`tag.<name>=<value>` parameters: a name as a row's tags have it, once each (a row
+    carries one value per name), a value of at most MAX_TAG_VALUE_CHARS characters."""
+    given = [(key[4:], value) for key, value in request.query_params.multi_items()
+             if key.startswith("tag.")]
+    if len(given) > MAX_TAGS_PER_MODEL:
+        raise InvalidInput(f"At most {MAX_TAGS_PER_MODEL} tag filters, not {len(given)}",
                            {"field": "tag."})
-    for name, value in tags.items():
-        if not name or len(value) > MAX_TAG_VALUE_CHARS:
-            field = f"tag.{name[:64]}"
-            raise InvalidInput(f"Tag filter '{field}' needs a name and a value of at most"
+    tags: dict[str, str] = {}
+    for name, value in given:
+        field = f"tag.{name[:MAX_TAG_NAME_CHARS]}"
+        if not is_tag_name(name):
+            raise InvalidInput(f"Tag filter '{field}': {TAG_NAME_RULE}", {"field": field})
+        if len(value) > MAX_TAG_VALUE_CHARS:
+            raise InvalidInput(f"Tag filter '{field}' takes a value of at most"
                                f" {MAX_TAG_VALUE_CHARS} characters", {"field": field})
+        if name in tags:
+            raise InvalidInput(f"Tag filter '{field}' is given twice; a row carries one value"
+                               " per tag name", {"field": field})
+        tags[name] = value
     return tags
 
 

@@ -235,9 +235,8 @@ def _tag_set(tags: dict[str, str]) -> TagSet:
     problems = []
     for name, value in tags.items():
         field_name = f"tags.{name[:MAX_TAG_NAME_CHARS]}"
-        if len(name) > MAX_TAG_NAME_CHARS or not _tag_name_pattern(name):
-            problems.append((field_name, f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters,"
-                                         " digits, '_', '.' or '-'"))
+        if not is_tag_name(name):
+            problems.append((field_name, TAG_NAME_RULE))
         if len(value) > MAX_TAG_VALUE_CHARS:
             problems.append((field_name, f"a tag value is at most {MAX_TAG_VALUE_CHARS}"
                                          f" characters, not {len(value)}"))
@@ -245,6 +244,14 @@ def _tag_set(tags: dict[str, str]) -> TagSet:
             problems.append((field_name,
                              "tag values contain the NUL character (\\u0000); remove it"))
     return dict(sorted(tags.items())), problems
+
+
+TAG_NAME_RULE = (f"a tag name is 1 to {MAX_TAG_NAME_CHARS} letters, digits, '_', '.' or '-'"
+                 " (not '.' or '-' first)")
+
+
+def is_tag_name(name: str) -> bool:
+    return len(name) <= MAX_TAG_NAME_CHARS and _tag_name_pattern(name)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -205,6 +205,19 @@ def test_tag_filters_keep_only_rows_carrying_every_tag(
     assert all(p["sample_count"] == 0 for p in nobody["points"])
 
 
+def test_tag_filters_name_tags_as_rows_carry_them_once_each(
+        shared: Scenario, binary: BinaryTraffic) -> None:
+    for filters, field, words in [({"tag.région": "eu"}, "tag.région", "letters"),
+                                  ({"tag." + "r" * 65: "eu"}, "tag." + "r" * 64, "64"),
+                                  ({"tag.": "eu"}, "tag.", "letters"),
+                                  ({"tag.region": "e" * 257}, "tag.region", "256"),
+                                  ({"tag.region": ["eu", "us"]}, "tag.region", "twice")]:
+        refused = shared.get("/performance/timeseries", **filters)
+        assert refused.status_code == 400, (filters, refused.text)
+        assert refused.json()["extra"] == {"field": field}
+        assert words in refused.json()["detail"]
+
+
 def test_metrics_parameter_selects_metrics(shared: Scenario, binary: BinaryTraffic) -> None:
     served = timeseries(shared, start=iso(START), end=iso(START + timedelta(days=2)),
                         metrics="accuracy,roc_auc")
