@@ -8,11 +8,12 @@ from collections.abc import Hashable
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # No single answer may take more than this share of the cache: a huge one is not kept.
 LARGEST_SHARE = 16
+WORD_BYTES = 8
 
 
 class ResponseCache:
     """An LRU of encoded bodies, each valid for the projection positions it was read at,
-    bounded by count and by bytes.
+    bounded by count and by bytes (its bodies' and its keys').
 
     A body read after the positions were taken reflects at least those positions, so serving
     it while they are unchanged is never staler than reading again. When they have moved, an
@@ -60,13 +61,24 @@ class ResponseCache:
 
     def put(self, key: Hashable, positions: tuple[int, ...], body: bytes,
             stamp: Hashable = None) -> None:
-        if self._capacity <= 0 or len(body) * LARGEST_SHARE > self._max_bytes:
+        size = len(body) + key_bytes(key)
+        if self._capacity <= 0 or size * LARGEST_SHARE > self._max_bytes:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self._bytes -= len(old[2])
+            self._bytes -= len(old[2]) + key_bytes(key)
         self._entries[key] = (positions, stamp, body)
-        self._bytes += len(body)
+        self._bytes += size
         while len(self._entries) > self._capacity or self._bytes > self._max_bytes:
-            _, (_, _, evicted) = self._entries.popitem(last=False)
-            self._bytes -= len(evicted)
+            evicted_key, (_, _, evicted) = self._entries.popitem(last=False)
+            self._bytes -= len(evicted) + key_bytes(evicted_key)
+
+
+def key_bytes(key: Hashable) -> int:
+    """About what a key holds: its text counted by the character (a question's parameters
+    come from the URL, and a caller chooses their length), anything else as a word."""
+    if isinstance(key, str | bytes):
+        return len(key)
+    if isinstance(key, tuple | frozenset):
+        return sum(key_bytes(part) for part in key) + WORD_BYTES
+    return WORD_BYTES

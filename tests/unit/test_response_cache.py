@@ -37,11 +37,24 @@ def test_the_cache_is_bounded_by_bytes_and_keeps_no_single_huge_answer() -> None
     cache.put("huge", (1,), b"x" * 101)  # more than a sixteenth of the cache
     assert cache.get("huge", (1,)) is None
     for name in "abcdefghijklmnopq":
-        cache.put(name, (1,), b"y" * 100)
+        cache.put(name, (1,), b"y" * 99)  # 100 bytes with its key's one character
     assert cache.size_in_bytes <= 1_600
-    assert cache.get("a", (1,)) is None and cache.get("q", (1,)) == b"y" * 100
-    cache.put("q", (2,), b"z" * 50)  # replacing an entry frees what it held
+    assert cache.get("a", (1,)) is None and cache.get("q", (1,)) == b"y" * 99
+    cache.put("q", (2,), b"z" * 49)  # replacing an entry frees what it held
     assert cache.size_in_bytes == 15 * 100 + 50
+
+
+def test_a_keys_text_counts_as_the_answers_bytes_do() -> None:
+    """A question's parameters come from the URL: a caller choosing long ones must not make
+    the cache hold more than its bytes."""
+    cache = ResponseCache(capacity=100, max_bytes=1_600)
+    cache.put(("segments", "org", "x" * 200), (1,), b"y")  # more than a sixteenth, by its key
+    assert cache.get(("segments", "org", "x" * 200), (1,)) is None
+    for n in range(20):
+        cache.put(("segments", "org", f"{n:02d}" + " " * 60), (1,), b"y" * 10)
+    assert cache.size_in_bytes <= 1_600
+    assert cache.get(("segments", "org", "00" + " " * 60), (1,)) is None
+    assert cache.get(("segments", "org", "19" + " " * 60), (1,)) == b"y" * 10
 
 
 def test_a_stamped_answer_outlives_positions_that_moved_while_its_stamp_holds() -> None:
