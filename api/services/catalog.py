@@ -131,7 +131,7 @@ class Catalog:
                     files = archive_members(content)
             return self._ledger.record_artifact(caller, model_id, archive, files, params)
 
-        operation, position = await self._heavy.run(record)
+        operation, position = await self._heavy.run(caller.organization_id, record)
         await self._read.show(CATALOG, position)
         return operation
 
@@ -155,7 +155,7 @@ class Catalog:
             return (infer_schema(frame, max_cardinality),
                     complete_spec(spec, list(frame.columns)))
 
-        return await self._heavy.run(infer)
+        return await self._heavy.run(caller.organization_id, infer)
 
     def _project_name(self, caller: Caller, model: Model) -> str:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -59,9 +58,10 @@ class Publishing:
         """Records the rows, then waits (bounded) until the v1 summaries count them. Answers
         the rows' event ids, or the finished operation of a file."""
         # A file's rows are read and mapped on the heavy-work pool; a call's events are few.
-        run: Callable[..., Awaitable[Prepared]] = (
-            anyio.to_thread.run_sync if source.file_id is None else self._heavy.run)
-        prepared = await run(self._prepare, caller, model_id, split, source, update)
+        arguments = (caller, model_id, split, source, update)
+        prepared = await (anyio.to_thread.run_sync(self._prepare, *arguments)
+                          if source.file_id is None
+                          else self._heavy.run(caller.organization_id, self._prepare, *arguments))
         if update:
             await self._check_rows_exist(prepared)
         published = await anyio.to_thread.run_sync(

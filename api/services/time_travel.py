@@ -62,8 +62,8 @@ class TimeTravel:
         head = await self._read.catch_up(PROJECTIONS)
         position = await self._read.reach(PROJECTIONS, max(head, min_position or 0))
         model, version, found = await self._heavy.run(
-            self._replayed, organization_id, model_id, version_id, split, moment, question,
-            replay)
+            organization_id, self._replayed, organization_id, model_id, version_id, split,
+            moment, question, replay)
         return model, version, found, position
 
     def _replayed(self, organization_id: str, model_id: UUID, version_id: str | None,

@@ -80,7 +80,7 @@ class Windows:
         run: Callable[..., tuple[ModelRow, str, T]] = series_query
         args = (self._read.database, organization_id, str(model_id), version_id, read)
         if heavy:
-            model, version, found = await self._heavy.run(run, *args)
+            model, version, found = await self._heavy.run(organization_id, run, *args)
         else:
             model, version, found = await anyio.to_thread.run_sync(run, *args)
         return model, version, found, position

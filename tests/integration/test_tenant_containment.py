@@ -111,7 +111,7 @@ def test_the_heavy_pool_runs_at_most_its_workers_and_refuses_past_its_queue() ->
         async with anyio.create_task_group() as group:
             async def call() -> None:
                 try:
-                    results.append(await heavy.run(work))
+                    results.append(await heavy.run("org", work))
                 except Busy:
                     results.append("busy")
 
@@ -123,6 +123,67 @@ def test_the_heavy_pool_runs_at_most_its_workers_and_refuses_past_its_queue() ->
 
     assert sorted(anyio.run(scenario)) == ["busy", "done", "done"]
     assert peak[0] == 1
+
+
+def test_an_organization_with_many_heavy_requests_waiting_delays_another_by_one_at_most(
+) -> None:
+    import anyio
+
+    from perfledger.api.heavy_work import Busy
+
+    heavy = HeavyWork(workers=1, queue=8)
+    started: list[str] = []
+    gate = threading.Semaphore(0)
+
+    def work(name: str) -> str:
+        started.append(name)
+        gate.acquire(timeout=5)
+        return name
+
+    async def scenario() -> list[str]:
+        refused: list[str] = []
+
+        async def call(organization: str, name: str) -> None:
+            try:
+                await heavy.run(organization, work, name)
+            except Busy as busy:
+                refused.append(f"{name}: {busy}")
+
+        async with anyio.create_task_group() as group:
+            for n in range(6):  # one runs, four wait (half the queue), the sixth is refused
+                group.start_soon(call, "greedy", f"greedy-{n}")
+                await anyio.sleep(0.02)
+            group.start_soon(call, "other", "other-0")
+            await anyio.sleep(0.02)
+            for _ in range(6):
+                gate.release()
+                await anyio.sleep(0.05)
+        return refused
+
+    refused = anyio.run(scenario)
+    assert refused == ["greedy-5: The service is busy with 4 of this organization's heavy"
+                       " requests (file reads, archives, row windows, time travel) already"
+                       " waiting; retry in 5 s"]
+    assert started == ["greedy-0", "other-0", "greedy-1", "greedy-2", "greedy-3", "greedy-4"]
+
+
+def test_a_heavy_request_that_goes_away_while_waiting_leaves_the_turns_as_they_were() -> None:
+    import anyio
+
+    heavy = HeavyWork(workers=1, queue=8)
+    release = threading.Event()
+
+    async def scenario() -> str:
+        async with anyio.create_task_group() as group:
+            group.start_soon(heavy.run, "org", release.wait, 5)
+            await anyio.sleep(0.02)
+            with anyio.move_on_after(0.05):  # the client goes away while it waits
+                await heavy.run("org", lambda: "never")
+            release.set()
+        with anyio.fail_after(2):  # the one turn is free again, not lost or held
+            return await heavy.run("other", lambda: "ran")
+
+    assert anyio.run(scenario) == "ran"
 
 
 # Project squatting.
