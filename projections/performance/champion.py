@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from perfledger.domain.errors import Unprocessable
+from perfledger.domain.errors import InvalidInput, Unprocessable
 from perfledger.projections.columns import (
     FloatArray,
     read_columns_and_vectors,
@@ -59,6 +59,11 @@ class Comparison:
 def compare_of(tx: Tx, model_id: str, baseline: str, candidate: str, split: str,
                start: int | None, end: int | None) -> tuple[SeriesKind, Comparison]:
     version_meant(tx, model_id, candidate)  # it exists, and has performance
+    if baseline == candidate:
+        raise InvalidInput(
+            f"The baseline is '{baseline}', the candidate itself: name another version in"
+            " 'baseline' (without one, the baseline is the promoted version)",
+            {"field": "baseline"})
     kind = kind_of_model(tx, VIEWS, model_id)
     return kind, compare_in(tx, kind, series_id_of(tx, model_id, baseline, split),
                             series_id_of(tx, model_id, candidate, split), start, end)

@@ -527,6 +527,11 @@ def test_compare_uses_only_rows_both_versions_predicted_with_ground_truth(
     assert nothing.status_code == 422
     unknown = scenario.get("/performance/compare", candidate="v9")
     assert unknown.status_code == 404
+    # ... and a version compared with itself, named or promoted, is 400 naming the baseline
+    for itself in ({"candidate": "v2", "baseline": "v2"}, {"candidate": "v1"}):
+        refused = scenario.get("/performance/compare", **itself)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["extra"] == {"field": "baseline"}
 
 
 def test_compare_splits_a_large_comparison_at_a_row_id_from_planner_statistics(
@@ -552,13 +557,13 @@ def test_compare_splits_a_large_comparison_at_a_row_id_from_planner_statistics(
         candidate = series_id_of(tx, scenario.model_id, "v2", "production")
         middle = champion._middle_from_statistics(tx, candidate)
     assert middle is not None and "s00500" < middle < "s02500"  # near the middle, not an edge
-    by_statistics = scenario.get("/performance/compare", candidate="v2").json()
+    by_statistics = scenario.get("/performance/compare", baseline="v1", candidate="v2").json()
 
     # Step: the same answer with the middle stepped to through the index, and read whole.
     monkeypatch.setattr(champion, "MIN_BOUNDS_INSIDE", 10_000)
-    by_index = scenario.get("/performance/compare", candidate="v2").json()
+    by_index = scenario.get("/performance/compare", baseline="v1", candidate="v2").json()
     monkeypatch.setattr(champion, "SPLIT_FROM_ROWS", 10 * n)
-    whole = scenario.get("/performance/compare", candidate="v2").json()
+    whole = scenario.get("/performance/compare", baseline="v1", candidate="v2").json()
     assert by_statistics["shared_rows"] == n
     assert by_statistics["tests"] == by_index["tests"] == whole["tests"]
     for side in ("baseline", "candidate"):
