@@ -10,12 +10,19 @@ never reused for another that happens to share its address.
 
 Redirects are not followed (their target was never checked), at most 64 KiB of a response is
 read, and network failures become an `Outcome` with an error: the caller decides on retries.
+An attempt ends at its deadline however the receiver answers: a receiver sending its reply a
+byte at a time (each wait for data shorter than the timeout) has its connection shut then,
+so it cannot hold up the deliveries waiting behind it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -79,16 +86,59 @@ def send(
         extensions["sni_hostname"] = target.raw_host.decode("ascii")
     last_error = "no address to connect to"
     for address in destination.addresses[:MAX_ADDRESSES_TRIED]:
-        try:
-            return _post(
-                client, target.copy_with(host=address), body, request_headers, extensions,
-                timeout, started,
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout) as failure:
-            last_error = _short(failure)  # this address is unreachable: try the next one
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as failure:
-            return Outcome(None, _short(failure), time.monotonic() - started)
+        with _Deadline(timeout) as deadline:
+            try:
+                return _post(
+                    client, target.copy_with(host=address), body, request_headers,
+                    {**extensions, "trace": deadline.trace}, timeout, started,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as failure:
+                last_error = _short(failure)  # this address is unreachable: try the next one
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as failure:
+                timed_out = deadline.passed or isinstance(failure, httpx.TimeoutException)
+                error = f"no complete answer within {timeout:g} s" if timed_out else _short(
+                    failure)
+                return Outcome(None, error, time.monotonic() - started)
     return Outcome(None, last_error, time.monotonic() - started)
+
+
+class _Deadline:
+    """Shuts the attempt's connection once `seconds` have passed: httpx's timeout bounds each
+    wait for data, not the whole answer. The socket is learnt from httpcore's trace of the
+    connection it opens."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self.passed = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            found = info["return_value"].get_extra_info("socket")
+            with self._lock:
+                self._socket = found
+                if self.passed:
+                    _shut(found)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            if self._socket is not None:
+                _shut(self._socket)
+
+
+def _shut(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        connection.shutdown(socket.SHUT_RDWR)  # the blocked read returns; httpx then fails
 
 
 def _post(
@@ -96,7 +146,7 @@ def _post(
     url: httpx.URL,
     body: bytes,
     headers: dict[str, str],
-    extensions: dict[str, str],
+    extensions: dict[str, Any],
     timeout: float,
     started: float,
 ) -> Outcome:
@@ -123,7 +173,7 @@ def _drain(response: httpx.Response, deadline: float) -> None:
     so a body that fails or drags on does not change the outcome."""
     received = 0
     try:
-        for chunk in response.iter_raw(chunk_size=16_384):
+        for chunk in response.iter_raw():  # as it arrives, so the deadline is seen
             received += len(chunk)
             if received >= MAX_RESPONSE_BYTES or time.monotonic() > deadline:
                 return

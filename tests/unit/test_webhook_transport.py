@@ -64,6 +64,13 @@ def start_receiver(tls: ssl.SSLContext | None = None) -> Receiver:
             received.append(Received(self.path, dict(self.headers.items()), body))
             if self.path == "/slow":
                 time.sleep(2)
+            if self.path == "/trickle":  # each line well within the timeout, the whole not
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(20):
+                    time.sleep(0.1)
+                    self.wfile.write(b"X-Part: a\r\n")
+                self.wfile.write(b"Content-Length: 0\r\n\r\n")
+                return
             if self.path == "/large":
                 self._answer(200, b"x" * (MAX_RESPONSE_BYTES * 64))
                 return
@@ -230,8 +237,19 @@ def test_a_slow_receiver_times_out_into_an_error_outcome(
         client, receiver.url("/slow"), BODY, headers_for(BODY), LOOPBACK, timeout=0.3
     )
     assert outcome.status_code is None
-    assert outcome.error is not None and "Timeout" in outcome.error
+    assert outcome.error == "no complete answer within 0.3 s"
     assert outcome.seconds < 2
+
+
+def test_a_receiver_answering_a_line_at_a_time_is_cut_off_at_the_timeout(
+    receiver: Receiver, client: httpx.Client
+) -> None:
+    outcome = send(
+        client, receiver.url("/trickle"), BODY, headers_for(BODY), LOOPBACK, timeout=0.5
+    )
+    assert outcome.status_code is None
+    assert outcome.error == "no complete answer within 0.5 s"
+    assert outcome.seconds < 1
 
 
 def test_a_huge_response_is_read_only_in_part(receiver: Receiver, client: httpx.Client) -> None:
