@@ -81,10 +81,13 @@ class Webhooks:
         provider = _provider(body.provider)
         name = _name(body.name)
         await self._monitoring.check_url(body.url)
-        await self._monitoring.check_room(principal.caller)
-        await anyio.to_thread.run_sync(self._check_name, principal, name, None)
-        webhook, position = await anyio.to_thread.run_sync(
-            self._ledger.register_named_webhook, principal.caller, name, body.url, provider)
+
+        def register() -> tuple[Webhook, int]:
+            self._check_name(principal, name, None)
+            return self._ledger.register_named_webhook(principal.caller, name, body.url,
+                                                       provider)
+
+        webhook, position = await self._monitoring.within_room(principal.caller, register)
         await self._read.show(["monitoring"], position)
         return webhook_out(webhook, principal)
 

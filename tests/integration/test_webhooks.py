@@ -6,6 +6,7 @@ operator did not allow is refused at registration."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -171,6 +172,26 @@ def test_a_monitor_naming_webhooks_notifies_those_only_and_a_silenced_one_none(
     finally:
         for receiver in receivers:
             receiver.server.shutdown()
+
+
+def test_a_burst_of_registrations_ahead_of_the_catch_up_stops_at_the_caps(
+        scenario: Scenario, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.api.services import monitoring
+
+    monkeypatch.setattr(monitoring, "MAX_WEBHOOKS_PER_ORGANIZATION", 2)
+    monkeypatch.setattr(monitoring, "MAX_MONITORS_PER_MODEL", 2)
+    scenario.create_model(name="capped", task="binary_classification", labels=["a", "b"])
+    scenario.trained_version("v1")
+    engine = scenario.container.engine
+    # as in service: the catch-up runs on the scheduler's next tick, not within the command
+    scenario.container.wake_projections = lambda: threading.Timer(
+        0.2, lambda: engine.catch_up_all(budget_seconds=60)).start()
+    webhooks = [scenario.client.post("/api/v1/webhooks", headers=scenario.headers, json={
+        "url": receiver.url, "events": ["alert.raised"]}).status_code for _ in range(5)]
+    monitors = [scenario.post("/monitors", {
+        "name": f"m{n}", "metric": "accuracy", "bucket": "day", "version": "v1",
+        "warning": 0.9, "critical": 0.85}).status_code for n in range(5)]
+    assert (webhooks, monitors) == ([201, 201, 409, 409, 409], [201, 201, 409, 409, 409])
 
 
 def test_an_organization_past_its_webhook_cap_gets_409_in_both_dialects(
