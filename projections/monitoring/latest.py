@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from perfledger.domain.errors import Unprocessable
 from perfledger.domain.monitoring.rules import PROMOTED, MonitorRule
 from perfledger.domain.timestamps import from_micros
 from perfledger.projections.database import Tx
@@ -13,11 +15,13 @@ from perfledger.projections.performance.schema import VIEWS
 from perfledger.projections.performance.timeseries import Window, timeseries_in
 from perfledger.projections.performance.windows import (
     WIDTHS,
+    BucketStats,
     SeriesKind,
     bucket_start,
     kind_of_model,
 )
 
+log = logging.getLogger(__name__)
 RECENT_BUCKETS = 30  # how far back the latest value with labeled rows is looked for
 
 
@@ -40,6 +44,9 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
     of each enabled monitor of the organization, on the version it watches."""
     found = []
     kinds: dict[str, SeriesKind] = {}
+    # monitors of one series, bucket width and tags (differing by metric or thresholds) read
+    # its buckets once
+    read: dict[tuple[int, Window, tuple[tuple[str, str], ...]], list[BucketStats] | None] = {}
     for monitor_id, model_id, rule_text, model_name, promoted in tx.rows(
             "SELECT m.monitor_id, m.model_id, m.rule, r.name, r.promoted_version_id"
             " FROM monitors m JOIN registry_models r ON r.model_id = m.model_id"
@@ -58,7 +65,10 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
         if model_id not in kinds:
             kinds[model_id] = kind_of_model(tx, VIEWS, str(model_id))
         kind = kinds[model_id]
-        for bucket in reversed(timeseries_in(tx, kind, series_id, window, rule.tags)):
+        key = (series_id, window, tuple(sorted(rule.tags.items())))
+        if key not in read:
+            read[key] = _buckets(tx, kind, series_id, window, rule.tags)
+        for bucket in reversed(read[key] or []):
             value = None if bucket.metrics is None else bucket.metrics.get(rule.metric)
             if value is not None:
                 found.append(MonitoredValue(
@@ -67,6 +77,17 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
                     from_micros(bucket.start).timestamp()))
                 break
     return found
+
+
+def _buckets(tx: Tx, kind: SeriesKind, series_id: int, window: Window,
+             tags: dict[str, str]) -> list[BucketStats] | None:
+    """None when a tag filter's window holds more rows than one answer reads: that monitor
+    is left out of the scrape (its evaluation says why), not the whole scrape failed."""
+    try:
+        return timeseries_in(tx, kind, series_id, window, tags)
+    except Unprocessable as too_large:
+        log.warning("a monitored series is left out of the scrape: %s", too_large.message)
+        return None
 
 
 def open_alert_counts(tx: Tx, organization_id: str) -> list[tuple[str, str, str, str, int]]:

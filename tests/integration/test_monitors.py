@@ -260,6 +260,32 @@ def test_the_organizations_scrape_shows_its_monitored_values_and_open_alerts_onl
     assert others["perfledger_monitor_value"] == [] and others["perfledger_open_alerts"] == []
 
 
+def test_the_scrape_reads_a_series_once_and_leaves_out_a_monitor_it_cannot_read(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfledger.projections.monitoring import latest
+    from perfledger.projections.performance import windows
+
+    monkeypatch.setattr(prometheus, "now_micros", lambda: to_micros(NOW))
+    version = model_with_days(scenario, {1: (5, 5), 2: (9, 1)})
+    for metric in ("accuracy", "recall", "f1_score"):
+        create_monitor(scenario, version=version, name=metric, metric=metric, warning=0.1)
+    create_monitor(scenario, version=version, name="eu", tags={"region": "eu"}, warning=0.1)
+    reads: list[object] = []
+    counted = latest.timeseries_in
+    monkeypatch.setattr(latest, "timeseries_in", lambda *args: reads.append(args) or counted(
+        *args))
+    monkeypatch.setattr(windows, "MAX_WINDOW_ROWS", 10)  # the tagged one reads 20 rows
+
+    answer = scenario.client.get("/api/v1/metrics/prometheus", headers=scenario.headers)
+    assert answer.status_code == 200, answer.text
+    samples = {family.name: family.samples
+               for family in text_string_to_metric_families(answer.text)}
+    values = {sample.labels["monitor"]: sample.value
+              for sample in samples["perfledger_monitor_value"]}
+    assert values == pytest.approx({"accuracy": 0.9, "recall": 0.8, "f1_score": 16 / 18})
+    assert len(reads) == 2  # the three untagged monitors' series once, the tagged one once
+
+
 def test_a_pass_out_of_time_leaves_the_rest_for_the_next_organizations_taking_turns(
         scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no time left after the first monitor, each pass judges one; the one judged
