@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfledger.projections.storage import StorageConfig
+from perfledger.projections.storage import StorageConfig, private_directory
 
 MIN_SECRET_BYTES = 32
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -109,13 +109,6 @@ def _jwt_secret(environ: Mapping[str, str], data_dir: Path) -> tuple[str, bool]:
     except FileExistsError:  # another process made it first: use theirs
         return path.read_text().strip(), False
     return path.read_text().strip(), True
-
-
-def private_directory(path: Path) -> None:
-    """Creates `path` (and its parents) readable by this user alone, if it is missing."""
-    if not path.exists():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)
 
 
 def write_private(path: Path, text: str) -> None:

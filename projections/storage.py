@@ -55,10 +55,14 @@ class StorageConfig:
 
     def open_database(self) -> Database:
         if self.database_url is None:
-            try:
-                self.data_dir.mkdir(mode=0o700, parents=True)
-                self.data_dir.chmod(0o700)  # every tenant's rows are in there
-            except FileExistsError:
-                pass  # made earlier, or by another process starting at once
+            private_directory(self.data_dir)  # every tenant's rows are in there
             return SQLiteDatabase(self.sqlite_path)
         return PostgresDatabase(self.database_url)
+
+
+def private_directory(path: Path) -> None:
+    """Creates `path` (and its parents) readable by this user alone, if it is missing; a
+    process starting beside this one may make it first."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask
