@@ -26,7 +26,8 @@ class ResponseCache:
         self._capacity = capacity
         self._max_bytes = max_bytes
         self._bytes = 0
-        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], Hashable, bytes]] = (
+        # key: (positions, stamp, body, what the entry counts for: its body's and key's bytes)
+        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], Hashable, bytes, int]] = (
             OrderedDict())
 
     @property
@@ -55,7 +56,7 @@ class ResponseCache:
         entry = self._entries.get(key)
         if entry is None or entry[1] is None or entry[1] != stamp:
             return None
-        self._entries[key] = (positions, stamp, entry[2])
+        self._entries[key] = (positions, stamp, entry[2], entry[3])
         self._entries.move_to_end(key)
         return entry[2]
 
@@ -66,12 +67,12 @@ class ResponseCache:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self._bytes -= len(old[2]) + key_bytes(key)
-        self._entries[key] = (positions, stamp, body)
+            self._bytes -= old[3]
+        self._entries[key] = (positions, stamp, body, size)
         self._bytes += size
         while len(self._entries) > self._capacity or self._bytes > self._max_bytes:
-            evicted_key, (_, _, evicted) = self._entries.popitem(last=False)
-            self._bytes -= len(evicted) + key_bytes(evicted_key)
+            _, (_, _, _, evicted_size) = self._entries.popitem(last=False)
+            self._bytes -= evicted_size
 
 
 def key_bytes(key: Hashable) -> int:
