@@ -22,13 +22,6 @@ class Task(StrEnum):
         return self.is_classification or self is Task.REGRESSION
 
 
-# The metrics a performance answer carries, by kind of task (what monitors may watch).
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1_score", "roc_auc", "log_loss")
-REGRESSION_METRICS = ("rmse", "mse", "mae", "mape", "r_squared")
-# Higher is better for these; lower for the others (losses and errors).
-HIGHER_IS_BETTER = frozenset({"accuracy", "precision", "recall", "f1_score", "roc_auc",
-                              "r_squared"})
-
 
 class DatasetSplit(StrEnum):
     TRAIN = "train"

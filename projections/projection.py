@@ -42,6 +42,12 @@ class Projection(Protocol):
         ...
 
     @property
+    def computed_by(self) -> str:
+        """What its stored values depend on besides its tables and events (a digest of the
+        metrics it keeps, say); "" for nothing else. A change rebuilds it on upgrade."""
+        ...
+
+    @property
     def tables(self) -> Sequence[str]:
         """Logical names of its tables; each generation gets its own physical copies."""
         ...

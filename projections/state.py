@@ -44,10 +44,12 @@ def create_state_tables(tx: Tx) -> None:
 
 
 def schema_digest(database: Database, projection: Projection) -> str:
-    """Changes whenever the projection's DDL, or the events it reads, do: either way its
-    live tables are not what this release would build from the log."""
+    """Changes whenever the projection's DDL, the events it reads, or what it computes
+    from them do: any way, its live tables are not what this release would build."""
     statements = projection.schema(database, Tables(projection.tables, 0))
     defined = [*statements, *sorted(projection.topics)]
+    if projection.computed_by:
+        defined.append(projection.computed_by)
     return hashlib.sha256("\n".join(defined).encode()).hexdigest()[:16]
 
 

@@ -16,16 +16,13 @@ from perfledger.domain.application import PerfLedger
 from perfledger.domain.commands.jobs import job_model_scope
 from perfledger.domain.errors import NotFound
 from perfledger.domain.jobs.aggregates import check_model_of_job
+from perfledger.domain.metrics.decisions import OVERALL_FIELDS, in_decision_order
 from perfledger.domain.recompute import JOB_MODEL, PENDING, RecomputeRequest, scope_key
 from perfledger.domain.values import Caller
 from perfledger.projections.jobs.filters import Filter
 from perfledger.projections.jobs.metrics import TimeRange, job_metrics
 from perfledger.projections.jobs.queries import JobRow, find_job
-from perfledger.projections.jobs.scores import in_decision_order
 from perfledger.projections.recompute.queries import find_request, scope_state
-
-METRIC_FIELDS = ("overall_accuracy", "overall_f1_score", "overall_recall", "overall_precision",
-                 "confusion_matrix", "metrics_per_decision")
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ class JobMetrics:
             check_model_of_job(job.job_id, job.model_ids, model_id)
         body: dict[str, Any] = {"model_id": model_id, "is_recomputing_metrics": False,
                                 "last_recomputed_timestamp": None,
-                                **dict.fromkeys(METRIC_FIELDS), "metrics_per_decision": {}}
+                                **dict.fromkeys(OVERALL_FIELDS), "metrics_per_decision": {}}
         if model_id is None:
             return body
         key = scope_key(JOB_MODEL, job_model_scope(job.job_key, model_id))
@@ -119,7 +116,7 @@ class JobMetrics:
         completed = state.latest_completed
         if completed is not None and completed.outcome is not None:
             body["last_recomputed_timestamp"] = completed.finished_at
-            body.update({name: completed.outcome[name] for name in METRIC_FIELDS})
+            body.update({name: completed.outcome[name] for name in OVERALL_FIELDS})
             body["metrics_per_decision"] = in_decision_order(
                 job.decisions, completed.outcome["metrics_per_decision"])
         return body

@@ -7,6 +7,7 @@ from litestar import Router
 from perfledger.api.v1.diagnostics import DiagnosticsController
 from perfledger.api.v1.dimensions import DimensionsController
 from perfledger.api.v1.history import HistoryController
+from perfledger.api.v1.metric_catalogue import metric_catalogue
 from perfledger.api.v1.models import ModelController
 from perfledger.api.v1.monitors import AlertController, MonitorController
 from perfledger.api.v1.performance import PerformanceController
@@ -33,5 +34,6 @@ v1_router = Router(
         AlertController,
         WebhookController,
         organization_metrics,
+        metric_catalogue,
     ],
 )

@@ -1,10 +1,11 @@
 """Metric ids of fiddler-client's alert rules, and the perfledger metric each one watches.
 
-perfledger alerts on the performance metrics its summaries compute. fiddler-client names some
-of them differently (`auc`/`auroc` for `roc_auc`, `r2` for `r_squared`); perfledger's own
-names are accepted too. Every other metric Fiddler documents (drift, data integrity, traffic,
-statistics, custom metrics, and the performance metrics perfledger does not compute) is
-refused with a message saying what kind of metric it is.
+A rule may watch any metric of its model's task (`domain.metrics.catalogue`), named as
+perfledger names it. Fiddler's own ids for some of them are accepted too (`auc` and `auroc`
+for `roc_auc`, `r2` for `r_squared`), and rules show them with Fiddler's display names.
+Every other metric Fiddler documents (drift, data integrity, traffic, statistics, custom
+metrics, and the performance metrics perfledger does not compute) is refused with a message
+saying what kind of metric it is.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from perfledger.domain.vocabulary import CLASSIFICATION_METRICS, REGRESSION_METRICS, Task
+from perfledger.domain.metrics.catalogue import METRICS, metric_named, metrics_for
+from perfledger.domain.vocabulary import Task
 
 PERFORMANCE = "performance"
 PERFORMANCE_DISPLAY = "Performance"
@@ -25,10 +27,9 @@ class AlertMetric:
     display_name: str
 
 
-_KNOWN = [
-    AlertMetric("accuracy", "accuracy", "Accuracy"),
-    AlertMetric("precision", "precision", "Precision"),
-    AlertMetric("recall", "recall", "Recall"),
+# Fiddler's spelling where it differs from perfledger's name or display name; a rule given
+# perfledger's name shows the first of its metric's ids.
+_FIDDLER_SPELLING = [
     AlertMetric("f1_score", "f1_score", "F1"),
     AlertMetric("auc", "roc_auc", "AUC"),
     AlertMetric("auroc", "roc_auc", "AUROC"),
@@ -36,14 +37,18 @@ _KNOWN = [
     AlertMetric("log_loss", "log_loss", "Log Loss"),
     AlertMetric("r2", "r_squared", "R2"),
     AlertMetric("r_squared", "r_squared", "R2"),
-    AlertMetric("mse", "mse", "MSE"),
-    AlertMetric("mae", "mae", "MAE"),
-    AlertMetric("mape", "mape", "MAPE"),
-    AlertMetric("rmse", "rmse", "RMSE"),
 ]
-ALERT_METRICS = {metric.id: metric for metric in _KNOWN}
-# The id shown for a rule whose author gave perfledger's own name.
-_SHOWN_FOR = {metric.metric: metric for metric in reversed(_KNOWN)}
+
+
+def _spellings(metric: str) -> list[AlertMetric]:
+    """The ids a rule may name the metric by, the one shown first."""
+    fiddler = [spelling for spelling in _FIDDLER_SPELLING if spelling.metric == metric]
+    found = metric_named(metric)
+    return fiddler or [AlertMetric(metric, metric, found.display_name if found else metric)]
+
+
+ALERT_METRICS = {spelling.id: spelling for metric in METRICS
+                 for spelling in _spellings(metric.name)}
 
 # Metrics Fiddler documents that have no perfledger counterpart, by kind.
 _OTHER_KINDS = {
@@ -63,13 +68,12 @@ _KIND_OF = {name: kind for kind, names in _OTHER_KINDS.items() for name in names
 
 def metric_ids_for(task: Task) -> list[str]:
     """The ids a rule on a model of this task may name."""
-    metrics = CLASSIFICATION_METRICS if task.is_classification else REGRESSION_METRICS
-    return [metric.id for metric in _KNOWN if metric.metric in metrics]
+    return [spelling.id for metric in metrics_for(task) for spelling in _spellings(metric.name)]
 
 
 def metric_problem(metric_id: str, task: Task) -> str | None:
     """Why a rule on a model of `task` cannot watch `metric_id`, or None when it can."""
-    if not task.has_performance:
+    if not metrics_for(task):
         return f"a {task} model has no performance metrics to alert on"
     supported = ", ".join(metric_ids_for(task))
     found = ALERT_METRICS.get(metric_id)
@@ -93,7 +97,7 @@ def shown_metric(metric: str, alias: str | None) -> AlertMetric:
     """The metric as a rule shows it: by the name its author gave, when that names it."""
     if alias is not None and alias in ALERT_METRICS and ALERT_METRICS[alias].metric == metric:
         return ALERT_METRICS[alias]
-    return _SHOWN_FOR.get(metric, AlertMetric(metric, metric, metric))
+    return _spellings(metric)[0]
 
 
 def _is_uuid(text: str) -> bool:

@@ -18,12 +18,8 @@ from perfledger.domain.limits import (
     MAX_TAG_VALUE_CHARS,
     MAX_TAGS_PER_MODEL,
 )
-from perfledger.domain.vocabulary import (
-    CLASSIFICATION_METRICS,
-    REGRESSION_METRICS,
-    DatasetSplit,
-    Task,
-)
+from perfledger.domain.metrics.catalogue import names_for
+from perfledger.domain.vocabulary import DatasetSplit, Task
 
 PROMOTED = "promoted"
 MAX_BUCKETS_BACK = 1_000
@@ -138,8 +134,8 @@ def check_rule(rule: MonitorRule, task: Task, version_ids: set[str]) -> None:
     problems: dict[str, str] = {}
     if not rule.name.strip():
         problems["name"] = "must not be blank"
-    metrics = CLASSIFICATION_METRICS if task.is_classification else REGRESSION_METRICS
-    if not task.has_performance:
+    metrics = names_for(task)
+    if not metrics:
         problems["metric"] = f"a {task} model has no performance metrics to monitor"
     elif rule.metric not in metrics:
         problems["metric"] = (f"'{rule.metric}' is not a metric of a {task} model; choose from"

@@ -24,6 +24,7 @@ SEARCHED = ("version", "description", "algorithm", "framework")
 
 class CatalogProjection:
     name = "catalog"
+    computed_by = ""
     tables = TABLES
     topics = topics_of(
         Project.Created, Project.Deleted, Model.Registered, Model.Onboarded, Model.EntryUpdated,

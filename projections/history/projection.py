@@ -43,6 +43,7 @@ _EVENT_TYPES: dict[type, str] = {
 
 class HistoryProjection:
     name = "history"
+    computed_by = ""
     tables = ("model_history",)
     topics = topics_of(*_EVENT_TYPES)
 

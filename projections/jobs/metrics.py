@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perfledger.domain.metrics.decisions import Cell, decision_scores
 from perfledger.domain.timestamps import from_micros
 from perfledger.projections.database import Database, Tx
 from perfledger.projections.jobs.filters import Filter, Sql, compile_filters
 from perfledger.projections.jobs.queries import JobRow, format_instant
 from perfledger.projections.jobs.schema import HOUR_MICROS
-from perfledger.projections.jobs.scores import Cell, decision_scores
 
 TOP_CHANGED = 10
 KB_JOIN = ("LEFT JOIN job_kb k ON k.job_key = e.job_key AND k.model_id = ?"

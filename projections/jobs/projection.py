@@ -26,6 +26,7 @@ from perfledger.projections.topics import UnknownEvent, topics_of
 
 class JobsProjection:
     name = "jobs"
+    computed_by = ""
     tables = TABLES
     topics = topics_of(Job.Created, Job.Trained, KnowledgeBase.Captured, JobEventBatch.Recorded,
                        EventFeedback.Given)

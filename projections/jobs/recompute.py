@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from perfledger.domain.metrics.decisions import decision_scores
 from perfledger.domain.recompute import Scope
 from perfledger.projections.database import Database
-from perfledger.projections.jobs.scores import decision_scores
 from perfledger.projections.json import loads
 
 

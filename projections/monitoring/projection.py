@@ -29,6 +29,7 @@ TRANSITION_FIELDS = tuple(field.name for field in fields(Verdict))
 
 class MonitoringProjection:
     name = "monitoring"
+    computed_by = ""
     tables = ("monitors", "alerts", "alert_transitions", "webhooks")
     topics = topics_of(Monitor.Created, Monitor.Changed, Monitor.Deleted, Alert.Opened,
                        *TRANSITIONS, Webhook.Registered, Webhook.Changed, Webhook.Deleted)

@@ -1,10 +1,8 @@
 """Champion against challenger: two versions on the same labeled rows, their metrics, the
-differences, and whether the difference is more than chance (McNemar's exact test for
-classification, the Wilcoxon signed-rank test on absolute errors for regression)."""
+differences, and whether the difference is more than chance (`domain.metrics.significance`)."""
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from perfledger.domain.errors import InvalidInput, Unprocessable
+from perfledger.domain.metrics.measure import Metrics, metrics_of
+from perfledger.domain.metrics.significance import paired_tests
 from perfledger.projections.columns import (
     FloatArray,
     read_columns_and_vectors,
@@ -21,7 +21,6 @@ from perfledger.projections.columns import (
     vectors_of,
 )
 from perfledger.projections.database import Tx
-from perfledger.projections.performance.metrics import Metrics
 from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import PROJECTION_NAME, TABLES, VIEWS
 from perfledger.projections.performance.windows import (
@@ -31,7 +30,6 @@ from perfledger.projections.performance.windows import (
     WindowRows,
     bounded_row_count,
     kind_of_model,
-    metrics_of,
 )
 from perfledger.projections.projection import Tables
 from perfledger.projections.registry.queries import version_meant
@@ -84,8 +82,7 @@ def compare_in(tx: Tx, kind: SeriesKind, baseline: int | None, candidate: int | 
     delta = {name: None if value is None or cand_metrics.get(name) is None
              else cand_metrics[name] - value  # type: ignore[operator]
              for name, value in base_metrics.items()}
-    tests = ({"accuracy": mcnemar_exact(base, cand)} if kind.is_classification
-             else {"absolute_error": wilcoxon_absolute_errors(base, cand)})
+    tests = paired_tests(kind, base, cand)
     return Comparison(len(base), base_metrics, cand_metrics, delta, tests)
 
 
@@ -97,32 +94,6 @@ def _metrics_of_both(kind: SeriesKind, base: WindowRows, cand: WindowRows
         candidate = beside.submit(metrics_of, kind, cand)
         baseline = metrics_of(kind, base)
     return baseline or {}, candidate.result() or {}
-
-
-def mcnemar_exact(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
-    from scipy import stats  # half a second to import: only when a comparison runs
-
-    base_right, cand_right = base.predicted == base.truth, cand.predicted == cand.truth
-    only_base = int(np.count_nonzero(base_right & ~cand_right))
-    only_cand = int(np.count_nonzero(~base_right & cand_right))
-    discordant = only_base + only_cand
-    p_value = (1.0 if discordant == 0
-               else float(stats.binomtest(min(only_base, only_cand), discordant, 0.5).pvalue))
-    return {"method": "mcnemar_exact", "p_value": p_value,
-            "baseline_only_right": only_base, "candidate_only_right": only_cand}
-
-
-def wilcoxon_absolute_errors(base: WindowRows, cand: WindowRows) -> dict[str, Any]:
-    """scipy's two-sided test with its defaults (zero differences dropped); null when every
-    row's absolute error is the same for both versions."""
-    from scipy import stats
-    base_errors = np.abs(base.truth - base.predicted)
-    cand_errors = np.abs(cand.truth - cand.predicted)
-    p_value: float | None = None
-    if np.any(base_errors != cand_errors):
-        p = float(stats.wilcoxon(base_errors, cand_errors).pvalue)
-        p_value = None if math.isnan(p) else p
-    return {"method": "wilcoxon_signed_rank", "p_value": p_value}
 
 
 def _shared_rows(tx: Tx, kind: SeriesKind, baseline: int, candidate: int, start: int, end: int

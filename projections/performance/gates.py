@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfledger.domain.errors import InvalidInput
-from perfledger.domain.vocabulary import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from perfledger.domain.metrics.catalogue import BY_NAME
 from perfledger.projections.performance.queries import Summary
 
-KNOWN_METRICS = frozenset(CLASSIFICATION_METRICS + REGRESSION_METRICS)
+KNOWN_METRICS = frozenset(BY_NAME)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ by batch: the rows a batch changes leave every scope they were in as they were s
 enter every scope they are in now, so a batch costs O(k log n) for its k rows and never
 rereads the series.
 
-Counts and exact sums (`sufficient`) are stored with each scope. ROC AUC needs the scores:
-the worker holds them in memory (`ranks`: 8 bytes per labeled score per binary problem) for
+Counts and exact sums (`domain.metrics.statistics`) are stored with each scope. ROC AUC
+needs the scores: the worker holds them in memory (`ranks`: 8 bytes per labeled score per
+binary problem) for
 the series as a whole, for each hour and for each tag value; a day's or a week's U is kept
 by counting changed scores against the hours it spans, so days and weeks hold no scores of
 their own. Label delays are held per hour (8 bytes per late-labeled row) and a bucket's
@@ -26,18 +27,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from perfledger.domain.metrics.inputs import problem_count
+from perfledger.domain.metrics.measure import contribution, empty_statistics, finish
+from perfledger.domain.metrics.ranks import RankedPairs, SortedScores, pairs_within
+from perfledger.domain.metrics.statistics import Ranked, Statistics
 from perfledger.projections.database import Tx
 from perfledger.projections.json import dumps, loads
-from perfledger.projections.performance.ranks import RankedPairs, SortedScores, pairs_within
 from perfledger.projections.performance.segments import MAX_VALUES
-from perfledger.projections.performance.sufficient import (
-    Ranked,
-    Statistics,
-    contribution,
-    empty_statistics,
-    metrics_from,
-    problem_count,
-)
 from perfledger.projections.performance.windows import (
     DAY,
     HOUR,
@@ -212,7 +208,7 @@ class LiveSummaries:
                     "buckets_stale": held.buckets_stale, "unranked": not held.ranked}),
              stats.totals["rows"], stats.totals["labeled"], series_id))
         if held.ranked or not held.buckets_stale:  # else the settle writes them
-            write_summary(tx, t, kind, series_id, stats, metrics_from(kind, stats))
+            write_summary(tx, t, kind, series_id, stats, finish(kind, stats))
         self._hold((t.perf_series, series_id), held)
 
     def _hold(self, key: tuple[str, int], held: _Held) -> None:
@@ -375,7 +371,7 @@ def _write_buckets(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
     rows = []
     for (width, start), (stats, label_delays) in buckets.items():
         if stats.totals["rows"]:
-            metrics = metrics_from(kind, stats)
+            metrics = finish(kind, stats)
             rows.append((series_id, WIDTH_NAMES[width], start, stats.totals["rows"],
                          stats.totals["labeled"], None if metrics is None else dumps(metrics),
                          None if label_delays is None else dumps(label_delays),
@@ -456,7 +452,7 @@ def _write_segments(tx: Tx, t: Tables, kind: SeriesKind, series_id: int,
     rows = []
     for (name, value), stats in segments.items():
         if stats.totals["rows"]:
-            metrics = metrics_from(kind, stats)
+            metrics = finish(kind, stats)
             rows.append((series_id, name, value, stats.totals["rows"], stats.totals["labeled"],
                          None if metrics is None else dumps(metrics), dumps(stats.to_json())))
     tx.executemany(

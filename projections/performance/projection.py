@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from perfledger.domain.metrics.catalogue import catalogue_digest
 from perfledger.domain.performance.batches import LabelBatch, PredictionBatch
 from perfledger.domain.registry.model import Model
 from perfledger.domain.timestamps import format_timestamp, to_micros
@@ -37,6 +38,7 @@ from perfledger.projections.topics import UnknownEvent, topics_of
 
 class PerformanceProjection:
     name = PROJECTION_NAME
+    computed_by = f"metrics {catalogue_digest()}"  # the metrics each bucket stores
     tables = TABLES
     topics = topics_of(Model.Registered, Model.TagNamesSeen, Model.Deleted,
                        PredictionBatch.Recorded, LabelBatch.Recorded)

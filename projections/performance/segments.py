@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from perfledger.domain.errors import InvalidInput
-from perfledger.domain.vocabulary import HIGHER_IS_BETTER
+from perfledger.domain.metrics.catalogue import metric_named
+from perfledger.domain.metrics.measure import metrics_of
 from perfledger.projections.database import Tx
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.performance.queries import series_id_of
@@ -23,7 +24,6 @@ from perfledger.projections.performance.windows import (
     SeriesKind,
     WindowRows,
     kind_of_model,
-    metrics_of,
     read_window,
 )
 from perfledger.projections.projection import Tables
@@ -192,7 +192,8 @@ def _stats(kind: SeriesKind, rows: WindowRows, chosen: npt.NDArray[np.int64]
 
 
 def _worst_first(metric: str) -> Any:
-    sign = 1.0 if metric in HIGHER_IS_BETTER else -1.0
+    found = metric_named(metric)
+    sign = 1.0 if found is not None and found.higher_is_better else -1.0
 
     def key(segment: Segment) -> tuple[int, float, int]:
         value = None if segment.metrics is None else segment.metrics.get(metric)

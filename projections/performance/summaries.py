@@ -7,6 +7,7 @@ import logging
 import math
 from collections.abc import Mapping
 
+from perfledger.domain.metrics.measure import metrics_of
 from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Tx, is_transient
 from perfledger.projections.json import dumps, loads
@@ -23,7 +24,6 @@ from perfledger.projections.performance.windows import (
     WindowRows,
     bucket_stats,
     kind_of_model,
-    metrics_of,
     read_series,
 )
 from perfledger.projections.projection import Tables

@@ -11,16 +11,12 @@ import numpy as np
 import numpy.typing as npt
 
 from perfledger.domain.errors import InvalidInput, Unprocessable
+from perfledger.domain.metrics.catalogue import headline_of, names_for
+from perfledger.domain.metrics.inputs import classifies, measured_as
+from perfledger.domain.metrics.measure import Metrics, metrics_of
 from perfledger.projections.columns import read_columns_and_vectors, vectors_of
 from perfledger.projections.database import Tx
 from perfledger.projections.json import loads
-from perfledger.projections.performance.metrics import (
-    CLASSIFICATION_KEYS,
-    REGRESSION_KEYS,
-    Metrics,
-    classification_metrics,
-    regression_metrics,
-)
 from perfledger.projections.projection import Tables
 
 HOUR = 3_600_000_000  # microseconds, the unit of row time
@@ -33,7 +29,6 @@ MAX_WINDOW_ROWS = 2_000_000  # rows one windowed answer may read (tags, segments
 # probability cells one windowed answer may hold (200 MB of float64): a model with many
 # labels reads fewer rows at once (12 labels or fewer reach MAX_WINDOW_ROWS first)
 MAX_WINDOW_CELLS = 25_000_000
-CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
 
 
 def check_order(start: int | None, end: int | None) -> None:
@@ -68,7 +63,7 @@ class SeriesKind:
 
     @property
     def is_classification(self) -> bool:
-        return self.task in CLASSIFICATION_TASKS
+        return classifies(self)
 
     @property
     def vector_width(self) -> int:
@@ -88,12 +83,12 @@ class SeriesKind:
 
     @property
     def metric_names(self) -> tuple[str, ...]:
-        return CLASSIFICATION_KEYS if self.is_classification else REGRESSION_KEYS
+        return names_for(measured_as(self.task))
 
     @property
     def headline_metric(self) -> str:
         """What segments are ranked by unless asked otherwise."""
-        return "accuracy" if self.is_classification else "rmse"
+        return headline_of(measured_as(self.task)) or self.metric_names[0]
 
     def metrics_named(self, requested: str | None, field: str = "metrics") -> list[str]:
         """The metrics a comma-separated list names (all of the task's when None)."""
@@ -256,23 +251,6 @@ def rows_from_columns(kind: SeriesKind, ts: Sequence[int], truth: Sequence[Any],
     proba = vectors_of(blobs, kind.n_labels) if kind.is_classification else None
     return WindowRows(np.array(ts, dtype=np.int64), truths, predictions, score_values,
                       label_times, proba, list(tags))
-
-
-def metrics_of(kind: SeriesKind, rows: WindowRows) -> Metrics | None:
-    """Exact metrics of the labeled rows, as the summary computes them; None without any."""
-    labeled = ~np.isnan(rows.truth)
-    if not labeled.any():
-        return None
-    if not kind.is_classification:
-        return regression_metrics(rows.truth[labeled], rows.predicted[labeled])
-    true_codes = rows.truth[labeled].astype(np.int64)
-    pred_codes = rows.predicted[labeled].astype(np.int64)
-    scores = rows.scores[labeled] if kind.positive is not None else None
-    proba = None if rows.proba is None else rows.proba[labeled]
-    if proba is not None and np.isnan(proba).all():
-        proba = None
-    return classification_metrics(true_codes, pred_codes, kind.n_labels, kind.positive, scores,
-                                  proba)
 
 
 @dataclass(frozen=True)

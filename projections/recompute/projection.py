@@ -17,6 +17,7 @@ from perfledger.projections.topics import UnknownEvent, topics_of
 
 class RecomputeProjection:
     name = "recompute"
+    computed_by = ""
     tables = ("recompute_requests",)
     topics = topics_of(RecomputeRequest.Requested, RecomputeRequest.Started,
                        RecomputeRequest.Completed, RecomputeRequest.Failed)

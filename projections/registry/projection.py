@@ -16,6 +16,7 @@ from perfledger.projections.topics import UnknownEvent, topics_of
 
 class RegistryProjection:
     name = "registry"
+    computed_by = ""
     tables = ("registry_models", "registry_versions")
     topics = topics_of(
         Model.Registered, Model.VersionCreated, Model.VersionStatusChanged, Model.VersionPromoted,

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy import stats
-from sklearn import metrics as sk
 
 from perfledger.api.settings import Settings
 from perfledger.domain.limits import MAX_LABELS_PER_MODEL
@@ -19,7 +18,13 @@ from perfledger.projections.performance import champion
 from perfledger.projections.performance.projection import PerformanceProjection
 from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.projection import Tables
-from tests.closeness import TOLERANCE, assert_close, binary_expected, regression_expected
+from tests.closeness import (
+    TOLERANCE,
+    assert_close,
+    binary_expected,
+    multiclass_expected,
+    regression_expected,
+)
 from tests.conftest import loaded_once, served_again
 from tests.scenario import Scenario
 
@@ -372,15 +377,8 @@ def test_multiclass_points_equal_sklearn_with_probabilities(scenario: Scenario) 
     for i, point in enumerate(served["points"]):
         lo = (monday + timedelta(weeks=i) - START).total_seconds()
         chosen = (offsets >= lo) & (offsets < lo + 7 * 86400)
-        p, r, f, _ = sk.precision_recall_fscore_support(
-            truth[chosen], predicted[chosen], average="macro", labels=[0, 1, 2], zero_division=0)
-        assert_close(point["metrics"], {
-            "accuracy": sk.accuracy_score(truth[chosen], predicted[chosen]),
-            "precision": p, "recall": r, "f1_score": f,
-            "roc_auc": sk.roc_auc_score(truth[chosen], proba[chosen], multi_class="ovr",
-                                        average="macro", labels=[0, 1, 2]),
-            "log_loss": sk.log_loss(truth[chosen], proba[chosen], labels=[0, 1, 2]),
-        })
+        assert_close(point["metrics"], multiclass_expected(truth[chosen], predicted[chosen],
+                                                           proba[chosen], 3))
 
 
 def test_regression_points_equal_sklearn_and_report_label_delays(scenario: Scenario) -> None:

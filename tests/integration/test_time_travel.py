@@ -9,7 +9,8 @@ import pytest
 from sklearn import metrics as sk
 
 from perfledger.projections.performance import time_travel
-from tests.integration.test_performance_matches_sklearn import assert_close
+from tests.closeness import assert_close
+from tests.closeness import binary_expected as binary_expected_on
 from tests.scenario import Scenario
 
 LABELS = ["stay", "churn"]  # binary; "churn" (code 1) is the positive label
@@ -35,17 +36,7 @@ def binary_expected(rows: dict[str, Row]) -> dict[str, float | None]:
     truth = np.array([LABELS.index(str(r[2])) for _, r in labeled])
     predicted = np.array([LABELS.index(r[0]) for _, r in labeled])
     scores = np.array([r[1] for _, r in labeled])
-    p, r, f, _ = sk.precision_recall_fscore_support(
-        truth, predicted, average="binary", zero_division=0
-    )
-    return {
-        "accuracy": sk.accuracy_score(truth, predicted),
-        "precision": p,
-        "recall": r,
-        "f1_score": f,
-        "roc_auc": sk.roc_auc_score(truth, scores),
-        "log_loss": sk.log_loss(truth, scores),
-    }
+    return binary_expected_on(truth, predicted, scores)
 
 
 def records(rows: dict[str, Row], hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]]:

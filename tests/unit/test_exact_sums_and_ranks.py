@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from perfledger.projections.performance import ranks
-from perfledger.projections.performance.exact import (
+from perfledger.domain.metrics import ranks
+from perfledger.domain.metrics.exact import (
     as_float,
     exact_sum,
     exact_sum_of_squares,
     mean_of,
     spread_of,
 )
-from perfledger.projections.performance.ranks import RankedPairs, SortedScores
+from perfledger.domain.metrics.ranks import RankedPairs, SortedScores
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -7,39 +7,34 @@ const score = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 3, maximumF
 const large = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
 const small = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
 
-/** What each metric is called, how it reads, and which way is better. */
-export const METRICS = {
-  accuracy: { label: "Accuracy", style: "percent", higherIsBetter: true },
-  precision: { label: "Precision", style: "percent", higherIsBetter: true },
-  recall: { label: "Recall", style: "percent", higherIsBetter: true },
-  f1_score: { label: "F1 score", style: "percent", higherIsBetter: true },
-  roc_auc: { label: "ROC AUC", style: "score", higherIsBetter: true },
-  log_loss: { label: "Log loss", style: "score", higherIsBetter: false },
-  rmse: { label: "RMSE", style: "amount", higherIsBetter: false },
-  mse: { label: "MSE", style: "amount", higherIsBetter: false },
-  mae: { label: "MAE", style: "amount", higherIsBetter: false },
-  mape: { label: "MAPE", style: "percent", higherIsBetter: false },
-  r_squared: { label: "R²", style: "score", higherIsBetter: true },
-};
+const catalogue = new Map(); // name -> its entry in GET /api/v1/metrics, in the service's order
 
-export const CLASSIFICATION_METRICS = ["accuracy", "precision", "recall", "f1_score", "roc_auc", "log_loss"];
-export const REGRESSION_METRICS = ["rmse", "mse", "mae", "mape", "r_squared"];
+/** Keeps the service's metric catalogue (see catalogue.js). */
+export function useCatalogue(entries) {
+  catalogue.clear();
+  for (const entry of entries) catalogue.set(entry.name, entry);
+}
 
 export function isRegression(task) {
   return task === "regression";
 }
 
+/** The metrics a model of this task is measured by, in the service's order. */
 export function metricsOf(task) {
-  return isRegression(task) ? REGRESSION_METRICS : CLASSIFICATION_METRICS;
+  return [...catalogue.values()].filter((m) => m.tasks.includes(task)).map((m) => m.name);
 }
 
 /** The metric a model is judged by first, as the API's segments sort by default. */
 export function headlineMetric(task) {
-  return isRegression(task) ? "rmse" : "accuracy";
+  return [...catalogue.values()].find((m) => m.headline_of.includes(task))?.name ?? metricsOf(task)[0];
+}
+
+export function higherIsBetter(name) {
+  return catalogue.get(name)?.direction !== "lower_is_better";
 }
 
 export function metricLabel(name) {
-  return METRICS[name]?.label ?? name;
+  return catalogue.get(name)?.display_name ?? name;
 }
 
 /** The metric's name inside a sentence: "accuracy", but "ROC AUC" and "F1 score" as they are. */
@@ -51,14 +46,20 @@ export function metricNoun(name) {
 /** A metric's value as text: "79.1%", "0.826", "20,412"; an en dash when there is none. */
 export function formatMetric(name, value) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
-  switch (METRICS[name]?.style) {
+  switch (catalogue.get(name)?.format) {
     case "percent":
       return percent.format(value);
     case "score":
       return score.format(value);
     default:
-      return Math.abs(value) >= 100 ? large.format(value) : small.format(value);
+      return formatAmount(value);
   }
+}
+
+/** An amount: thousands separators, two decimals below 100. */
+export function formatAmount(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  return Math.abs(value) >= 100 ? large.format(value) : small.format(value);
 }
 
 export function formatCount(value) {

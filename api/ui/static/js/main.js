@@ -1,7 +1,9 @@
 // The dashboard's entry point: the frame (header, navigation, who is signed in), the page for
 // the path, and the signed-out state whenever the service answers 401 or the token expires.
 
-import { fill, h } from "./dom.js";
+import { SignedOut } from "./api.js";
+import { loadCatalogue } from "./catalogue.js";
+import { failure, fill, h } from "./dom.js";
 import { formatDateTime } from "./format.js";
 import { credential, forget, msUntilExpiry, whoAmI } from "./session.js";
 import { signInPage } from "./signin.js";
@@ -13,6 +15,7 @@ const main = document.getElementById("main");
 const account = document.getElementById("account");
 let current = null; // the page shown: {stop()} ends its timers
 let expiryTimer = null;
+let shows = 0; // counts calls of show(): a page waiting for the catalogue is not shown late
 
 function route() {
   const path = window.location.pathname.replace(/\/+$/, "");
@@ -24,6 +27,7 @@ function route() {
 }
 
 function show(notice) {
+  const shown = ++shows;
   current?.stop?.();
   current = null;
   clearTimeout(expiryTimer);
@@ -54,8 +58,13 @@ function show(notice) {
         h("a", { href: "/ui/" }, "Go to the models"), ".")));
     return;
   }
-  current = page();
-  fill(main, current.element);
+  loadCatalogue().then(() => {
+    if (shown !== shows) return;
+    current = page();
+    fill(main, current.element);
+  }, (error) => {
+    if (shown === shows && !(error instanceof SignedOut)) fill(main, h("div", { class: "page" }, failure(error)));
+  });
 }
 
 function showAccount(stored) {

@@ -2,7 +2,7 @@
 
 import { get } from "../api.js";
 import { empty, failure, fill, h, loading, panel, select } from "../dom.js";
-import { formatCount, formatMetric, metricLabel, metricsOf, METRICS } from "../format.js";
+import { formatAmount, formatCount, formatMetric, higherIsBetter, metricLabel, metricsOf } from "../format.js";
 import { SERIES } from "../palette.js";
 
 const WINDOWS = [["", "All rows"], ["7", "Last 7 days"], ["30", "Last 30 days"]];
@@ -52,7 +52,7 @@ export function segmentsPanel(ctx) {
     const top = Math.max(...values.map(Math.abs), 1e-12);
     const others = metrics.filter((m) => m !== sort).slice(0, 1);
     fill(body, h("div", { class: "table-wrap" }, h("table", { class: "data", id: "segments-table" },
-      h("caption", { class: "table-caption" }, `${data.version_id}, ${data.dataset_split} rows by ${data.by}; ${METRICS[sort]?.higherIsBetter === false ? "highest" : "lowest"} ${metricLabel(sort)} first`),
+      h("caption", { class: "table-caption" }, `${data.version_id}, ${data.dataset_split} rows by ${data.by}; ${higherIsBetter(sort) ? "lowest" : "highest"} ${metricLabel(sort)} first`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, data.by), h("th", { scope: "col", class: "num" }, "Rows"),
         h("th", { scope: "col", class: "num" }, "Labeled"), h("th", { scope: "col" }, metricLabel(sort)),
         others.map((m) => h("th", { scope: "col", class: "num" }, metricLabel(m))))),
@@ -73,7 +73,7 @@ export function segmentsPanel(ctx) {
 }
 
 function segmentName(segment) {
-  if (segment.range) return `${formatMetric("rmse", segment.range[0])} to ${formatMetric("rmse", segment.range[1])}`;
+  if (segment.range) return `${formatAmount(segment.range[0])} to ${formatAmount(segment.range[1])}`;
   if (segment.value === null || segment.value === undefined) return "(none)";
   return segment.value === "__other__" ? "(all other values)" : String(segment.value);
 }

@@ -16,29 +16,38 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 _UNIT_SHIFT = 1074  # float64 values are integer multiples of 2**-1074
 _SQUARE_UNIT_SHIFT = 2 * _UNIT_SHIFT  # and their squares of 2**-2148
-_HALF = 26  # mantissas split in halves so that int64 sums of millions cannot overflow
+_HALF = 26  # mantissas split in halves of at most 27 bits each
+# values summed at once: float64 sums of 2**25 halves of 27 bits stay below 2**53, exact
+_CHUNK = 1 << 25
 # Within these magnitudes a square is split exactly into two floats (Dekker's product).
 _SQUARE_SAFE = (1e-140, 1e140)
 
 
 def exact_sum(values: FloatArray, unit_shift: int = _UNIT_SHIFT) -> int:
     """The exact sum of finite float64 values, in units of 2**-unit_shift."""
-    if values.size == 0:
-        return 0
+    total = 0
+    for first in range(0, values.size, _CHUNK):
+        total += _chunk_sum(values[first:first + _CHUNK], unit_shift)
+    return total
+
+
+def _chunk_sum(values: FloatArray, unit_shift: int) -> int:
+    """Each value is an integer times a power of two; the integers are summed per power
+    with numpy's bincount, in halves small enough for its float64 sums to stay exact."""
     mantissas, exponents = np.frexp(values)
     integers = (mantissas * 2.0**53).astype(np.int64)  # exact: 53 significant bits
-    shifts = exponents.astype(np.int64) - 53 + unit_shift
-    order = np.argsort(shifts, kind="stable")
-    shifts, integers = shifts[order], integers[order]
-    firsts = np.flatnonzero(np.concatenate(([True], shifts[1:] != shifts[:-1])))
-    highs = np.add.reduceat(integers >> _HALF, firsts)
-    lows = np.add.reduceat(integers & ((1 << _HALF) - 1), firsts)
+    lowest = int(exponents.min())
+    groups = (exponents - lowest).astype(np.intp)
+    highs = np.bincount(groups, weights=(integers >> _HALF).astype(np.float64))
+    lows = np.bincount(groups, weights=(integers & ((1 << _HALF) - 1)).astype(np.float64))
+    present = np.flatnonzero((highs != 0) | (lows != 0))
     total = 0
-    for shift, high, low in zip(shifts[firsts].tolist(), highs.tolist(), lows.tolist(),
-                                strict=True):
-        group = (high << _HALF) + low
+    for group, high, low in zip(present.tolist(), highs[present].astype(np.int64).tolist(),
+                                lows[present].astype(np.int64).tolist(), strict=True):
+        shift = lowest + group - 53 + unit_shift
+        summed = (high << _HALF) + low
         # subnormals have trailing zero bits: shifting them right stays exact
-        total += group << shift if shift >= 0 else group >> -shift
+        total += summed << shift if shift >= 0 else summed >> -shift
     return total
 
 

@@ -121,6 +121,17 @@ class RankedPairs:
         self.positives.remove(positives)
         self.negatives.remove(negatives)
 
+    def merge(self, other: RankedPairs, sign: int = 1) -> None:
+        """Adds another scope's scores and their U (sign 1), or takes them back (-1) from a
+        scope holding them."""
+        positives, negatives = other.positives.values(), other.negatives.values()
+        if sign > 0:
+            self.twice_u += self.against(positives, negatives) + other.twice_u
+            self.hold(positives, negatives)
+        else:
+            self.twice_u -= self.against(positives, negatives) - other.twice_u
+            self.let_go(positives, negatives)
+
     def auc(self) -> float | None:
         pairs = self.positives.size * self.negatives.size
         return None if pairs == 0 else self.twice_u / (2 * pairs)
