@@ -175,6 +175,21 @@ def test_the_model_page_shows_the_numbers_the_api_answers(
         series = api.get(f"{base}/performance/timeseries", params={"tag.region": "apac"}).json()
         open_alerts = api.get(f"{base}/alerts", params={"state": "open"}).json()
         segments = api.get(f"{base}/performance/segments", params={"by": "region"}).json()
+        catalogue = api.get("/api/v1/metrics",
+                            params={"task": "binary_classification"}).json()["metrics"]
+
+    # Step: a row of the summary table for every metric the catalogue gives the task, named
+    # as the catalogue names it, with the production summary's value.
+    page.wait_for_selector("#summary-table td[data-split='production'][data-metric]")
+    shown_metrics = page.locator("#summary-table tr[data-metric]")
+    assert [shown_metrics.nth(i).get_attribute("data-metric")
+            for i in range(shown_metrics.count())] == [entry["name"] for entry in catalogue]
+    for entry in catalogue:
+        row = page.locator(f"#summary-table tr[data-metric='{entry['name']}']")
+        assert row.locator("th").inner_text() == entry["display_name"]
+        value = row.locator("td[data-split='production']").get_attribute("data-value")
+        expected = summary["metrics"][entry["name"]]
+        assert (value == "") if expected is None else (float(value) == expected)
 
     # Step: the headline metric, in production, as the summary has it.
     headline = page.locator("#kpi-headline [data-value]")
