@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.response_cache import ResponseCache
-from perfledger.api.service_metrics import ServiceMetrics
 from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.catalog import Catalog
 from perfledger.api.services.job_metrics import JobMetrics
@@ -21,7 +20,8 @@ from perfledger.api.services.time_travel import TimeTravel
 from perfledger.api.services.versions import Versions
 from perfledger.api.services.windows import Windows
 from perfledger.api.settings import Settings
-from perfledger.api.storage.blobs import BlobStore
+from perfledger.api.telemetry import Telemetry
+from perfledger.api.uploads.blobs import BlobStore
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.monitoring.destinations import Allowance
 from perfledger.projections.database import Database
@@ -63,7 +63,7 @@ class Container:
     heavy: HeavyWork
     blobs: BlobStore
     services: Services
-    metrics: ServiceMetrics
+    telemetry: Telemetry
     # Set by whoever runs the scheduler (api.processes, or a test); the ledger calls it after
     # every save, so the projections catch up (here, and in other processes).
     wake_projections: Callable[[], None] = field(default=_no_wake)
@@ -76,14 +76,14 @@ class Container:
 
 def build_container(settings: Settings) -> Container:
     database = settings.storage.open_database()
-    metrics = ServiceMetrics()
+    telemetry = Telemetry()
     with database.schema_lock():
         ledger = PerfLedger(env=settings.storage.event_store_env())
         engine = Engine(database, EventLog(ledger, database), all_projections(),
-                        on_applied=metrics.count_applied)
+                        on_applied=telemetry.count_applied)
         engine.install()
         install_scheduler_tables(database)
-    metrics.follow_projections(engine)
+    telemetry.follow_projections(engine)
     heavy = HeavyWork(settings.heavy_workers, settings.heavy_queue)
     blobs = BlobStore(settings.storage.data_dir / "files")
     read = ReadSide(engine, settings.consistency_timeout)
@@ -91,10 +91,10 @@ def build_container(settings: Settings) -> Container:
     container = Container(settings, database, ledger, engine, responses, heavy, blobs,
                           _services(ledger, read, responses, heavy, blobs,
                                     lambda: container.wake_recompute(),
-                                    Allowance.parse(settings.webhook_allow)), metrics)
+                                    Allowance.parse(settings.webhook_allow)), telemetry)
 
     def after_save(topics: Sequence[str]) -> None:
-        metrics.count_appended(topics)
+        telemetry.count_appended(topics)
         container.wake_projections()
 
     ledger.after_save = after_save

@@ -32,7 +32,7 @@ def start_worker(container: Container) -> Worker:
                           deliverer=Deliverer(container.database,
                                               container.services.monitoring.allowance))
     worker = Worker(context, leadership_for(container.settings))
-    container.metrics.follow_leadership(lambda: worker.is_leading)
+    container.telemetry.follow_leadership(lambda: worker.is_leading)
     url = container.settings.storage.database_url
     if url is not None:
         EventListener(url, worker.wake_catch_up).start()
@@ -68,7 +68,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     worker = start_worker(container) if scheduler == "thread" else None
     worker_process = None
     if scheduler == "process":
-        worker_process = WorkerProcess(container.metrics, list(container.engine.projections))
+        worker_process = WorkerProcess(container.telemetry, list(container.engine.projections))
         worker_process.start()
     wake_after_commands(container, worker)
     try:
@@ -107,12 +107,12 @@ def print_first_token(settings: Settings) -> None:
         settings.default_organization_id,
         [ADMIN],
         subject="admin",
-        ttl_seconds=FIRST_TOKEN_TTL,
+        ttl_seconds=min(FIRST_TOKEN_TTL, settings.max_token_seconds),
     )
     print("First start: generated a signing secret in", settings.storage.data_dir)
-    print(
-        "An admin token for your organization (valid 30 days; mint more with `perfledger token`):"
-    )
+    days = min(FIRST_TOKEN_TTL, settings.max_token_seconds) / 86400
+    print(f"An admin token for your organization (valid {days:g} days; mint more with"
+          " `perfledger token`):")
     print(token, flush=True)
 
 

@@ -16,9 +16,9 @@ import anyio.to_thread
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.services.reading import ReadSide
-from perfledger.api.storage.archives import archive_members
-from perfledger.api.storage.blobs import BlobStore
-from perfledger.api.storage.tables import read_table
+from perfledger.api.uploads.archives import archive_members
+from perfledger.api.uploads.blobs import BlobStore
+from perfledger.api.uploads.tables import read_table
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.catalog.files import StoredFile
 from perfledger.domain.catalog.inference import complete_spec, infer_schema

@@ -10,8 +10,8 @@ import anyio.to_thread
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.services.reading import ReadSide
-from perfledger.api.storage.blobs import BlobStore
-from perfledger.api.storage.tables import read_table, records_of
+from perfledger.api.uploads.blobs import BlobStore
+from perfledger.api.uploads.tables import read_table, records_of
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.catalog.operations import Operation
 from perfledger.domain.catalog.publishing import MappedRows, RowMapper

@@ -12,7 +12,7 @@ from litestar.params import Body
 
 from perfledger.api.auth import Principal, requires
 from perfledger.api.services.catalog import Catalog, Upload
-from perfledger.api.storage.tables import file_type_of
+from perfledger.api.uploads.tables import file_type_of
 from perfledger.api.v3.envelope import Normal, normal
 from perfledger.api.v3.people import User, user
 from perfledger.domain.catalog.files import StoredFile

@@ -1,4 +1,4 @@
-"""Uploaded files: the StoredFile aggregate (the bytes live in `api.storage.blobs`)."""
+"""Uploaded files: the StoredFile aggregate (the bytes live in `api.uploads.blobs`)."""
 
 from __future__ import annotations
 

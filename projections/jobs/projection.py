@@ -19,8 +19,8 @@ from perfledger.projections.jobs.writes import (
     add_model,
     write_counts,
 )
+from perfledger.projections.planner import refresh_statistics
 from perfledger.projections.projection import Tables
-from perfledger.projections.statistics import refresh_statistics
 from perfledger.projections.topics import UnknownEvent, topics_of
 
 

@@ -31,8 +31,8 @@ from perfledger.projections.performance.windows import (
     rows_with_ids,
     series_kind,
 )
+from perfledger.projections.planner import refresh_statistics
 from perfledger.projections.projection import Tables
-from perfledger.projections.statistics import refresh_statistics
 from perfledger.projections.topics import UnknownEvent, topics_of
 
 

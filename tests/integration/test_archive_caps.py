@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from perfledger.api.bootstrap import Container
-from perfledger.api.storage.archives import (
+from perfledger.api.uploads.archives import (
     MAX_ARCHIVE_MEMBERS,
     MAX_HEADER_BYTES,
     MAX_MEMBER_NAME_BYTES,

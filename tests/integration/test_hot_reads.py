@@ -15,7 +15,7 @@ from perfledger.api.auth import ADMIN, VIEWER
 from perfledger.api.services.answers import CachedAnswers
 from perfledger.domain.values import Caller
 from tests.conftest import bearer
-from tests.integration.test_service_metrics import SUMMARY_ROUTE, scrape, value
+from tests.integration.test_telemetry import SUMMARY_ROUTE, scrape, value
 from tests.scenario import Scenario
 
 DAY = {"start": "2026-11-01", "end": "2026-11-04"}

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from perfledger.api.bootstrap import Container
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.services import time_travel as time_travel_service
-from perfledger.api.storage.tables import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
+from perfledger.api.uploads.tables import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
 from perfledger.domain.limits import MAX_ENTRY_BYTES, MAX_FILTER_VALUES, MAX_FILTERS
 from perfledger.projections.performance import time_travel
 from tests.conftest import bearer

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from perfledger.api.bootstrap import Container, build_container
 from perfledger.api.settings import Settings
-from perfledger.api.storage.blobs import BlobStore
+from perfledger.api.uploads.blobs import BlobStore
 from tests.v3 import create_model, create_project, model_body
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from perfledger.api.bootstrap import Container, build_container
 from perfledger.api.settings import Settings
-from perfledger.api.storage.blobs import BlobStore
+from perfledger.api.uploads.blobs import BlobStore
 from perfledger.domain.values import Caller
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from perfledger.api.service_metrics import ServiceMetrics
+from perfledger.api.telemetry import Telemetry
 
 REQUESTS = "perfledger_http_requests_total"
 
 
 def test_each_container_counts_in_a_registry_of_its_own() -> None:
-    first, second = ServiceMetrics(), ServiceMetrics()  # the library's global one would refuse
+    first, second = Telemetry(), Telemetry()  # the library's global one would refuse
     first.count_appended(["domain.model:Model.Registered"])
     labels = {"event_type": "Model.Registered"}
     assert first.registry.get_sample_value("perfledger_events_appended_total", labels) == 1
@@ -16,14 +16,14 @@ def test_each_container_counts_in_a_registry_of_its_own() -> None:
 
 
 def test_events_are_counted_by_their_stored_name_without_its_module() -> None:
-    metrics = ServiceMetrics()
+    metrics = Telemetry()
     metrics.count_appended(["domain.batches:PredictionBatch.Recorded"] * 2)
     assert metrics.registry.get_sample_value(
         "perfledger_events_appended_total", {"event_type": "PredictionBatch.Recorded"}) == 2
 
 
 def test_a_method_no_route_serves_is_counted_as_other() -> None:
-    metrics = ServiceMetrics()
+    metrics = Telemetry()
     metrics.observe_request("unmatched", "BREW", 405, 0.01)
     metrics.observe_request("/health", "GET", 200, 0.01)
     assert metrics.registry.get_sample_value(
@@ -33,7 +33,7 @@ def test_a_method_no_route_serves_is_counted_as_other() -> None:
 
 
 def test_leadership_reads_as_1_only_while_the_process_leads() -> None:
-    metrics = ServiceMetrics()
+    metrics = Telemetry()
     assert metrics.registry.get_sample_value("perfledger_scheduler_leader") == 0
     leading = [True]
     metrics.follow_leadership(lambda: leading[0])

@@ -20,7 +20,7 @@ OTHER_METHOD = "other"
 HTTP_LABELS = ("route", "method", "status")
 
 
-class ServiceMetrics:
+class Telemetry:
     """The metrics of one service process, in a registry of its own (not the library's global
     one), so each container, and each test's, counts apart.
 

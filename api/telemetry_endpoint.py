@@ -15,7 +15,7 @@ from litestar.types import Message, Receive, Scope, Send
 from prometheus_client.exposition import choose_encoder
 
 from perfledger.api.bootstrap import Container
-from perfledger.api.service_metrics import ServiceMetrics
+from perfledger.api.telemetry import Telemetry
 
 # The route label of a request no route matched (an unknown path, or a method the path lacks):
 # its raw path could name anything.
@@ -47,7 +47,7 @@ async def requires_metrics_token(
 def scrape(container: Container, request: Request[Any, Any, Any]) -> Response[bytes]:
     encode, content_type = choose_encoder(request.headers.get("accept", ""))
     # Named whole as a header: Litestar would add a second charset to a text/ media type.
-    return Response(encode(container.metrics.registry), media_type=MediaType.TEXT,
+    return Response(encode(container.telemetry.registry), media_type=MediaType.TEXT,
                     headers={"Content-Type": content_type})
 
 
@@ -77,8 +77,8 @@ def measuring_requests(app: Litestar) -> Litestar:
         try:
             await inner(scope, receive, send_noting_status)
         finally:
-            metrics: ServiceMetrics = Litestar.from_scope(scope).state.container.metrics
-            metrics.observe_request(scope.get("path_template") or UNMATCHED,
+            telemetry: Telemetry = Litestar.from_scope(scope).state.container.telemetry
+            telemetry.observe_request(scope.get("path_template") or UNMATCHED,
                                     scope["method"], status, time.perf_counter() - started)
 
     app.asgi_handler = measure
