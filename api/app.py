@@ -22,7 +22,8 @@ from perfledger.api.dependencies import DEPENDENCIES
 from perfledger.api.errors import exception_handlers, litestar_body
 from perfledger.api.hot_reads import answering_again
 from perfledger.api.input_limits import DepthLimitedRequest, RefuseNulInUrl
-from perfledger.api.metrics_endpoint import measuring_requests, scrape
+from perfledger.api.methods import answering_head_and_options
+from perfledger.api.telemetry_endpoint import measuring_requests, scrape
 from perfledger.api.ui import ui_router
 from perfledger.api.v1 import v1_router
 from perfledger.api.v2 import v2_events_router, v2_router
@@ -66,7 +67,7 @@ def health(container: Container) -> Health:
 
 
 def create_app(container: Container) -> Litestar:
-    return measuring_requests(answering_again(Litestar(
+    return measuring_requests(answering_head_and_options(answering_again(Litestar(
         route_handlers=[health, scrape, v1_router, v2_router, v2_events_router, v3_router,
                         v3_client_v2_router, ui_router],
         state=State(
@@ -74,6 +75,7 @@ def create_app(container: Container) -> Litestar:
                 "container": container,
                 "ledger": container.ledger,
                 "jwt_secret": container.settings.jwt_secret,
+                "max_token_seconds": container.settings.max_token_seconds,
             }
         ),
         dependencies=DEPENDENCIES,
@@ -96,4 +98,4 @@ def create_app(container: Container) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
-    )))
+    ))))

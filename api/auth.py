@@ -25,6 +25,11 @@ from perfledger.domain.limits import MAX_KEY_BYTES, MAX_NAME_CHARS, key_problem
 from perfledger.domain.values import Caller
 
 ADMIN = "organization:admin"
+# A bearer token expiring further ahead than this is refused (PERFLEDGER_MAX_TOKEN_SECONDS):
+# a leaked token must stop working within a known time.
+DEFAULT_MAX_TOKEN_SECONDS = 30 * 24 * 3600
+_CLOCK_SKEW_SECONDS = 60
+_TIME_CLAIMS = ("exp", "iat", "nbf")
 VIEWER = "organization:viewer"
 # Every scope a credential can hold; `organization:admin` implies all, `organization:viewer`
 # every read scope. The jobs dialect's client offers its tools by these names.
@@ -40,7 +45,7 @@ PUBLIC_PATHS = [
     "^/v3/server-info$",
     "^/v3/version-compatibility$",
     "^/schema",
-    "^/metrics$",  # open, or guarded by its own token (api.metrics_endpoint)
+    "^/metrics$",  # open, or guarded by its own token (api.telemetry_endpoint)
 ]
 
 
@@ -93,16 +98,17 @@ def bearer_token(header: str) -> str:
     return token.strip()
 
 
-def principal_from_token(secret: str, token: str) -> Principal:
+def principal_from_token(secret: str, token: str,
+                         max_lifetime: int = DEFAULT_MAX_TOKEN_SECONDS) -> Principal:
     """The token's principal; a token verified before is not verified again until it expires."""
-    principal, expires_at = _verified_token(secret, token)
+    principal, expires_at = _verified_token(secret, token, max_lifetime)
     if time.time() >= expires_at:
         raise NotAuthorizedException("Bearer token has expired; mint a new one")
     return principal
 
 
 @functools.lru_cache(maxsize=4096)
-def _verified_token(secret: str, token: str) -> tuple[Principal, float]:
+def _verified_token(secret: str, token: str, max_lifetime: int) -> tuple[Principal, float]:
     """Signature and claims checked once per token (failures are not cached: they raise)."""
     try:
         claims = jwt.decode(
@@ -112,6 +118,7 @@ def _verified_token(secret: str, token: str) -> tuple[Principal, float]:
         raise NotAuthorizedException("Bearer token has expired; mint a new one") from None
     except jwt.InvalidTokenError as error:
         raise NotAuthorizedException(f"Invalid bearer token: {error}") from None
+    _check_times(claims, max_lifetime)
     scopes = claims.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise NotAuthorizedException("Invalid bearer token: 'scopes' must be a list of strings")
@@ -127,6 +134,25 @@ def _verified_token(secret: str, token: str) -> tuple[Principal, float]:
         raise NotAuthorizedException("Invalid bearer token: too many 'scopes'")
     principal = Principal(_organization(claims["org"]), name, subject, frozenset(scopes))
     return principal, float(claims["exp"])
+
+
+def _check_times(claims: dict[str, Any], max_lifetime: int) -> None:
+    """Time claims are integers (seconds since the epoch), and the token expires within the
+    longest lifetime allowed, counted from now and from its `iat`."""
+    for name in _TIME_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (not isinstance(value, int) or isinstance(value, bool)):
+            raise NotAuthorizedException(
+                f"Invalid bearer token: '{name}' must be an integer number of seconds since"
+                " 1970-01-01 UTC")
+    latest = time.time() + max_lifetime + _CLOCK_SKEW_SECONDS
+    issued = claims.get("iat")
+    if claims["exp"] > latest or (issued is not None and claims["exp"] - issued > max_lifetime):
+        days = max_lifetime / 86400
+        raise NotAuthorizedException(
+            f"Invalid bearer token: it lives longer than the {days:g} days allowed"
+            " (PERFLEDGER_MAX_TOKEN_SECONDS); mint one with a shorter lifetime"
+            " (perfledger token --ttl)")
 
 
 def _organization(value: object) -> str:
@@ -146,7 +172,7 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization")
         if header:
             token = bearer_token(header)
-            principal = principal_from_token(state.jwt_secret, token)
+            principal = principal_from_token(state.jwt_secret, token, state.max_token_seconds)
             set_acting_user(principal.subject)  # every event this request records names them
             return AuthenticationResult(principal, token)
         key = connection.headers.get("x-arcanna-api-key") or connection.headers.get("x-api-key")
@@ -180,7 +206,8 @@ def requires(*scopes: str) -> Guard:
     """A guard passing when the credential holds every one of `scopes`."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        check_scopes(connection.user, *scopes)
+        if not _asks_for_options(connection):
+            check_scopes(connection.user, *scopes)
 
     return guard
 
@@ -189,8 +216,16 @@ def requires_any(*scopes: str) -> Guard:
     """A guard passing when the credential holds at least one of `scopes`."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if _asks_for_options(connection):
+            return
         principal: Principal = connection.user
         if not any(principal.has(scope) for scope in scopes):
             raise PermissionDeniedException(f"Needs one of the scopes: {', '.join(scopes)}")
 
     return guard
+
+
+def _asks_for_options(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """An OPTIONS request: Litestar answers it with the route's methods, without a
+    credential (the middleware lets it through), so the guards of its controller let it be."""
+    return bool(connection.scope.get("method") == "OPTIONS")

@@ -1,4 +1,4 @@
-"""The `perfledger` command: serve, worker, token, api-key, rebuild, demo, projections."""
+"""The `perfledger` command: serve, worker, token, api-key, rebuild, demo, projections, gate."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.progress import TaskID
 
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.bootstrap import build_container
+from perfledger.api.gate_cli import add_gate_command, gate
 from perfledger.api.process_settings import hand_over_the_interpreter_often, prepare_process
 from perfledger.api.processes import serve, work
 from perfledger.api.progress import progress_bar
@@ -28,12 +29,17 @@ ENVIRONMENT_HELP = (
     "PERFLEDGER_DATABASE_URL (postgresql://..., default: embedded SQLite), "
     "PERFLEDGER_JWT_SECRET, PERFLEDGER_HOST, PERFLEDGER_PORT, PERFLEDGER_MAX_BODY_BYTES, "
     "PERFLEDGER_RESPONSE_CACHE_ENTRIES, PERFLEDGER_HEAVY_WORKERS, PERFLEDGER_HEAVY_QUEUE, "
-    "PERFLEDGER_METRICS_TOKEN, PERFLEDGER_WEBHOOK_ALLOW (see docs/operations.md)."
+    "PERFLEDGER_METRICS_TOKEN, PERFLEDGER_WEBHOOK_ALLOW, PERFLEDGER_MAX_TOKEN_SECONDS"
+    " (see docs/operations.md)."
 )
 
+TOKEN_TTL = 7 * 24 * 3600  # a working week and then some; at most the service's maximum
 
 def token(args: argparse.Namespace, settings: Settings) -> None:
     organization = str(uuid.UUID(args.org))
+    if not 0 < args.ttl <= settings.max_token_seconds:
+        raise SystemExit(f"--ttl must be 1 to {settings.max_token_seconds} seconds (the longest"
+                         " lifetime the service accepts, PERFLEDGER_MAX_TOKEN_SECONDS)")
     print(
         mint_token(
             settings.jwt_secret,
@@ -153,7 +159,8 @@ def parser() -> argparse.ArgumentParser:
     token_cmd.add_argument(
         "--scope", action="append", help="repeatable; default organization:admin"
     )
-    token_cmd.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    token_cmd.add_argument("--ttl", type=int, default=TOKEN_TTL,
+                           help="seconds the token is valid (default 604800: 7 days)")
     key_cmd = commands.add_parser("api-key", help="create or revoke API keys")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", description=ENVIRONMENT_HELP)
@@ -179,6 +186,7 @@ def parser() -> argparse.ArgumentParser:
         description=ENVIRONMENT_HELP,
     )
     retry.add_argument("name", help="the projection, e.g. performance")
+    add_gate_command(commands)
     return root
 
 
@@ -195,6 +203,8 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    if args.command == "gate":  # a client of a running service: no settings, no data dir
+        sys.exit(gate(args))
     prepare_process()
     set_acting_user("cli")  # what a command records names the CLI (the demo names itself)
     try:

@@ -36,7 +36,7 @@ def answering_again(app: Litestar) -> Litestar:
 
     async def hot(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["method"] == "GET":
-            principal = _bearer_principal(scope, state.jwt_secret)
+            principal = _bearer_principal(scope, state.jwt_secret, state.max_token_seconds)
             if principal is not None:
                 answers: CachedAnswers = state.container.services.answers
                 found = answers.answer_again(principal.organization_id, principal.has,
@@ -65,13 +65,14 @@ def question_of(request_scope: Scope, principal: Principal, required_scope: str,
                     required_scope, fresh_until)
 
 
-def _bearer_principal(scope: Scope, secret: str) -> Principal | None:
+def _bearer_principal(scope: Scope, secret: str, max_lifetime: int) -> Principal | None:
     """The principal of the request's bearer token, as `CredentialMiddleware` finds it; None
     when there is none, or it fails (the full path then answers with the right 401)."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             try:
-                return principal_from_token(secret, bearer_token(value.decode("latin-1")))
+                return principal_from_token(secret, bearer_token(value.decode("latin-1")),
+                                            max_lifetime)
             except NotAuthorizedException:
                 return None
     return None

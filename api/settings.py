@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfledger.api.auth import DEFAULT_MAX_TOKEN_SECONDS
 from perfledger.projections.storage import StorageConfig, private_directory
 
 MIN_SECRET_BYTES = 32
@@ -18,6 +19,7 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_RESPONSE_CACHE_ENTRIES = 10_000
 DEFAULT_SWITCH_INTERVAL_MS = 1
 SWITCH_INTERVAL_MS_RANGE = (1, 100)
+MAX_TOKEN_SECONDS_RANGE = (60, 366 * 24 * 3600)  # a minute to a year
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Settings:
     # Webhook hosts or networks a tenant may reach over http:// or at private addresses
     # (PERFLEDGER_WEBHOOK_ALLOW, a comma list); nothing by default.
     webhook_allow: str = ""
+    # Bearer tokens expiring further ahead are refused (PERFLEDGER_MAX_TOKEN_SECONDS).
+    max_token_seconds: int = DEFAULT_MAX_TOKEN_SECONDS
     # How often the interpreter hands its lock between threads (api/process_settings.py).
     switch_interval_ms: int = DEFAULT_SWITCH_INTERVAL_MS
 
@@ -58,6 +62,8 @@ class Settings:
             heavy_queue=max(0, _int(environ, "PERFLEDGER_HEAVY_QUEUE", 8)),
             metrics_token=environ.get("PERFLEDGER_METRICS_TOKEN") or None,
             webhook_allow=environ.get("PERFLEDGER_WEBHOOK_ALLOW", ""),
+            max_token_seconds=_int_within(environ, "PERFLEDGER_MAX_TOKEN_SECONDS",
+                                          DEFAULT_MAX_TOKEN_SECONDS, MAX_TOKEN_SECONDS_RANGE),
             switch_interval_ms=_int_within(environ, "PERFLEDGER_SWITCH_INTERVAL_MS",
                                            DEFAULT_SWITCH_INTERVAL_MS, SWITCH_INTERVAL_MS_RANGE),
         )

@@ -52,7 +52,8 @@ async def _organization_of(
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("Authorization header must be 'Bearer <token>'")
-        principal = principal_from_token(container.settings.jwt_secret, token.strip())
+        principal = principal_from_token(container.settings.jwt_secret, token.strip(),
+                                         container.settings.max_token_seconds)
         name = principal.organization_name or DEFAULT_ORGANIZATION_NAME
         return Organization(principal.organization_id, name)
     key = request.headers.get("x-api-key") or request.headers.get("x-arcanna-api-key")

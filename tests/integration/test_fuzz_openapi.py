@@ -118,3 +118,38 @@ def test_no_operation_answers_5xx_to_fuzzed_input(
 
         failures += server_errors(client, headers, cases, 3 * EXAMPLES)
     assert not failures, f"{len(failures)} answers were 5xx:\n" + "\n".join(failures[:20])
+
+
+def test_every_route_answers_options_and_head_as_http_says(
+    impatient: tuple[TestClient[Any], Container], admin: dict[str, str]
+) -> None:
+    """OPTIONS names the path's methods (no credential needed), HEAD answers as GET does
+    without the body, any other method the path lacks is refused (405, or 401/404 before
+    it), and none is ever a 5xx, with or without a credential."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    client, container = impatient
+    ids = real_ids(client, container, admin)
+    document = create_app(container).openapi_schema.to_schema()
+    failures = []
+    for template, operations in document["paths"].items():
+        known = {**ids, "model_id": ids["v3_model_id"]} if "/v3/" in template else ids
+        path = re.sub(r"{(\w+)}", lambda m, known=known: known.get(m[1], "unknown"), template)
+        methods = {method.upper() for method in operations} & {"GET", "POST", "PUT", "PATCH",
+                                                               "DELETE"}
+        for headers in (admin, {}):
+            options = client.options(path, headers=headers)
+            allowed = set(options.headers.get("allow", "").replace(" ", "").split(","))
+            if options.status_code != 204 or not methods <= allowed:
+                failures.append(f"OPTIONS {path}: {options.status_code} allow {allowed}")
+            for other in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+                refused = client.request(other, path, headers=headers)
+                if refused.status_code not in (401, 404, 405):
+                    failures.append(f"{other} {path}: {refused.status_code}, not one of its"
+                                    f" methods {sorted(methods)}")
+            if "GET" not in methods:
+                continue
+            head, get = client.head(path, headers=headers), client.get(path, headers=headers)
+            if head.status_code != get.status_code or head.content or head.status_code >= 500:
+                failures.append(f"HEAD {path}: {head.status_code} ({len(head.content)} bytes)"
+                                f", GET {get.status_code}")
+    assert not failures, "\n".join(failures[:30])
