@@ -24,7 +24,7 @@ from perfledger.api.v1.times import query_micros, query_time
 from perfledger.domain.errors import InvalidInput
 from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
 from perfledger.domain.performance.records import TAG_NAME_RULE, is_tag_name
-from perfledger.domain.timestamps import format_micros
+from perfledger.domain.timestamps import format_micros, format_whole_seconds
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.segments import SegmentQuery
 from perfledger.projections.performance.timeseries import plan_window, window_moves_at
@@ -138,8 +138,10 @@ class WindowsController(Controller):
             found, version, (kind, buckets), read_at = await windows.timeseries(
                 organization_id, model, version_id, split, window, tags, moment, position)
             wanted = kind.metrics_named(metrics)
+            bounds = format_whole_seconds(range(window.start, window.end + 1, window.width))
             points = [
-                Point(format_micros(b.start), format_micros(b.start + window.width),
+                Point(bounds[(b.start - window.start) // window.width],
+                      bounds[(b.start - window.start) // window.width + 1],
                       b.sample_count, b.labeled_count,
                       b.labeled_count / b.sample_count if b.sample_count else None,
                       None if b.label_delays is None else LabelDelays(**b.label_delays),

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
-from perfledger.domain.timestamps import normalize_timestamp
+from perfledger.domain.timestamps import latest_row_time, normalize_timestamp, row_time_problem
 from perfledger.domain.transcoder import holds_nul
 from perfledger.domain.validation import (
     Problems,
@@ -98,6 +98,7 @@ def prediction_columns(
     probability_labels = _probability_labels(traits, records)
     columns = PredictionColumns(row_ids, [], [], [], probability_labels, [], [], [], [], [], [])
     tag_sets: dict[tuple[tuple[str, str], ...], TagSet] = {}  # rows repeat a few tag sets
+    latest = latest_row_time()
     for index, record in enumerate(records):
         predicted_label, true_label = as_label(record.predicted_label), as_label(record.true_label)
         _check_shape(traits, index, record, predicted_label, true_label, problems)
@@ -113,7 +114,7 @@ def prediction_columns(
         columns.predictions.append(record.prediction)
         columns.targets.append(record.target)
         columns.features.append(_features_json(index, record.features, problems))
-        columns.timestamps.append(_timestamp(index, record.timestamp, problems))
+        columns.timestamps.append(_timestamp(index, record.timestamp, latest, problems))
         columns.tags.append(_tags(index, record.tags, problems, tag_sets))
     problems.raise_if_any("Prediction batch rejected")
     return columns
@@ -261,11 +262,16 @@ def _tag_name_pattern(name: str) -> bool:
     return TAG_NAME.fullmatch(name) is not None
 
 
-def _timestamp(index: int, text: str | None, p: Problems) -> str | None:
+def _timestamp(index: int, text: str | None, latest: str, p: Problems) -> str | None:
     if text is None:
         return None
     try:
-        return normalize_timestamp(text)
+        stored = normalize_timestamp(text)
     except ValueError as error:
         p.add(index, "timestamp", str(error))
         return None
+    problem = row_time_problem(stored, latest)
+    if problem is not None:
+        p.add(index, "timestamp", problem)
+        return None
+    return stored

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -219,6 +220,25 @@ def test_moments_that_leave_years_1_to_9999_in_utc_are_refused(binary: Scenario,
     assert "years 1 to 9999" in text
     answer = binary.get("/performance/summary", as_of=moment)
     assert "years 1 to 9999" in refused(binary, answer)
+
+
+@pytest.mark.parametrize(("moment", "why"), [
+    ("1969-12-31T23:59:59Z", "before 1970-01-01"),
+    ("<in two days>", "more than a day after the service's clock"),
+])
+def test_row_times_before_1970_or_more_than_a_day_ahead_are_refused(
+        binary: Scenario, moment: str, why: str) -> None:
+    ahead = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    records = [{"row_id": "fine", "predicted_label": "no", "timestamp": "1970-01-01"},
+               {"row_id": "bad", "predicted_label": "no",
+                "timestamp": ahead if moment == "<in two days>" else moment}]
+    text = appends_nothing(binary, lambda: binary.post(
+        "/versions/v1/predictions", {"dataset_split": "test", "records": records}))
+    [problem] = json.loads(text)["extra"]["invalid_records"]
+    assert (problem["index"], problem["field"]) == (1, "timestamp") and why in problem["message"]
+    accepted = binary.post("/versions/v1/predictions",
+                           {"dataset_split": "test", "records": records[:1]})
+    assert accepted.status_code == 202, accepted.text
 
 
 def test_v2_confidence_too_large_for_a_float_is_400(

@@ -9,7 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from perfledger.domain.timestamps import (
+    FIRST_MICROS,
+    LAST_MICROS,
+    format_micros,
     format_timestamp,
+    format_whole_seconds,
     normalize_timestamp,
     parse_timestamp,
     stored_micros,
@@ -95,3 +99,12 @@ def _valid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_whole_seconds_are_formatted_at_once_as_one_by_one() -> None:
+    rng = random.Random(5)
+    seconds = [rng.randrange(FIRST_MICROS // 1_000_000, LAST_MICROS // 1_000_000)
+               for _ in range(2000)]
+    moments = [s * 1_000_000 for s in [*seconds, 0, -3600, FIRST_MICROS // 1_000_000]]
+    assert format_whole_seconds(moments) == [format_micros(m) for m in moments]
+    assert format_whole_seconds([]) == []
