@@ -112,7 +112,7 @@ def main() -> None:
     receiver = Receiver()
     with tempfile.TemporaryDirectory() as workdir, \
             backend_env("postgres", Path(workdir)) as env:
-        env["PERFLEDGER_WEBHOOK_ALLOW"] = "127.0.0.1"
+        env["PERFLEDGER_WEBHOOK_ALLOW"] = "127.0.0.1:*"
         settings = Settings.from_env(env)
         container = build_container(settings)
         ledger, engine = container.ledger, container.engine

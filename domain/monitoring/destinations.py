@@ -4,8 +4,9 @@ A tenant chooses its webhook URLs, and the server posts to them: without a check
 could make the server reach the operator's own network (databases, admin consoles, the cloud
 metadata service at 169.254.169.254). So a URL must be `https://`, and every address its host
 resolves to must be public. The operator lifts either rule for chosen hosts or networks with
-`PERFLEDGER_WEBHOOK_ALLOW`, a comma list of host names and CIDRs: `http://` is then allowed to
-those hosts, and so are their private addresses.
+`PERFLEDGER_WEBHOOK_ALLOW`, a comma list of host names and CIDRs, each with the ports it opens
+(443 and 80 unless it names others): `http://` is then allowed to those hosts and ports, and
+so are their private addresses.
 
 DNS answers change, so the check runs when a webhook is registered and again right before each
 send; `vet_destination` also returns the addresses it accepted, so the sender can connect to
@@ -41,41 +42,47 @@ _HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
+Ports = frozenset[int] | None  # None: any port
+# An entry without a port opens the web's own ports only: allowing a host is not opening
+# every service on it.
+WEB_PORTS: Ports = frozenset(DEFAULT_PORTS.values())
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """One entry of the allowance: a host name or a network, and the ports it opens."""
+
+    target: str | IPNetwork
+    ports: Ports
+
+    def opens(self, port: int) -> bool:
+        return self.ports is None or port in self.ports
+
+
 @dataclass(frozen=True)
 class Allowance:
     """Hosts and networks the operator lets webhooks reach despite the default rules."""
 
-    hosts: frozenset[str]
-    networks: tuple[IPNetwork, ...]
+    entries: tuple[Allowed, ...]
 
     NONE: ClassVar[Allowance]
 
     @classmethod
     def parse(cls, text: str) -> Allowance:
-        """Read a comma list of host names and CIDRs (or single addresses).
+        """Read a comma list of host names and CIDRs (or single addresses), each optionally
+        with `:port` or `:*` (any port); without one, an entry opens ports 443 and 80.
 
         Whitespace around entries and empty entries are ignored. An entry that reads as an IP
-        network or address is a network; any other must be a plain host name (no scheme, port
-        or wildcard). Raises ValueError naming the first entry that is neither.
+        network or address is a network (an IPv6 one in brackets to carry a port:
+        `[fd00::1]:8080`, `[fd00::/8]:*`); any other must be a plain host name (no scheme or
+        wildcard). Raises ValueError naming the first entry that is neither.
         """
-        hosts: set[str] = set()
-        networks: list[IPNetwork] = []
+        entries: list[Allowed] = []
         for raw in text.split(","):
             entry = raw.strip()
-            if not entry:
-                continue
-            network = _network_entry(entry)
-            if network is not None:
-                networks.append(network)
-                continue
-            name = entry.lower().removesuffix(".")
-            if not _HOST_NAME.match(name) or name.rpartition(".")[2].isdigit():
-                raise ValueError(
-                    f"{ALLOW_VARIABLE} entry {entry!r} is neither a host name nor an IP network "
-                    "(write e.g. 'hooks.internal' or '10.0.0.0/8', without scheme or port)"
-                )
-            hosts.add(name)
-        return cls(frozenset(hosts), tuple(networks))
+            if entry:
+                entries.append(_allowed(entry))
+        return cls(tuple(entries))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Allowance:
@@ -83,21 +90,67 @@ class Allowance:
         source = os.environ if environ is None else environ
         return cls.parse(source.get(ALLOW_VARIABLE, ""))
 
-    def allows_host(self, host: str) -> bool:
-        return _normalized_host(host) in self.hosts
+    @property
+    def hosts(self) -> frozenset[str]:
+        return frozenset(e.target for e in self.entries if isinstance(e.target, str))
 
-    def covers(self, address: IPAddress) -> bool:
-        """Whether `address`, or the IPv4 address it stands for, is in an allowed network."""
+    @property
+    def networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(e.target for e in self.entries if not isinstance(e.target, str))
+
+    def allows_host(self, host: str, port: int) -> bool:
+        name = _normalized_host(host)
+        return any(e.target == name and e.opens(port) for e in self.entries)
+
+    def covers(self, address: IPAddress, port: int) -> bool:
+        """Whether `address`, or the IPv4 address it stands for, is in an allowed network
+        that opens `port`."""
         candidates = [address]
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             candidates.append(embedded)
-        return any(
-            candidate in network for candidate in candidates for network in self.networks
+        return any(not isinstance(e.target, str) and candidate in e.target and e.opens(port)
+                   for candidate in candidates for e in self.entries)
+
+
+def _allowed(entry: str) -> Allowed:
+    target, ports = _split_port(entry)
+    network = _network_entry(target, entry)
+    if network is not None:
+        return Allowed(network, ports)
+    name = target.lower().removesuffix(".")
+    if not _HOST_NAME.match(name) or name.rpartition(".")[2].isdigit():
+        raise ValueError(
+            f"{ALLOW_VARIABLE} entry {entry!r} is neither a host name nor an IP network "
+            "(write e.g. 'hooks.internal', 'hooks.internal:8080' or '10.0.0.0/8', without a"
+            " scheme)"
         )
+    return Allowed(name, ports)
 
 
-Allowance.NONE = Allowance(frozenset(), ())
+def _split_port(entry: str) -> tuple[str, Ports]:
+    """The entry without its `:port` (or `:*`), and the ports it opens."""
+    if entry.startswith("["):  # an IPv6 address or network, maybe with a port after it
+        inside, bracket, rest = entry[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{ALLOW_VARIABLE} entry {entry!r} has an unclosed '['")
+        return inside, _ports(rest[1:], entry) if rest else WEB_PORTS
+    if entry.count(":") != 1:  # none, or an IPv6 address written without brackets
+        return entry, WEB_PORTS
+    target, _, port = entry.partition(":")
+    return target, _ports(port, entry)
+
+
+def _ports(text: str, entry: str) -> Ports:
+    if text == "*":
+        return None
+    if text.isdigit() and 1 <= int(text) <= 65535:
+        return frozenset({int(text)})
+    raise ValueError(f"{ALLOW_VARIABLE} entry {entry!r} has port {text!r}; give 1 to 65535,"
+                     " or * for any port")
+
+
+Allowance.NONE = Allowance(())
 
 
 @dataclass(frozen=True)
@@ -137,18 +190,18 @@ def vet_destination(
 ) -> Destination:
     """Check `url` as `check_destination` does and return the addresses it was accepted for."""
     scheme, host, port = _parse(url)
-    host_allowed = allowance.allows_host(host)
+    host_allowed = allowance.allows_host(host, port)
     if scheme == "http" and not host_allowed and not allowance.networks:
         raise _refusal(_HTTP_REFUSED)
     addresses = _addresses(host, port, resolve)
     if scheme == "http" and not host_allowed and not all(
-        allowance.covers(address) for address in addresses
+        allowance.covers(address, port) for address in addresses
     ):
         raise _refusal(_HTTP_REFUSED)
     if not host_allowed:
         for address in addresses:
             kind = forbidden_kind(address)
-            if kind is not None and not allowance.covers(address):
+            if kind is not None and not allowance.covers(address, port):
                 verb = "is" if _address_or_none(host) is not None else "resolves to"
                 raise _refusal(
                     f"url's host '{host}' {verb} a {kind} address; webhooks reach public "
@@ -229,7 +282,7 @@ def _addresses(host: str, port: int, resolve: Resolver) -> list[IPAddress]:
     return [address for address in addresses if address is not None]
 
 
-def _network_entry(entry: str) -> IPNetwork | None:
+def _network_entry(entry: str, written: str) -> IPNetwork | None:
     """The network `entry` names, None when it is no IP notation at all."""
     unbracketed = entry.removeprefix("[").removesuffix("]")
     address = _address_or_none(unbracketed)
@@ -242,7 +295,7 @@ def _network_entry(entry: str) -> IPNetwork | None:
         return ipaddress.ip_network(entry)
     except ValueError as error:
         raise ValueError(
-            f"{ALLOW_VARIABLE} entry {entry!r} is not a valid network: {error}"
+            f"{ALLOW_VARIABLE} entry {written!r} is not a valid network: {error}"
         ) from None
 
 

@@ -135,7 +135,7 @@ def live_server_with_loopback_webhooks(
 ) -> LiveServer:
     """A live server (on each backend, as `settings` is) whose tenants may register http://
     webhooks on 127.0.0.1: PERFLEDGER_WEBHOOK_ALLOW is set before the server starts."""
-    monkeypatch.setenv("PERFLEDGER_WEBHOOK_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("PERFLEDGER_WEBHOOK_ALLOW", "127.0.0.1:*")
     server: LiveServer = request.getfixturevalue("live_server")
     return server
 

@@ -33,7 +33,7 @@ def shared_server(module_settings: Settings, tmp_path_factory: pytest.TempPathFa
     """One live server per module and backend, allowing loopback webhooks: every test here is
     an organization of its own on it (what one organization does, another never sees)."""
     with started_server(module_settings, tmp_path_factory.mktemp("alerts"),
-                        {"PERFLEDGER_WEBHOOK_ALLOW": "127.0.0.1"}) as server:
+                        {"PERFLEDGER_WEBHOOK_ALLOW": "127.0.0.1:*"}) as server:
         yield server
 
 

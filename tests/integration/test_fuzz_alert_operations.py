@@ -26,7 +26,7 @@ from tests.v3 import create_model, create_project, model_body
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return replace(settings, webhook_allow="127.0.0.1", consistency_timeout=0.05)
+    return replace(settings, webhook_allow="127.0.0.1:*", consistency_timeout=0.05)
 
 
 @pytest.fixture

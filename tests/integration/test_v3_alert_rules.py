@@ -29,7 +29,7 @@ HOOK = "http://127.0.0.1:9/hook"  # allowed by the operator below; never called 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return replace(settings, webhook_allow="127.0.0.1")
+    return replace(settings, webhook_allow="127.0.0.1:*")
 
 
 @pytest.fixture

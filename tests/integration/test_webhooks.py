@@ -28,7 +28,7 @@ from tests.scenario import Scenario
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return replace(settings, webhook_allow="127.0.0.1")
+    return replace(settings, webhook_allow="127.0.0.1:*")
 
 
 @pytest.fixture

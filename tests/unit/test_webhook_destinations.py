@@ -131,10 +131,11 @@ def test_http_needs_every_address_inside_the_allowed_networks() -> None:
 
 
 def test_loopback_is_reachable_when_the_operator_allows_its_network_or_its_name() -> None:
-    check_destination("http://127.0.0.1:8080/hook", Allowance.parse("127.0.0.0/8"), unresolvable)
-    refusal("http://127.0.0.1:8080/hook", Allowance.parse("10.0.0.0/8"))
+    check_destination("http://127.0.0.1:8080/hook", Allowance.parse("127.0.0.0/8:8080"),
+                      unresolvable)
+    refusal("http://127.0.0.1:8080/hook", Allowance.parse("10.0.0.0/8:8080"))
     resolve = FakeResolver("127.0.0.1", "::1")
-    check_destination("http://localhost:8080/hook", Allowance.parse("localhost"), resolve)
+    check_destination("http://localhost:8080/hook", Allowance.parse("localhost:*"), resolve)
     check_destination("https://LOCALHOST./hook", Allowance.parse("localhost"), resolve)
 
 
@@ -226,8 +227,9 @@ def test_parsing_the_allowance_keeps_names_and_networks_apart() -> None:
 
 @pytest.mark.parametrize(
     "entry",
-    ["10.0.0.0/33", "10.0.0.1/8", "999.1.1.1", "https://hooks.internal", "hooks.internal:8080",
-     "*.internal", "bad host", "under/score"],
+    ["10.0.0.0/33", "10.0.0.1/8", "999.1.1.1", "https://hooks.internal", "hooks.internal:0",
+     "hooks.internal:http", "hooks.internal:70000", "[fd00::1", "[fd00::1]8080", "*.internal",
+     "bad host", "under/score"],
 )
 def test_an_invalid_allowance_entry_is_rejected_by_name(entry: str) -> None:
     with pytest.raises(ValueError) as caught:
@@ -241,3 +243,25 @@ def test_the_allowance_is_read_from_the_environment_variable() -> None:
     assert allowance.hosts == frozenset({"hooks.internal"})
     assert allowance.networks == (ipaddress.ip_network("10.0.0.0/8"),)
     assert Allowance.from_environment({}) == Allowance.NONE
+
+
+@pytest.mark.parametrize(("entry", "url", "allowed"), [
+    ("127.0.0.1", "http://127.0.0.1/hook", True),
+    ("127.0.0.1", "https://127.0.0.1/hook", True),
+    ("127.0.0.1", "http://127.0.0.1:5432/", False),  # an entry without a port opens 80, 443
+    ("127.0.0.1:5432", "http://127.0.0.1:5432/", True),
+    ("127.0.0.1:5432", "http://127.0.0.1:5433/", False),
+    ("127.0.0.1:5432", "http://127.0.0.1/", False),
+    ("127.0.0.0/8:*", "http://127.0.0.1:6379/", True),
+    ("[::1]:8080", "http://[::1]:8080/", True),
+    ("[::1]:8080", "http://[::1]:8081/", False),
+    ("[fd00::/8]:*", "https://[fd00::5]:9000/", True),
+    ("localhost:8080", "http://localhost:8080/", True),
+    ("localhost", "http://localhost:8080/", False),
+])
+def test_an_allowance_entry_opens_only_its_ports(entry: str, url: str, allowed: bool) -> None:
+    resolve = FakeResolver("127.0.0.1")
+    if allowed:
+        check_destination(url, Allowance.parse(entry), resolve)
+    else:
+        refusal(url, Allowance.parse(entry), "127.0.0.1")

@@ -20,7 +20,7 @@ from perfledger.domain.monitoring.destinations import Allowance
 from perfledger.scheduler.webhooks.signing import signed_headers, verify
 from perfledger.scheduler.webhooks.transport import MAX_RESPONSE_BYTES, Outcome, send
 
-LOOPBACK = Allowance.parse("127.0.0.0/8")
+LOOPBACK = Allowance.parse("127.0.0.0/8:*")
 SECRET = "receiver-secret"
 BODY = json.dumps({"alert": "drift", "model": "churn", "value": 0.31}).encode()
 
@@ -201,7 +201,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_url_host_kept(
     # the address the check accepted, not by resolving the name again.
     outcome = send(
         client, receiver.url("/status/200", host="hooks.test"), BODY, headers_for(BODY),
-        Allowance.parse("hooks.test"), resolve=FakeResolver("127.0.0.1"),
+        Allowance.parse("hooks.test:*"), resolve=FakeResolver("127.0.0.1"),
     )
     assert outcome.delivered, outcome.error
     [request] = receiver.received
@@ -258,13 +258,13 @@ def test_https_checks_the_certificate_against_the_url_host_not_the_address(
     try:
         with httpx.Client(verify=trust, trust_env=False) as tls_client:
             url = tls_receiver.url("/status/200", host="hooks.test", scheme="https")
-            allowance = Allowance.parse("hooks.test")
+            allowance = Allowance.parse("hooks.test:*")
             pinned = FakeResolver("127.0.0.1")
             outcome = send(tls_client, url, BODY, headers_for(BODY), allowance, resolve=pinned)
             assert outcome.delivered, outcome.error
             impostor = tls_receiver.url("/status/200", host="other.test", scheme="https")
             failed = send(
-                tls_client, impostor, BODY, headers_for(BODY), Allowance.parse("other.test"),
+                tls_client, impostor, BODY, headers_for(BODY), Allowance.parse("other.test:*"),
                 resolve=pinned,
             )
             assert not failed.delivered
