@@ -23,12 +23,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from perfledger.api.service_metrics import ServiceMetrics
+from perfledger.api.telemetry import Telemetry
 
 log = logging.getLogger("perfledger.scheduler")
 
 SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the server's threads
-SHARE_EVERY_SECONDS = 0.5
+SHARE_EVERY_SECONDS = 0.1  # and as often it checks its server is still there
+# An orphan leaves at once: nothing it was doing needs finishing (a catch-up page commits
+# whole or not at all, and is applied again by the next worker), and while it lingers it holds
+# the scheduler's leadership from the server that replaces its dead one.
+ORPHAN_EXIT_SECONDS = 0.3
 STOP_WAIT_SECONDS = 30.0
 EXIT_GRACE_SECONDS = 10.0  # past stopping the scheduler: closing the connection pools
 RESTART_BACKOFF_SECONDS = (1.0, 30.0)  # first wait, longest wait
@@ -38,8 +42,8 @@ STEADY_SECONDS = 60.0  # a worker that ran this long before dying is restarted a
 class WorkerProcess:
     """The server's side: starts the worker process, watches it, relays what it shares."""
 
-    def __init__(self, metrics: ServiceMetrics, projections: Sequence[str]) -> None:
-        self._metrics = metrics
+    def __init__(self, telemetry: Telemetry, projections: Sequence[str]) -> None:
+        self._telemetry = telemetry
         self._projections = tuple(projections)
         # written by the worker alone, read here: no locks (aligned words, counts that grow)
         self._leading: ctypes.c_byte = SPAWN.RawValue(ctypes.c_byte, 0)
@@ -63,7 +67,7 @@ class WorkerProcess:
 
     def start(self) -> None:
         self._spawn()
-        self._metrics.follow_leadership(self.is_leading)
+        self._telemetry.follow_leadership(self.is_leading)
         self._watcher.start()
 
     def stop(self) -> None:
@@ -118,7 +122,7 @@ class WorkerProcess:
         for index, name in enumerate(self._projections):
             total = int(self._applied[index])
             if total > self._relayed[index]:
-                self._metrics.count_applied(name, total - self._relayed[index])
+                self._telemetry.count_applied(name, total - self._relayed[index])
                 self._relayed[index] = total
 
 
@@ -139,22 +143,25 @@ def run_worker_process(leading: ctypes.c_byte, applied: ctypes.Array[ctypes.c_in
         signal.signal(signum, lambda *_: stop.set())
     container = build_container(settings)
     worker = start_worker(container)
+    orphaned = False
     try:
         while not stop.wait(SHARE_EVERY_SECONDS):
             leading.value = int(worker.is_leading)
-            registry = container.metrics.registry
+            registry = container.telemetry.registry
             for index, name in enumerate(projections):
                 applied[index] = int(registry.get_sample_value(
                     "perfledger_catch_up_events_applied_total", {"projection": name}) or 0)
             if os.getppid() != server_pid:
                 log.warning("the server (process %s) is gone; the worker stops", server_pid)
+                orphaned = True
                 break
     finally:
         def stop_all() -> None:
             worker.stop()
             container.close()
 
-        leave_after(stop_all, STOP_WAIT_SECONDS + EXIT_GRACE_SECONDS)
+        leave_after(stop_all, ORPHAN_EXIT_SECONDS if orphaned
+                    else STOP_WAIT_SECONDS + EXIT_GRACE_SECONDS)
 
 
 def leave_after(stop: Callable[[], None], within: float) -> NoReturn:

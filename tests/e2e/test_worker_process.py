@@ -100,7 +100,11 @@ def test_the_scheduler_runs_in_a_worker_process_that_is_replaced_and_follows_its
     assert "exited with code -9" in processes.log_of(server).read_text()
 
     os.kill(server.pid, signal.SIGKILL)  # no chance to stop its worker
-    wait_for(lambda: not is_running(replacement), "the orphaned worker to stop", timeout=30)
+    killed = time.monotonic()
+    wait_for(lambda: not is_running(replacement), "the orphaned worker to stop", timeout=30,
+             step=0.02)
+    # the operations guide promises a second; half of one more for a loaded test machine
+    assert time.monotonic() - killed < 1.5
 
 
 def test_serve_refuses_a_worker_process_without_postgresql(
