@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Litestar, get
+from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -30,6 +30,8 @@ from perfledger.api.v2 import v2_events_router, v2_router
 from perfledger.api.v2.errors import v2_body
 from perfledger.api.v3 import v3_client_v2_router, v3_router
 from perfledger.api.v3.envelope import v3_error_body
+from perfledger.projections.availability import RETRY_AFTER_SECONDS
+from perfledger.projections.database import is_transient
 from perfledger.projections.quarantine import quarantine_counts
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
@@ -54,16 +56,26 @@ SECURITY: list[SecurityRequirement] = [{"BearerToken": []}, {"ApiKey": []}, {"Ar
 
 class Health(msgspec.Struct):
     status: str
-    quarantined_events: int
+    quarantined_events: int | None
     waiting_queries: int
+    database: str
 
 
 @get("/health", operation_id="health", tags=["service"], security=[], sync_to_thread=True)
-def health(container: Container) -> Health:
+def health(container: Container) -> Response[Health]:
     """`quarantined_events` counts events a projection set aside (`perfledger projections`);
-    `waiting_queries`, the requests of this process waiting for a `min_position` now."""
-    quarantined = sum(quarantine_counts(container.database).values())
-    return Health("ok", quarantined, container.services.read.waiting)
+    `waiting_queries`, the requests of this process waiting for a `min_position` now;
+    `database`, "up" or why it is unreachable (then the status is 503 and `unavailable`)."""
+    waiting = container.services.read.waiting
+    try:
+        quarantined = sum(quarantine_counts(container.database).values())
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        reason = container.database.down_reason or str(error).strip() or type(error).__name__
+        return Response(Health("unavailable", None, waiting, f"unreachable: {reason}"),
+                        status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return Response(Health("ok", quarantined, waiting, "up"))
 
 
 def create_app(container: Container) -> Litestar:

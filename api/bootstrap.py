@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from perfledger.api.heavy_work import HeavyWork
 from perfledger.api.response_cache import ResponseCache
@@ -79,6 +80,7 @@ def build_container(settings: Settings) -> Container:
     telemetry = Telemetry()
     with database.schema_lock():
         ledger = PerfLedger(env=settings.storage.event_store_env())
+        database.guard_pool(_event_store_pool(ledger))
         engine = Engine(database, EventLog(ledger, database), all_projections(),
                         on_applied=telemetry.count_applied)
         engine.install()
@@ -99,6 +101,12 @@ def build_container(settings: Settings) -> Container:
 
     ledger.after_save = after_save
     return container
+
+
+def _event_store_pool(ledger: PerfLedger) -> Any:
+    """The event store's own connection pool (None on SQLite): it fails fast, as the read
+    models' pool does, while the database is away."""
+    return getattr(getattr(ledger.recorder, "datastore", None), "pool", None)
 
 
 def _services(ledger: PerfLedger, read: ReadSide, responses: ResponseCache, heavy: HeavyWork,

@@ -1,4 +1,5 @@
-"""The `perfledger` command: serve, worker, token, api-key, rebuild, demo, projections, gate."""
+"""The `perfledger` command: serve, worker, token, api-key, rebuild, demo, projections, gate,
+webhook-echo, orgs."""
 
 from __future__ import annotations
 
@@ -15,28 +16,43 @@ from rich.progress import TaskID
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.bootstrap import build_container
 from perfledger.api.gate_cli import add_gate_command, gate
+from perfledger.api.organizations_cli import (
+    add_organizations_command,
+    needs_lookup,
+    organization_id_of,
+    organizations,
+)
 from perfledger.api.process_settings import hand_over_the_interpreter_often, prepare_process
 from perfledger.api.processes import serve, work
 from perfledger.api.progress import progress_bar
 from perfledger.api.projections_cli import projections
 from perfledger.api.settings import Settings
+from perfledger.api.webhook_echo import add_webhook_echo_command, webhook_echo
 from perfledger.domain.aggregate import acting, set_acting_user
 from perfledger.domain.errors import DomainError
 from perfledger.domain.values import Caller
+from perfledger.projections.catalog.queries import model_ids_named
 
 ENVIRONMENT_HELP = (
     "Configuration comes from the environment: PERFLEDGER_DATA_DIR (default ./var), "
     "PERFLEDGER_DATABASE_URL (postgresql://..., default: embedded SQLite), "
     "PERFLEDGER_JWT_SECRET, PERFLEDGER_HOST, PERFLEDGER_PORT, PERFLEDGER_MAX_BODY_BYTES, "
     "PERFLEDGER_RESPONSE_CACHE_ENTRIES, PERFLEDGER_HEAVY_WORKERS, PERFLEDGER_HEAVY_QUEUE, "
-    "PERFLEDGER_METRICS_TOKEN, PERFLEDGER_WEBHOOK_ALLOW, PERFLEDGER_MAX_TOKEN_SECONDS"
-    " (see docs/operations.md)."
+    "PERFLEDGER_METRICS_TOKEN, PERFLEDGER_WEBHOOK_ALLOW, PERFLEDGER_MAX_TOKEN_SECONDS, "
+    "PERFLEDGER_DATABASE_TIMEOUT_SECONDS, PERFLEDGER_HEADER_TIMEOUT_SECONDS, "
+    "PERFLEDGER_BODY_TIMEOUT_SECONDS, PERFLEDGER_KEEP_ALIVE_SECONDS (see docs/operations.md)."
 )
 
 TOKEN_TTL = 7 * 24 * 3600  # a working week and then some; at most the service's maximum
 
 def token(args: argparse.Namespace, settings: Settings) -> None:
-    organization = str(uuid.UUID(args.org))
+    organization = args.org
+    if needs_lookup(args.org):  # a name: the store knows it
+        container = build_container(settings)
+        try:
+            organization = organization_id_of(args.org, container.ledger, settings)
+        finally:
+            container.close()
     if not 0 < args.ttl <= settings.max_token_seconds:
         raise SystemExit(f"--ttl must be 1 to {settings.max_token_seconds} seconds (the longest"
                          " lifetime the service accepts, PERFLEDGER_MAX_TOKEN_SECONDS)")
@@ -56,7 +72,7 @@ def api_key(args: argparse.Namespace, settings: Settings) -> None:
     container = build_container(settings)
     try:
         if args.action == "create":
-            caller = Caller(str(uuid.UUID(args.org)))
+            caller = Caller(organization_id_of(args.org, container.ledger, settings))
             key_id, key = container.ledger.mint_api_key(caller, args.scope or [ADMIN])
             print(f"key id: {key_id} (revoke with `perfledger api-key revoke {key_id}`)")
             print(key)
@@ -91,29 +107,45 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> None:
-    from perfledger.api.demo import load_demo
+    from perfledger.api.demo import DEMO_MODELS, load_demo
     from perfledger.api.demo_job import load_demo_job
     from perfledger.scheduler.evaluation import evaluate_monitors
 
     container = build_container(settings)
-    organization = args.org or settings.default_organization_id
+    job_id: int | None = None
     try:
-        with progress_bar() as progress, acting("demo"):
-            model_ids = load_demo(container, organization, progress)
-            job_id = load_demo_job(container, organization, progress)
-        with progress_bar() as progress:
-            task = progress.add_task("projecting", total=None)
-            container.engine.catch_up_all(budget_seconds=600)
-            with acting("demo"):  # what the scheduler would find on its next evaluation
-                evaluate_monitors(container.engine, container.ledger)
-            container.engine.catch_up_all(budget_seconds=60)
-            progress.update(task, total=1, completed=1)
+        organization = (organization_id_of(args.org, container.ledger, settings) if args.org
+                        else settings.default_organization_id)
+        container.engine.catch_up("catalog", 600.0)
+        model_ids = model_ids_named(container.database, organization, DEMO_MODELS)
+        if model_ids:  # loaded already: twice would be two of each model
+            print(f"The demo is in organization {organization} already; nothing was loaded"
+                  " (`perfledger demo --org OTHER` loads it into another; `perfledger orgs"
+                  " create NAME` makes one).")
+        else:
+            with progress_bar() as progress, acting("demo"):
+                model_ids = load_demo(container, organization, progress)
+                job_id = load_demo_job(container, organization, progress)
+            with progress_bar() as progress:
+                task = progress.add_task("projecting", total=None)
+                container.engine.catch_up_all(budget_seconds=600)
+                with acting("demo"):  # what the scheduler would find on its next evaluation
+                    evaluate_monitors(container.engine, container.ledger)
+                container.engine.catch_up_all(budget_seconds=60)
+                progress.update(task, total=1, completed=1)
     finally:
         container.close()
-    print(f"Loaded 3 models and a job into organization {organization}:")
+    _print_demo_guide(settings, organization, model_ids, job_id)
+
+
+def _print_demo_guide(settings: Settings, organization: str, model_ids: list[str],
+                      job_id: int | None) -> None:
+    if job_id is not None:
+        print(f"Loaded 3 models and a job into organization {organization}:")
     for model_id in model_ids:
         print(f"  /api/v1/models/{model_id}/performance/summary")
-    print(f"  POST /api/v2/metrics/job?job_id={job_id}")
+    if job_id is not None:
+        print(f"  POST /api/v2/metrics/job?job_id={job_id}")
     churn = f"/api/v1/models/{model_ids[0]}/performance"
     last_week = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%d")
     print("Production over the last month (churn-classifier; the apac region drifts in the last"
@@ -153,7 +185,8 @@ def parser() -> argparse.ArgumentParser:
     token_cmd = commands.add_parser(
         "token", help="print a signed bearer token", description=ENVIRONMENT_HELP
     )
-    token_cmd.add_argument("--org", required=True, help="organization id (a UUID)")
+    token_cmd.add_argument("--org", required=True,
+                           help="organization id, or its name (`perfledger orgs`)")
     token_cmd.add_argument("--org-name")
     token_cmd.add_argument("--sub", default="admin", help="the user the token speaks for")
     token_cmd.add_argument(
@@ -164,7 +197,7 @@ def parser() -> argparse.ArgumentParser:
     key_cmd = commands.add_parser("api-key", help="create or revoke API keys")
     key_actions = key_cmd.add_subparsers(dest="action", required=True)
     create = key_actions.add_parser("create", description=ENVIRONMENT_HELP)
-    create.add_argument("--org", required=True)
+    create.add_argument("--org", required=True, help="organization id or name")
     create.add_argument("--scope", action="append")
     revoke = key_actions.add_parser("revoke", description=ENVIRONMENT_HELP)
     revoke.add_argument("key_id")
@@ -175,7 +208,8 @@ def parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser(
         "demo", help="load a small realistic data set", description=ENVIRONMENT_HELP
     )
-    demo_cmd.add_argument("--org", help="organization id (default: the first-start one)")
+    demo_cmd.add_argument("--org", help="organization id or name (default: the first-start"
+                                        " one)")
     projections_cmd = commands.add_parser(
         "projections", help="list each projection's position, lag and quarantined events",
         description=ENVIRONMENT_HELP,
@@ -187,6 +221,8 @@ def parser() -> argparse.ArgumentParser:
     )
     retry.add_argument("name", help="the projection, e.g. performance")
     add_gate_command(commands)
+    add_webhook_echo_command(commands)
+    add_organizations_command(commands)
     return root
 
 
@@ -198,6 +234,7 @@ COMMANDS = {
     "rebuild": rebuild,
     "demo": demo,
     "projections": projections,
+    "orgs": organizations,
 }
 
 
@@ -205,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.command == "gate":  # a client of a running service: no settings, no data dir
         sys.exit(gate(args))
+    if args.command == "webhook-echo":  # a receiver of a running service's deliveries
+        sys.exit(webhook_echo(args))
     prepare_process()
     set_acting_user("cli")  # what a command records names the CLI (the demo names itself)
     try:

@@ -46,11 +46,19 @@ async def follow_visible_positions(app: Litestar) -> AsyncIterator[None]:
     container: Container = app.state.container
 
     async def poll() -> None:
+        failing = False  # said once when reading starts failing, once when it works again
         while True:
             try:
                 await anyio.to_thread.run_sync(container.engine.positions.refresh)
-            except Exception:  # the database may be briefly away; the next poll retries
-                log.warning("could not read the visible positions", exc_info=True)
+            except Exception as error:  # the database may be away; the next poll retries
+                if not failing:
+                    log.warning("could not read the visible positions (%s); retrying every "
+                                "%.2f s", error, REFRESH_SECONDS)
+                failing = True
+            else:
+                if failing:
+                    log.warning("the visible positions are read again")
+                failing = False
             await asyncio.sleep(REFRESH_SECONDS)
 
     task = asyncio.create_task(poll())

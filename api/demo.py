@@ -82,6 +82,9 @@ DEMO_MONITORS = [
 ]
 
 
+CHURN, INTENT, PRICE = DEMO_MODELS = ("churn-classifier", "intent-router", "price-estimator")
+
+
 def load_demo(container: Container, organization_id: str, progress: Progress) -> list[str]:
     """Registers three models with a champion (v1, promoted) and a challenger (v2) scored on
     the same production rows: a month of tagged traffic, one region drifting in the last
@@ -90,7 +93,7 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
     plans: list[tuple[ModelDefinition, Row, dict[str, int]]] = [
         (
             ModelDefinition(
-                "churn-classifier",
+                CHURN,
                 Task.BINARY_CLASSIFICATION,
                 labels=("stay", "churn"),
                 inputs=("tenure", "support_tickets", "monthly_spend"),
@@ -100,7 +103,7 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
         ),
         (
             ModelDefinition(
-                "intent-router",
+                INTENT,
                 Task.MULTICLASS_CLASSIFICATION,
                 labels=tuple(INTENTS),
                 inputs=("words",),
@@ -109,7 +112,7 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
             {"test": 2000, "production": 4000},
         ),
         (
-            ModelDefinition("price-estimator", Task.REGRESSION, inputs=("area_m2",)),
+            ModelDefinition(PRICE, Task.REGRESSION, inputs=("area_m2",)),
             price_row,
             {"test": 2000, "production": 3000},
         ),

@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from perfledger.api.enum_choices import with_enum_choices
 from perfledger.api.heavy_work import Busy
 from perfledger.domain.errors import (
     BatchReused,
@@ -19,6 +20,8 @@ from perfledger.domain.errors import (
     NotFound,
     Unprocessable,
 )
+from perfledger.projections.availability import StoreUnavailable
+from perfledger.projections.database import is_transient
 
 log = logging.getLogger("perfledger.api")
 
@@ -63,11 +66,21 @@ def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
         return Failure(status, error.message, error.details or None)
     if isinstance(error, Busy):
         return Failure(503, str(error), None, {"Retry-After": str(error.retry_after)})
+    if isinstance(error, StoreUnavailable):
+        return Failure(503, str(error), {"unavailable": "database"},
+                       {"Retry-After": str(error.retry_after)})
+    if is_transient(error):  # a lock held too long, a connection lost midway
+        log.warning("%s %s met a passing database error: %s", request.method,
+                    request.url.path, error)
+        return Failure(503, "The database could not answer just now; retry in 1 s",
+                       {"unavailable": "database"}, {"Retry-After": "1"})
     if isinstance(error, NotReady):
         positions = {"min_position": error.wanted, "projection_position": error.visible}
         return Failure(503, str(error), positions, {"Retry-After": "1"})
     if isinstance(error, HTTPException):
         extra = error.extra if isinstance(error, ValidationException) or error.extra else None
+        if isinstance(error, ValidationException):
+            extra = with_enum_choices(request.scope.get("route_handler"), extra)
         return Failure(error.status_code, error.detail, extra, dict(error.headers or {}))
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return Failure(500, "Internal error; see the service log")

@@ -21,8 +21,8 @@ FIRST_TOKEN_TTL = 30 * 24 * 3600
 
 
 def leadership_for(settings: Settings) -> Leadership:
-    if settings.storage.database_url is not None:
-        return PostgresLeadership(settings.storage.database_url)
+    if settings.storage.connection_url is not None:
+        return PostgresLeadership(settings.storage.connection_url)
     return FileLeadership(settings.storage.data_dir / "scheduler.lock")
 
 
@@ -33,7 +33,7 @@ def start_worker(container: Container) -> Worker:
                                               container.services.monitoring.allowance))
     worker = Worker(context, leadership_for(container.settings))
     container.telemetry.follow_leadership(lambda: worker.is_leading)
-    url = container.settings.storage.database_url
+    url = container.settings.storage.connection_url
     if url is not None:
         EventListener(url, worker.wake_catch_up).start()
     worker.start()
@@ -60,6 +60,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from perfledger.api.app import create_app
+    from perfledger.api.connection_bounds import bounded_protocol
 
     scheduler = scheduler_layout(args, settings)
     container = build_container(settings)
@@ -78,6 +79,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             port=settings.port if args.port is None else args.port,  # 0: the kernel picks
             log_level="info",
             access_log=False,
+            http=bounded_protocol(settings.header_timeout_seconds,
+                                  settings.body_timeout_seconds),
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
     finally:
         if worker is not None:

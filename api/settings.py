@@ -20,6 +20,10 @@ DEFAULT_RESPONSE_CACHE_ENTRIES = 10_000
 DEFAULT_SWITCH_INTERVAL_MS = 1
 SWITCH_INTERVAL_MS_RANGE = (1, 100)
 MAX_TOKEN_SECONDS_RANGE = (60, 366 * 24 * 3600)  # a minute to a year
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10
+DEFAULT_BODY_TIMEOUT_SECONDS = 60
+DEFAULT_KEEP_ALIVE_SECONDS = 5
+CONNECTION_TIMEOUT_RANGE = (1, 3600)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,11 @@ class Settings:
     max_token_seconds: int = DEFAULT_MAX_TOKEN_SECONDS
     # How often the interpreter hands its lock between threads (api/process_settings.py).
     switch_interval_ms: int = DEFAULT_SWITCH_INTERVAL_MS
+    # How long a request may take to send its headers, then its body, and how long an idle
+    # kept-alive connection stays open (api/connection_bounds.py).
+    header_timeout_seconds: int = DEFAULT_HEADER_TIMEOUT_SECONDS
+    body_timeout_seconds: int = DEFAULT_BODY_TIMEOUT_SECONDS
+    keep_alive_seconds: int = DEFAULT_KEEP_ALIVE_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -66,6 +75,15 @@ class Settings:
                                           DEFAULT_MAX_TOKEN_SECONDS, MAX_TOKEN_SECONDS_RANGE),
             switch_interval_ms=_int_within(environ, "PERFLEDGER_SWITCH_INTERVAL_MS",
                                            DEFAULT_SWITCH_INTERVAL_MS, SWITCH_INTERVAL_MS_RANGE),
+            header_timeout_seconds=_int_within(
+                environ, "PERFLEDGER_HEADER_TIMEOUT_SECONDS", DEFAULT_HEADER_TIMEOUT_SECONDS,
+                CONNECTION_TIMEOUT_RANGE),
+            body_timeout_seconds=_int_within(
+                environ, "PERFLEDGER_BODY_TIMEOUT_SECONDS", DEFAULT_BODY_TIMEOUT_SECONDS,
+                CONNECTION_TIMEOUT_RANGE),
+            keep_alive_seconds=_int_within(
+                environ, "PERFLEDGER_KEEP_ALIVE_SECONDS", DEFAULT_KEEP_ALIVE_SECONDS,
+                CONNECTION_TIMEOUT_RANGE),
         )
 
     @property

@@ -12,6 +12,7 @@ from perfledger.domain.commands.artifacts import ArtifactCommands
 from perfledger.domain.commands.files import FileCommands
 from perfledger.domain.commands.jobs import JobCommands
 from perfledger.domain.commands.monitoring import MonitoringCommands
+from perfledger.domain.commands.organizations import OrganizationCommands
 from perfledger.domain.commands.publishing import PublishCommands
 from perfledger.domain.commands.recompute import RecomputeCommands
 
@@ -24,6 +25,7 @@ class PerfLedger(
     RecomputeCommands,
     FileCommands,
     ApiKeyCommands,
+    OrganizationCommands,
 ):
     """Every command group over one event store; each group lives in `domain/commands/`."""
 

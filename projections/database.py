@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import logging
+import math
 import sqlite3
 import threading
 import uuid
@@ -13,9 +15,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
+from eventsourcing.persistence import InterfaceError as EventStoreInterfaceError
+from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from perfledger.domain.errors import InvalidInput
+from perfledger.projections.availability import Availability, StoreUnavailable
+
+log = logging.getLogger("perfledger.storage")
 
 Row = tuple[Any, ...]
 NEW_EVENTS_CHANNEL = "perfledger_new_events"
@@ -23,6 +30,7 @@ SCHEMA_LOCK_KEY = 0x7065_7266_5343  # distinct from the scheduler's leadership l
 SPARE_WAIT_SECONDS = 0.01  # how long a read waits for a second connection before going alone
 KEYS_PER_LOOKUP = 1_000  # keys one PostgreSQL lookup by key list asks for
 SQLITE_KEYS_PER_LOOKUP = 500  # below SQLite's limit on a statement's parameters
+DEFAULT_TIMEOUT_SECONDS = 2  # the longest a request waits for a database connection
 
 
 # Column types whose Python values (int, float, str, bytes, bool, None) psycopg writes in
@@ -293,6 +301,15 @@ class Database:
         """Serialises schema creation between processes starting at once."""
         yield
 
+    @property
+    def down_reason(self) -> str | None:
+        """Why the database does not answer, as last seen; None while it does."""
+        return None
+
+    def guard_pool(self, pool: Any) -> None:
+        """Makes another connection pool on this database (the event store's) fail fast
+        while the database is down."""
+
 
 class SQLiteDatabase(Database):
     """One connection per thread. Each is used under its own lock, which `close` takes too:
@@ -375,24 +392,55 @@ class PostgresDatabase(Database):
     dialect = "postgresql"
     types = POSTGRES_TYPES
 
-    def __init__(self, url: str, max_size: int = 10) -> None:
+    def __init__(self, url: str, max_size: int = 10,
+                 timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self.url = url
+        self._connect_timeout = connect_timeout_of(timeout_seconds)
+        self.availability = Availability(self._probe)
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False}
+            url, min_size=1, max_size=max_size, open=True, timeout=timeout_seconds,
+            kwargs={"autocommit": False, "connect_timeout": self._connect_timeout},
         )
+        self.guard_pool(self.pool)
+
+    @property
+    def down_reason(self) -> str | None:
+        return self.availability.down_reason
+
+    def guard_pool(self, pool: Any) -> None:
+        if pool is not None:
+            pool.getconn = self.availability.guarded(pool.getconn)
+            self.availability.on_change(pool.drain)
+
+    def _probe(self) -> None:
+        with psycopg.connect(self.url, autocommit=True,
+                             connect_timeout=self._connect_timeout) as connection:
+            connection.execute("SELECT 1")
+
+    @contextmanager
+    def _noticing_loss(self) -> Iterator[None]:
+        """A connection lost midway: if the database went away, StoreUnavailable."""
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            if _is_connection_loss(error):
+                self.availability.confirm(error)
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self.pool.connection() as connection, connection.transaction():
+        with (self._noticing_loss(), self.pool.connection() as connection,
+              connection.transaction()):
             yield Tx(connection, self.dialect)
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
-        with self.pool.connection() as connection:
+        with self._noticing_loss(), self.pool.connection() as connection:
             try:
                 yield Tx(connection, self.dialect, self._spare_read)
             finally:
-                connection.rollback()
+                if not connection.broken:  # a lost one has nothing to roll back
+                    connection.rollback()
 
     @contextmanager
     def _spare_read(self) -> Iterator[Tx | None]:
@@ -407,7 +455,8 @@ class PostgresDatabase(Database):
         try:
             yield Tx(connection, self.dialect)
         finally:
-            connection.rollback()
+            if not connection.broken:
+                connection.rollback()
             self.pool.putconn(connection)
 
     def close(self) -> None:
@@ -416,7 +465,8 @@ class PostgresDatabase(Database):
     @contextmanager
     def schema_lock(self) -> Iterator[None]:
         # Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog.
-        with psycopg.connect(self.url, autocommit=True) as connection:
+        with psycopg.connect(self.url, autocommit=True,
+                             connect_timeout=self._connect_timeout) as connection:
             connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
             try:
                 yield
@@ -424,17 +474,39 @@ class PostgresDatabase(Database):
                 connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
     def announce_new_events(self) -> None:
-        with self.pool.connection() as connection:
-            connection.execute(f"NOTIFY {NEW_EVENTS_CHANNEL}")
-            connection.commit()
+        """Best effort: the events are saved already, and workers poll as well."""
+        try:
+            with self.pool.connection() as connection:
+                connection.execute(f"NOTIFY {NEW_EVENTS_CHANNEL}")
+                connection.commit()
+        except (psycopg.Error, StoreUnavailable) as error:
+            log.debug("could not announce new events: %s", error)
+
+
+def _is_connection_loss(error: psycopg.Error) -> bool:
+    """A connection that broke or was ended by the server (classes 08 and 57), not a lock
+    or a deadlock; a pool's timeout is judged where it happens."""
+    if isinstance(error, PoolTimeout):
+        return False
+    state = error.sqlstate or ""
+    return state == "" or state.startswith(("08", "57"))
+
+
+def connect_timeout_of(timeout_seconds: float) -> int:
+    """libpq's connect_timeout: whole seconds, and at least 2 (it treats 1 as 2)."""
+    return max(2, math.ceil(timeout_seconds))
 
 
 def is_transient(error: BaseException) -> bool:
     """Whether `error` comes from the database's state (a lost connection, a lock, a deadlock,
-    a busy file) rather than from what was written: such an error is retried, never blamed
-    on an event. PostgreSQL's class 54 (a key too large for its index) is the event's."""
+    a busy file, a database away) rather than from what was written: such an error is
+    retried, never blamed on an event. PostgreSQL's class 54 (a key too large for its index)
+    is the event's. The event store raises its own kinds, wrapping psycopg's."""
     if isinstance(error, psycopg.OperationalError):
         state = getattr(error, "sqlstate", None) or ""
         return not state.startswith("54")
-    return isinstance(error, psycopg.InterfaceError | sqlite3.OperationalError)
+    if isinstance(error, EventStoreOperationalError | EventStoreInterfaceError):
+        return error.__cause__ is None or is_transient(error.__cause__)
+    return isinstance(error, psycopg.InterfaceError | sqlite3.OperationalError
+                      | StoreUnavailable)
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from perfledger.projections.database import Database, Tx
+from perfledger.projections.availability import StoreUnavailable
+from perfledger.projections.database import Database, Tx, is_transient
 from perfledger.projections.event_log import EventLog, Positioned
 from perfledger.projections.generations import create_generation, drop_generation, point_views
 from perfledger.projections.positions import VisiblePositions
@@ -128,8 +129,15 @@ class Engine:
         for name in self.projections:
             try:
                 applied += self.catch_up(name, budget_seconds).applied_events
-            except Exception:
-                log.exception("projection %s could not catch up; the next run retries", name)
+            except StoreUnavailable:
+                break  # said once, when the database went away; the next run retries
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("projection %s could not catch up; the next run retries",
+                                  name)
+                else:
+                    log.warning("projection %s could not catch up (%s); the next run "
+                                "retries", name, error)
         return applied
 
     def visible_position(self, names: Sequence[str]) -> int:

@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from perfledger.projections.availability import StoreUnavailable
 from perfledger.scheduler.leader import Leadership
 from perfledger.scheduler.tasks import (
     TaskContext,
@@ -120,6 +121,10 @@ class Worker:
                 self._woken.discard(name)
             try:
                 result = TASKS[name](context)
+            except StoreUnavailable:  # said once when it went away; the next tick retries
+                with self._lock:
+                    self._running.discard(name)
+                return None
             except BaseException:
                 with self._lock:
                     self._running.discard(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from perfledger.api.query_parameters import refuse_unknown_query_parameters
 from perfledger.api.v1.diagnostics import DiagnosticsController
 from perfledger.api.v1.dimensions import DimensionsController
 from perfledger.api.v1.history import HistoryController
@@ -36,4 +37,5 @@ v1_router = Router(
         organization_metrics,
         metric_catalogue,
     ],
+    before_request=refuse_unknown_query_parameters,
 )

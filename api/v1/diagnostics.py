@@ -80,7 +80,7 @@ class DiagnosticsController(Controller):
             records), position)
 
     @get("/gate", guards=[requires_any("model:read")], operation_id="v1CheckGate",
-         sync_to_thread=True,
+         sync_to_thread=True, opt={"query_prefixes": ("min.", "max.")},
          dependencies={"position": reading(*READ_PROJECTIONS)})
     def gate(
         self, model_id: str, request: Request[Any, Any, Any], principal: Principal,

@@ -116,7 +116,7 @@ class WindowsController(Controller):
     path = "/models/{model_id:str}/performance"
     tags = ["v1 performance over time"]
 
-    @get("/timeseries", operation_id="v1PerformanceTimeseries")
+    @get("/timeseries", operation_id="v1PerformanceTimeseries", opt={"query_prefixes": ("tag.",)})
     async def timeseries(
         self, request: Request[Principal, Any, Any], model_id: str,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -185,3 +186,23 @@ def _entry(row: tuple[Any, ...]) -> EntryRow:
         model_id, project_id, project, name, task, created, updated, creator, updater,
         loads(doc) or {},
     )
+
+
+def models_per_organization(db: Database) -> dict[str, int]:
+    """How many models each organization holding any has (every dialect's)."""
+    with db.read() as tx:
+        return {str(organization): int(count) for organization, count in tx.rows(
+            "SELECT organization_id, COUNT(*) FROM catalog_models GROUP BY organization_id")}
+
+
+def model_ids_named(db: Database, organization_id: str, names: Sequence[str]) -> list[str]:
+    """The ids of the organization's models with these names, in the order of `names` (the
+    first of each name; names it lacks left out)."""
+    marks = ", ".join("?" for _ in names)
+    with db.read() as tx:
+        found: dict[str, str] = {}
+        for model_id, name in tx.rows(
+                f"SELECT model_id, name FROM catalog_models WHERE organization_id = ? AND"
+                f" name IN ({marks}) ORDER BY created_seq", (organization_id, *names)):
+            found.setdefault(name, str(model_id))
+    return [found[name] for name in names if name in found]

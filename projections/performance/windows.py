@@ -281,7 +281,7 @@ def delay_percentiles(delays: npt.NDArray[np.float64]) -> dict[str, float] | Non
     if not delays.size:
         return None
     p50, p90 = np.percentile(delays, [50, 90])
-    return {"p50": float(p50), "p90": float(p90), "max": float(delays.max())}
+    return {"p50": float(p50), "p90": float(p90), "max": float(np.max(delays))}
 
 
 def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int) -> list[BucketStats]:

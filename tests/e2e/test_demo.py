@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +12,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.conftest import bearer, eager_container, serving
+from perfledger.projections.catalog.queries import models_per_organization
+from tests.conftest import SECRET, bearer, eager_container, serving
 from tests.e2e.dashboard_support import ORG, LoadedDemo, copy_of
 
 
@@ -76,3 +80,29 @@ def test_the_demo_loads_models_whose_summaries_answer(
     assert all(alert["state"] == "open" for alert in alerts)
     drifting = {point["start"] for point in series[-8:]}
     assert {alert["bucket_start"] for alert in alerts} <= drifting
+
+
+def test_the_demo_run_again_loads_nothing_and_says_where_its_models_are(
+        backend: str, demo_loads: Callable[[str], LoadedDemo], tmp_path: Path) -> None:
+    loaded = demo_loads(backend)
+    with copy_of(loaded, tmp_path / "data") as settings:
+        env = {**os.environ, "PERFLEDGER_DATA_DIR": str(settings.storage.data_dir),
+               "PERFLEDGER_JWT_SECRET": SECRET}
+        env.pop("PERFLEDGER_DATABASE_URL", None)
+        if settings.storage.database_url:
+            env["PERFLEDGER_DATABASE_URL"] = settings.storage.database_url
+        again = subprocess.run([sys.executable, "-m", "perfledger.api.cli", "demo", "--org", ORG],
+                               env=env, capture_output=True, text=True, timeout=300)
+        container = eager_container(settings)
+        try:
+            counted = models_per_organization(container.database)
+        finally:
+            container.close()
+
+    assert again.returncode == 0, again.stderr
+    assert f"The demo is in organization {ORG} already; nothing was loaded" in again.stdout
+    first_paths = [line.strip() for line in loaded.done.stdout.splitlines()
+                   if line.strip().startswith("/")]
+    assert [line.strip() for line in again.stdout.splitlines()
+            if line.strip().startswith("/")] == first_paths
+    assert counted[ORG] == 3

@@ -139,11 +139,13 @@ def test_a_question_asking_for_a_shown_position_is_remembered_and_a_long_one_is_
     same_answer(first, model.get("/performance/summary", **waiting))
     assert full_path_answers == ["summary"]
 
-    long = {**QUESTIONS["/performance/summary"], "note": "x" * 3000}
+    # long and valid (an unknown parameter is refused): two tag filters of 256 characters,
+    # each 6 bytes once percent-encoded
+    long = {**QUESTIONS["/performance/timeseries"], "tag.region": "é" * 256, "tag.tier": "é" * 256}
     for _ in range(2):
-        answer = model.get("/performance/summary", **long)
+        answer = model.get("/performance/timeseries", **long)
         assert answer.status_code == 200, answer.text
-    assert full_path_answers == ["summary"] * 3
+    assert full_path_answers == ["summary", "timeseries", "timeseries"]
 
     # A later write: the question asking to see it is a new one, answered the long way once
     # it is shown.
@@ -151,7 +153,7 @@ def test_a_question_asking_for_a_shown_position_is_remembered_and_a_long_one_is_
     model.catch_up()
     after = {**waiting, "min_position": model.head()}
     assert model.get("/performance/summary", **after).json()["sample_count"] == 45
-    assert full_path_answers == ["summary"] * 4
+    assert full_path_answers == ["summary", "timeseries", "timeseries", "summary"]
 
 
 def test_a_window_ending_with_the_current_bucket_is_remembered_until_that_bucket_ends(

@@ -78,7 +78,8 @@ def test_a_poison_event_is_quarantined_and_every_other_tenant_reads_on(
     assert entry.organization_id == _caller_of(org_a).organization_id
     assert "row_id" in entry.error
     health = org_b.client.get("/health").json()
-    assert health == {"status": "ok", "quarantined_events": 1, "waiting_queries": 0}
+    assert health == {"status": "ok", "quarantined_events": 1, "waiting_queries": 0,
+                      "database": "up"}
     engine = org_a.container.engine
     assert engine.visible_position(list(engine.projections)) == engine.log.head()
 

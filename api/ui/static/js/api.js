@@ -31,6 +31,14 @@ export function post(path, params = {}, body = undefined, options = {}) {
   return call("POST", path, params, body, options);
 }
 
+export function patch(path, body, options = {}) {
+  return call("PATCH", path, {}, body, options);
+}
+
+export function remove(path, options = {}) {
+  return call("DELETE", path, {}, undefined, options);
+}
+
 /** Calls the API with `value` as the credential, whatever is stored (signing in checks one). */
 export async function tryCredential(value) {
   return call("GET", "/api/v2/token/scopes", {}, undefined, { credentialValue: value, quiet401: true });
@@ -87,11 +95,19 @@ function parseJson(text) {
 /** The reason an error body gives, whichever dialect wrote it. */
 function reasonOf(data) {
   if (!data || typeof data !== "object") return "";
-  if (typeof data.detail === "string") return data.detail;
+  if (typeof data.detail === "string") return withFields(data.detail, data.extra);
   if (Array.isArray(data.detail)) return data.detail.map((d) => d.msg).join("; ");
   if (typeof data.error === "string") return [data.error, data.details].filter(Boolean).join(": ");
   if (data.error && typeof data.error.message === "string") return data.error.message;
   return "";
+}
+
+/** A validation error's detail with what each field got wrong ("name: Expected `str` of length >= 1"). */
+function withFields(detail, extra) {
+  const fields = Array.isArray(extra) ? extra.filter((e) => e && e.message).map((e) => (e.key ? `${e.key}: ${e.message}` : e.message)) : [];
+  if (!fields.length) return detail;
+  const said = detail.startsWith("Validation failed") ? "The service refused the input" : detail;
+  return `${said} (${fields.join("; ")})`;
 }
 
 function explain(status, data) {

@@ -91,6 +91,7 @@ function contextOf(model, versions, base) {
     headline: headlineMetric(model.task),
     query: new URLSearchParams(window.location.search),
     ...versionsOf(versions),
+    allSplits: SPLITS,
     splits() {
       const counts = ctx.promoted?.row_counts || {};
       return SPLITS.filter((split) => (counts[split] || 0) > 0);

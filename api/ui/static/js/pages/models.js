@@ -1,11 +1,13 @@
 // The models page: every model of the organization with its headline metric's latest daily
-// value and last 30 days, label coverage and open alerts; searchable and sortable. Jobs below.
+// value and last 30 days, label coverage and open alerts; searchable and sortable. Jobs and
+// (for an administrator) webhooks below.
 
 import { get, inBatches } from "../api.js";
 import { empty, failure, fill, h, loading } from "../dom.js";
 import { formatBucket, formatCount, formatDateTime, formatMetric, formatPercent, headlineMetric, metricLabel, plural } from "../format.js";
 import { credential, holds } from "../session.js";
 import { sparkline } from "../sparkline.js";
+import { webhooksSection } from "../panels/webhooks.js";
 
 const COLUMNS = [
   ["name", "Model"], ["task", "Task"], ["promoted", "Promoted"], ["latest", "Latest daily value"],
@@ -23,13 +25,14 @@ export function modelsPage() {
   });
   const tableHolder = h("div", { class: "table-wrap" }, loading("models"));
   const jobsHolder = h("div", {});
+  const webhooksHolder = h("div", {});
   const element = h("div", { class: "page" },
     h("header", { class: "page-head" },
       h("div", {}, h("h1", {}, "Models"), count),
       h("label", { class: "control control-search", for: "model-search" }, h("span", { class: "control-label" }, "Search"), search)),
     h("section", { class: "panel panel-flush", "aria-labelledby": "models-title" },
       h("h2", { class: "visually-hidden", id: "models-title" }, "Models of the organization"), tableHolder),
-    jobsHolder);
+    jobsHolder, webhooksHolder);
 
   function draw() {
     const shown = state.rows.filter((row) => !state.search || row.haystack.includes(state.search));
@@ -71,6 +74,7 @@ export function modelsPage() {
   }
   load();
   if (holds(credential(), "read:job_metrics") || holds(credential(), "organization:viewer")) jobsSection(jobsHolder);
+  if (holds(credential(), "organization:admin")) webhooksSection(webhooksHolder);
   return { element, stop() {} };
 }
 
