@@ -11,16 +11,19 @@ import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
+from litestar import Litestar, Request
 
 ENUM_MESSAGE = "Invalid enum value"
 MAX_DEPTH = 6
 
+STATE_KEY = "enum_choices_of_handler"
+
 Choices = dict[str, tuple[str, ...]]
-_CHOICES_OF_HANDLER: dict[int, Choices] = {}
 
 
-def with_enum_choices(handler: Any, extra: Any) -> Any:
+def with_enum_choices(request: Request[Any, Any, Any], extra: Any) -> Any:
     """`extra` of a validation error, each invalid-enum message naming the valid values."""
+    handler = request.scope.get("route_handler")
     if not isinstance(extra, list) or handler is None:
         return extra
     choices: Choices | None = None
@@ -28,7 +31,7 @@ def with_enum_choices(handler: Any, extra: Any) -> Any:
     for item in extra:
         message = item.get("message") if isinstance(item, dict) else None
         if isinstance(message, str) and message.startswith(ENUM_MESSAGE):
-            choices = _choices_of(handler) if choices is None else choices
+            choices = _choices_of(request.app, handler) if choices is None else choices
             values = choices.get(_field_name(str(item.get("key") or "")))
             if values:
                 item = {**item, "message": f"{message}; expected one of: {', '.join(values)}"}
@@ -41,17 +44,20 @@ def _field_name(key: str) -> str:
     return key.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
-def _choices_of(handler: Any) -> Choices:
+def _choices_of(app: Litestar, handler: Any) -> Choices:
+    """Kept in the app's state, as long as its handlers live (an id outliving its handler
+    could name another's values)."""
+    cache: dict[int, Choices] = app.state.setdefault(STATE_KEY, {})
     key = id(handler)
-    if key not in _CHOICES_OF_HANDLER:
+    if key not in cache:
         found: Choices = {}
         for name, parameter in handler.parsed_fn_signature.parameters.items():
             values = _values_of(parameter.annotation)
             if values:
                 found[name] = values
             _collect(parameter.annotation, found, 0)
-        _CHOICES_OF_HANDLER[key] = found
-    return _CHOICES_OF_HANDLER[key]
+        cache[key] = found
+    return cache[key]
 
 
 def _values_of(annotation: Any) -> tuple[str, ...] | None:

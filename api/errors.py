@@ -80,7 +80,7 @@ def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
     if isinstance(error, HTTPException):
         extra = error.extra if isinstance(error, ValidationException) or error.extra else None
         if isinstance(error, ValidationException):
-            extra = with_enum_choices(request.scope.get("route_handler"), extra)
+            extra = with_enum_choices(request, extra)
         return Failure(error.status_code, error.detail, extra, dict(error.headers or {}))
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return Failure(500, "Internal error; see the service log")

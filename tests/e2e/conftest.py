@@ -230,6 +230,19 @@ def wait_healthy(url: str) -> None:
     wait_for(healthy, f"{url} to become healthy", step=0.1)
 
 
+def trained_binary_model(url: str, headers: dict[str, str]) -> tuple[str, str]:
+    """A binary classifier (labels no, yes) with a trained version v1: its id, and its
+    versions' URL."""
+    model = httpx.post(f"{url}/api/v1/models", headers=headers, json={
+        "name": "m", "task": "binary_classification", "labels": ["no", "yes"]}).json()
+    versions = f"{url}/api/v1/models/{model['id']}/versions"
+    httpx.post(versions, headers=headers, json={"version_id": "v1"}).raise_for_status()
+    for status in ("training", "trained"):
+        httpx.patch(f"{versions}/v1", headers=headers,
+                    json={"status": status}).raise_for_status()
+    return str(model["id"]), versions
+
+
 def poll_summary(url: str, model_id: str, headers: dict[str, str], position: int
                  ) -> dict[str, Any]:
     def summary() -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import SECRET, bearer, reset_postgres
-from tests.e2e.conftest import Processes, listening_url, wait_healthy
+from tests.e2e.conftest import Processes, listening_url, trained_binary_model, wait_healthy
 from tests.tcp_proxy import CuttableProxy, proxied
 from tests.waiting import wait_for
 
@@ -144,22 +144,16 @@ def test_postgresql_away_under_load_fails_fast_and_service_resumes_by_itself(
         url = listening_url(server, processes.log_of(server))
         wait_healthy(url)
         headers = bearer(org)
-        model = httpx.post(f"{url}/api/v1/models", headers=headers, json={
-            "name": "m", "task": "binary_classification", "labels": ["no", "yes"]}).json()
-        versions = f"{url}/api/v1/models/{model['id']}/versions"
-        httpx.post(versions, headers=headers, json={"version_id": "v1"}).raise_for_status()
-        for status in ("training", "trained"):
-            httpx.patch(f"{versions}/v1", headers=headers,
-                        json={"status": status}).raise_for_status()
+        model_id, versions = trained_binary_model(url, headers)
         warm = httpx.post(f"{versions}/v1/predictions", headers=headers, json={
             "dataset_split": "test", "batch_id": "warm", "records": [
                 {"row_id": f"warm-{i}", "predicted_label": "yes", "true_label": "no"}
                 for i in range(ROWS_PER_BATCH)]})
         assert warm.status_code == 202, warm.text
-        wait_for(lambda: _summary(url, model["id"], headers, warm.json()["position"]),
+        wait_for(lambda: _summary(url, model_id, headers, warm.json()["position"]),
                  "the model's first summary")
 
-        load = Load(url, model["id"], headers)
+        load = Load(url, model_id, headers)
         load.acknowledged_rows = ROWS_PER_BATCH
         with load:
             time.sleep(2.0)
@@ -170,11 +164,11 @@ def test_postgresql_away_under_load_fails_fast_and_service_resumes_by_itself(
             proxy.restore()
             time.sleep(RESUME_WITHIN_SECONDS + 3.0)
         try:
-            counted = wait_for(lambda: _summary(url, model["id"], headers, load.last_position),
+            counted = wait_for(lambda: _summary(url, model_id, headers, load.last_position),
                                "the summary of every acknowledged row")["sample_count"]
         except AssertionError as failed:
             logs = "\n".join(path.read_text()[-4000:] for path in sorted(tmp_path.glob("*.log")))
-            now = httpx.get(f"{url}/api/v1/models/{model['id']}/performance/summary",
+            now = httpx.get(f"{url}/api/v1/models/{model_id}/performance/summary",
                             params={"min_position": load.last_position}, headers=headers)
             raise AssertionError(f"{failed}; summary now: {now.status_code} {now.text[:300]}; "
                                  f"last answers: {load.writes[-3:]}\n{logs}") from None

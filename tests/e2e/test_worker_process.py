@@ -17,7 +17,13 @@ import pytest
 
 from perfledger.api.settings import Settings
 from tests.conftest import bearer
-from tests.e2e.conftest import Processes, listening_url, poll_summary, wait_healthy
+from tests.e2e.conftest import (
+    Processes,
+    listening_url,
+    poll_summary,
+    trained_binary_model,
+    wait_healthy,
+)
 from tests.waiting import wait_for
 
 
@@ -74,15 +80,10 @@ def test_the_scheduler_runs_in_a_worker_process_that_is_replaced_and_follows_its
     url = listening_url(server, processes.log_of(server))
     wait_healthy(url)
     headers = bearer(org)
-    model = httpx.post(f"{url}/api/v1/models", headers=headers, json={
-        "name": "m", "task": "binary_classification", "labels": ["no", "yes"]}).json()
-    versions = f"{url}/api/v1/models/{model['id']}/versions"
-    httpx.post(versions, headers=headers, json={"version_id": "v1"})
-    for status in ("training", "trained"):
-        httpx.patch(f"{versions}/v1", headers=headers, json={"status": status})
+    model_id, _ = trained_binary_model(url, headers)
     worker = worker_of(server)
 
-    summary = poll_summary(url, model["id"], headers, send_batch(url, model["id"], headers, 0))
+    summary = poll_summary(url, model_id, headers, send_batch(url, model_id, headers, 0))
 
     assert summary["sample_count"] == 100
     wait_for(lambda: metric(url, "perfledger_scheduler_leader") == 1,
@@ -94,7 +95,7 @@ def test_the_scheduler_runs_in_a_worker_process_that_is_replaced_and_follows_its
     os.kill(worker, signal.SIGKILL)
     replacement = wait_for(lambda: next((pid for pid in [worker_of(server)] if pid != worker),
                                         None), "a new worker process", step=0.2, timeout=60)
-    summary = poll_summary(url, model["id"], headers, send_batch(url, model["id"], headers, 1))
+    summary = poll_summary(url, model_id, headers, send_batch(url, model_id, headers, 1))
 
     assert summary["sample_count"] == 200
     assert "exited with code -9" in processes.log_of(server).read_text()
