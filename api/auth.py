@@ -19,6 +19,7 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 
+from perfledger.api.tenant_positions import speak_to
 from perfledger.domain.aggregate import set_acting_user
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.limits import MAX_KEY_BYTES, MAX_NAME_CHARS, key_problem
@@ -174,6 +175,7 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
             token = bearer_token(header)
             principal = principal_from_token(state.jwt_secret, token, state.max_token_seconds)
             set_acting_user(principal.subject)  # every event this request records names them
+            speak_to(state.container.positions, principal.organization_id)
             return AuthenticationResult(principal, token)
         key = connection.headers.get("x-arcanna-api-key") or connection.headers.get("x-api-key")
         if key:
@@ -185,6 +187,7 @@ class CredentialMiddleware(AbstractAuthenticationMiddleware):
                 api_key.organization_id, None, f"api-key:{api_key.id}", frozenset(api_key.scopes)
             )
             set_acting_user(principal.subject)
+            speak_to(state.container.positions, principal.organization_id)
             return AuthenticationResult(principal, key)
         raise NotAuthorizedException(
             "No credential: send 'Authorization: Bearer <token>' or an 'X-API-Key' header"

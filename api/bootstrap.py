@@ -29,6 +29,7 @@ from perfledger.projections.database import Database
 from perfledger.projections.engine import Engine
 from perfledger.projections.event_log import EventLog
 from perfledger.projections.roster import all_projections
+from perfledger.projections.tenant_positions import TenantPositions
 from perfledger.scheduler.tables import install_scheduler_tables
 
 
@@ -65,6 +66,7 @@ class Container:
     blobs: BlobStore
     services: Services
     telemetry: Telemetry
+    positions: TenantPositions
     # Set by whoever runs the scheduler (api.processes, or a test); the ledger calls it after
     # every save, so the projections catch up (here, and in other processes).
     wake_projections: Callable[[], None] = field(default=_no_wake)
@@ -93,7 +95,8 @@ def build_container(settings: Settings) -> Container:
     container = Container(settings, database, ledger, engine, responses, heavy, blobs,
                           _services(ledger, read, responses, heavy, blobs,
                                     lambda: container.wake_recompute(),
-                                    Allowance.parse(settings.webhook_allow)), telemetry)
+                                    Allowance.parse(settings.webhook_allow)), telemetry,
+                          TenantPositions(settings.jwt_secret))
 
     def after_save(topics: Sequence[str]) -> None:
         telemetry.count_appended(topics)

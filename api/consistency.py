@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from perfledger.api.bootstrap import Container
+from perfledger.api.tenant_positions import LARGEST_TOKEN, asked, seen
 
 log = logging.getLogger("perfledger.api")
 
@@ -26,8 +27,9 @@ LARGEST_POSITION = 2**63 - 1
 
 MinPosition = Annotated[
     int | None,
-    Parameter(ge=0, le=LARGEST_POSITION,
-              description="Wait (at most 5 s) until the projections read have this position"),
+    Parameter(ge=0, le=LARGEST_TOKEN,
+              description="Wait (at most 5 s) until the projections read have this position"
+                          " (one of the organization's own, from an answer)"),
 ]
 
 
@@ -35,7 +37,7 @@ def reading(*projections: str) -> Provide:
     """The `position` dependency of a query reading `projections`, honouring `min_position`."""
 
     async def provide_position(container: Container, min_position: MinPosition = None) -> int:
-        return await container.services.read.reach(projections, min_position)
+        return await container.services.read.reach(projections, asked(min_position))
 
     return Provide(provide_position)
 
@@ -71,17 +73,21 @@ async def follow_visible_positions(app: Litestar) -> AsyncIterator[None]:
 
 
 def answer(content: Any, position: int, status_code: int = 200) -> Response[Any]:
-    return Response(content, status_code=status_code, headers={POSITION_HEADER: str(position)})
+    """`content`, read at `position`, with the header telling the caller what it reflects."""
+    return Response(content, status_code=status_code,
+                    headers={POSITION_HEADER: str(seen(position))})
 
 
 def cached_answer(body: bytes, position: int) -> Response[Any]:
     """An encoded JSON answer read at `position`: the headers `answer_headers` sends again."""
-    return Response(body, media_type=MediaType.JSON, headers={POSITION_HEADER: str(position)})
+    return Response(body, media_type=MediaType.JSON,
+                    headers={POSITION_HEADER: str(seen(position))})
 
 
-def answer_headers(body: bytes, position: int) -> list[tuple[bytes, bytes]]:
+def answer_headers(body: bytes, shown_position: int) -> list[tuple[bytes, bytes]]:
     """The headers Litestar sends with `cached_answer(body, position)` (a test holds them
-    equal), for an answer sent without it (`api.hot_reads`)."""
-    return [(b"x-projection-position", str(position).encode()),
+    equal), for an answer sent without it (`api.hot_reads`), given the position as the
+    caller sees it (`TenantPositions.seen`)."""
+    return [(b"x-projection-position", str(shown_position).encode()),
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode())]

@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from perfledger.api.enum_choices import with_enum_choices
 from perfledger.api.heavy_work import Busy
+from perfledger.api.tenant_positions import seen, shown, shown_or_none
 from perfledger.domain.errors import (
     BatchReused,
     Conflict,
@@ -37,9 +38,8 @@ class NotReady(Exception):
     """The projections a query reads have not reached the requested position in time."""
 
     def __init__(self, wanted: int, visible: int) -> None:
-        super().__init__(
-            f"Projections are at position {visible}, not yet at {wanted}; retry shortly"
-        )
+        super().__init__(f"The projections have not reached position {wanted} yet; retry"
+                         " shortly, with the same min_position")
         self.wanted = wanted
         self.visible = visible
 
@@ -59,7 +59,7 @@ def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
     if isinstance(error, BatchReused):
         log_ = request.app.state.container.engine.log
         position = log_.position_of_first_event(error.receipt.batch_key)
-        return Failure(409, error.message, {**error.details, "position": position})
+        return Failure(409, error.message, {**error.details, "position": shown_or_none(position)})
     if isinstance(error, DomainError):
         status = next(code for kind, code in STATUS_OF_DOMAIN_ERROR.items()
                       if isinstance(error, kind))
@@ -75,8 +75,9 @@ def failure_of(request: Request[Any, Any, Any], error: Exception) -> Failure:
         return Failure(503, "The database could not answer just now; retry in 1 s",
                        {"unavailable": "database"}, {"Retry-After": "1"})
     if isinstance(error, NotReady):
-        positions = {"min_position": error.wanted, "projection_position": error.visible}
-        return Failure(503, str(error), positions, {"Retry-After": "1"})
+        wanted = shown(error.wanted)
+        positions = {"min_position": wanted, "projection_position": seen(error.visible)}
+        return Failure(503, str(NotReady(wanted, 0)), positions, {"Retry-After": "1"})
     if isinstance(error, HTTPException):
         extra = error.extra if isinstance(error, ValidationException) or error.extra else None
         if isinstance(error, ValidationException):

@@ -45,7 +45,8 @@ def answering_again(app: Litestar) -> Litestar:
                     scope["path_template"] = found.route  # as the router would name it
                     start: HTTPResponseStartEvent = {
                         "type": "http.response.start", "status": 200,
-                        "headers": answer_headers(found.body, found.read_at)}
+                        "headers": answer_headers(found.body, state.container.positions.seen(
+                            principal.organization_id, found.read_at))}
                     body: HTTPResponseBodyEvent = {
                         "type": "http.response.body", "body": found.body, "more_body": False}
                     await send(start)

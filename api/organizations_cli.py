@@ -63,10 +63,8 @@ def _list(names: dict[str, str], models: dict[str, int], default: str) -> None:
 
 def organization_id_of(given: str, ledger: PerfLedger | None, settings: Settings) -> str:
     """`--org` as an organization id: an id as it is, else a name (`perfledger orgs`)."""
-    try:
+    if not needs_lookup(given):
         return str(uuid.UUID(given))
-    except ValueError:
-        pass
     found = ledger.organization_named(given) if ledger is not None else None
     if found is None and given == DEFAULT_NAME:
         found = settings.default_organization_id
@@ -77,6 +75,7 @@ def organization_id_of(given: str, ledger: PerfLedger | None, settings: Settings
 
 
 def needs_lookup(given: str) -> bool:
+    """Whether `--org` names an organization (to look up) rather than giving its id."""
     try:
         uuid.UUID(given)
     except ValueError:
@@ -85,7 +84,6 @@ def needs_lookup(given: str) -> bool:
 
 
 def _uuid(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an organization id (a UUID)") from None
+    if needs_lookup(text):
+        raise ValueError(f"{text!r} is not an organization id (a UUID)")
+    return uuid.UUID(text)

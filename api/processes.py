@@ -28,7 +28,7 @@ def leadership_for(settings: Settings) -> Leadership:
 
 def start_worker(container: Container) -> Worker:
     """Campaigns for the scheduler tasks in this process; PostgreSQL NOTIFY also wakes them."""
-    context = TaskContext(container.engine, container.ledger,
+    context = TaskContext(container.engine, container.ledger, container.positions,
                           deliverer=Deliverer(container.database,
                                               container.services.monitoring.allowance))
     worker = Worker(context, leadership_for(container.settings))

@@ -162,7 +162,7 @@ def main() -> None:
             timed("nothing changed")
 
         deliverer = Deliverer(container.database, container.services.monitoring.allowance)
-        context = TaskContext(engine, ledger, deliverer=deliverer)
+        context = TaskContext(engine, ledger, container.positions, deliverer=deliverer)
         started = time.perf_counter()
         while True:
             run = deliver_webhooks(context)

@@ -18,6 +18,7 @@ from perfledger.projections.engine import Engine
 from perfledger.projections.jobs.recompute import recompute_job_model
 from perfledger.projections.performance.recompute import recompute_cached
 from perfledger.projections.recompute.queries import due_requests
+from perfledger.projections.tenant_positions import TenantPositions
 from perfledger.scheduler.evaluation import Evaluation, evaluate_monitors
 from perfledger.scheduler.webhooks.delivery import Deliverer, DeliveryRun, now_micros
 from perfledger.scheduler.webhooks.outbox import enqueue
@@ -34,6 +35,7 @@ STUCK_AFTER = timedelta(seconds=60)
 class TaskContext:
     engine: Engine
     ledger: PerfLedger
+    positions: TenantPositions  # how each organization sees positions (webhook bodies)
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     deliverer: Deliverer | None = None  # sends webhook deliveries; None: they wait
 
@@ -98,7 +100,7 @@ def deliver_webhooks(context: TaskContext) -> DeliveryRun:
     """Turns new alert and promotion events into deliveries, then sends what is due."""
     context.engine.catch_up("monitoring", CATCH_UP_BUDGET_SECONDS)
     now = now_micros()
-    while enqueue(context.engine, now):
+    while enqueue(context.engine, context.positions, now):
         pass
     if context.deliverer is None:
         return DeliveryRun()

@@ -114,7 +114,7 @@ def eager_container(settings: Settings) -> Container:
     at once, as the scheduler would."""
     container = build_container(settings)
     container.wake_projections = lambda: container.engine.catch_up_all(budget_seconds=60)
-    context = TaskContext(container.engine, container.ledger)
+    context = TaskContext(container.engine, container.ledger, container.positions)
     container.wake_recompute = lambda: process_recompute_requests(context)
     return container
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 from litestar.testing import TestClient
 
+from perfledger.api.auth import bearer_token
 from perfledger.api.bootstrap import Container
 
 
@@ -75,3 +77,16 @@ class Scenario:
 
     def head(self) -> int:
         return self.container.engine.log.head()
+
+    def position_of(self, token: int) -> int:
+        """The event-store position a token given to this scenario's organization names."""
+        return self.container.positions.read(self._organization(), token)
+
+    def token_of(self, position: int) -> int:
+        """The token naming `position` for this scenario's organization."""
+        return self.container.positions.token(self._organization(), position)
+
+    def _organization(self) -> str:
+        claims = jwt.decode(bearer_token(self.headers["Authorization"]),
+                            options={"verify_signature": False})
+        return str(claims["org"])

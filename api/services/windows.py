@@ -15,8 +15,9 @@ from perfledger.api.services.reading import ReadSide
 from perfledger.api.services.time_travel import TimeTravel
 from perfledger.projections.database import Tx
 from perfledger.projections.performance.champion import Comparison, compare_of
-from perfledger.projections.performance.queries import series_query, series_stamp
+from perfledger.projections.performance.queries import Summary, series_query, series_stamp
 from perfledger.projections.performance.segments import Segment, SegmentQuery, segments_of
+from perfledger.projections.performance.slices import sliced_summary
 from perfledger.projections.performance.timeseries import Window, timeseries_of
 from perfledger.projections.performance.windows import BucketStats, SeriesKind
 from perfledger.projections.registry.queries import ModelRow
@@ -46,6 +47,17 @@ class Windows:
                                                  as_of, min_position, question, read)
         return await self._live(organization_id, model_id, version_id, min_position, read,
                                 heavy=bool(tags))
+
+    async def sliced_summary(self, organization_id: str, model_id: UUID,
+                             version_id: str | None, split: str, tags: dict[str, str],
+                             min_position: int | None
+                             ) -> tuple[ModelRow, str, Summary, int]:
+        """The split's summary over the rows carrying `tags`, from the rows (heavy work)."""
+        def read(tx: Tx, version: str) -> Summary:
+            return sliced_summary(tx, str(model_id), version, split, tags)
+
+        return await self._live(organization_id, model_id, version_id, min_position, read,
+                                heavy=True)
 
     async def segments(self, organization_id: str, model_id: UUID, version_id: str | None,
                        split: str, query: SegmentQuery, min_position: int | None

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.api.v1.tag_filters import TAG_PREFIX, tag_filters
 from perfledger.domain.errors import InvalidInput, Unprocessable
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.database import Database
@@ -60,19 +61,22 @@ class DiagnosticsController(Controller):
     tags = ["v1 performance"]
 
     @get("/misclassification-errors", guards=[requires("dataset:read", "model:read")],
-         operation_id="v1MisclassificationErrors", sync_to_thread=True,
+         operation_id="v1MisclassificationErrors", sync_to_thread=True, opt=TAG_PREFIX,
          dependencies={"position": reading(*READ_PROJECTIONS)})
     def misclassification_errors(
-        self, model_id: str, principal: Principal, position: int, database: Database,
+        self, request: Request[Any, Any, Any], model_id: str, principal: Principal,
+        position: int, database: Database,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.TEST,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
         true_label: str | None = None, predicted_label: str | None = None,
         min_confidence: Annotated[float | None, Parameter(ge=0.0, le=1.0)] = None,
     ) -> Response[MisclassificationErrors]:
+        """`tag.<name>=<value>` (repeatable) samples only the rows carrying those tags."""
+        tags = tuple(sorted(tag_filters(request).items()))
         model, version = _classifier_version(database, principal, model_id, version_id)
         total, rows = misclassified_sample(
             database, model.model_id, version, str(dataset_split), limit,
-            ErrorFilter(true_label, predicted_label, min_confidence), model.inputs)
+            ErrorFilter(true_label, predicted_label, min_confidence, tags), model.inputs)
         records = [MisclassifiedRecord(r.row_id, r.features, r.true_label, r.predicted_label,
                                        r.confidence) for r in rows]
         return answer(MisclassificationErrors(

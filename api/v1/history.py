@@ -9,8 +9,9 @@ from litestar import Controller, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires_any
-from perfledger.api.consistency import LARGEST_POSITION, answer, reading
+from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.api.tenant_positions import LARGEST_TOKEN, asked, named
 from perfledger.projections.database import Database
 from perfledger.projections.history.queries import model_history
 from perfledger.projections.registry.queries import find_model
@@ -39,11 +40,26 @@ class HistoryController(Controller):
         principal: Principal,
         position: int,
         database: Database,
-        after: Annotated[int, Parameter(ge=0, le=LARGEST_POSITION)] = 0,
+        after: Annotated[int, Parameter(ge=0, le=LARGEST_TOKEN)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 1000,
     ) -> Response[list[HistoryEntry]]:
         model = find_model(
             database, principal.organization_id, str(parse_id(model_id, "Model"))
         )
-        entries = model_history(database, model.model_id, after, limit)
-        return answer([HistoryEntry(**entry) for entry in entries], position)
+        entries = model_history(database, model.model_id, asked(after) or 0, limit)
+        return answer([HistoryEntry(**_with_tokens(entry)) for entry in entries], position)
+
+
+def _with_tokens(value: Any) -> Any:
+    """An entry with every position in it (its own, a gate's evidence, an alert's data) as
+    the organization's token."""
+    if isinstance(value, dict):
+        return {key: named(item) if _names_a_position(key, item) else _with_tokens(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_tokens(item) for item in value]
+    return value
+
+
+def _names_a_position(key: str, value: Any) -> bool:
+    return (key == "position" or key.endswith("_position")) and isinstance(value, int)

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.api.tenant_positions import shown
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.performance.records import Label
 from perfledger.domain.timestamps import format_timestamp
@@ -115,7 +116,7 @@ class ModelController(Controller):
             model.description,
             created_at=format_timestamp(model.created_on),
             updated_at=format_timestamp(model.modified_on),
-            position=position,
+            position=shown(position),
         )
 
     @get(

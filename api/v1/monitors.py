@@ -12,6 +12,7 @@ from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.services.monitoring import Monitoring
+from perfledger.api.tenant_positions import named, shown
 from perfledger.api.v1.times import query_micros
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.monitoring.monitor import Monitor
@@ -80,12 +81,12 @@ READS = {"position": reading("registry", "monitoring")}
 def _written(monitor: Monitor, position: int) -> MonitorOut:
     return _out(monitor.rule_json, str(monitor.id), monitor.model_id,
                 format_timestamp(monitor.created_on), format_timestamp(monitor.modified_on),
-                position)
+                shown(position))
 
 
 def _read(row: MonitorRow) -> MonitorOut:
     return _out(row.rule, row.monitor_id, row.model_id, row.created_at, row.updated_at,
-                row.position)
+                named(row.position))
 
 
 def _out(rule: dict[str, Any], monitor_id: str, model_id: str, created_at: str,
@@ -139,7 +140,7 @@ class MonitorController(Controller):
                        ledger: PerfLedger) -> MonitorDeleted:
         position = ledger.delete_monitor(
             principal.caller, parse_id(model_id, "Model"), parse_id(monitor_id, "Monitor"))
-        return MonitorDeleted(monitor_id, True, position)
+        return MonitorDeleted(monitor_id, True, shown(position))
 
 
 class AlertController(Controller):
@@ -165,5 +166,8 @@ class AlertController(Controller):
             alert_state, None if monitor_id is None else str(parse_id(monitor_id, "Monitor")),
             None if first is None else format_micros(first),
             None if last is None else format_micros(last), limit, offset)
-        alerts = alerts_of_model(database, model.model_id, query)
-        return answer(msgspec.convert(alerts, list[AlertOut]), position)
+        alerts = msgspec.convert(alerts_of_model(database, model.model_id, query), list[AlertOut])
+        for alert in alerts:
+            for transition in alert.transitions:
+                transition.position = named(transition.position)
+        return answer(alerts, position)

@@ -17,8 +17,10 @@ from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import MinPosition, answer, cached_answer
 from perfledger.api.hot_reads import question_of
 from perfledger.api.ids import parse_id
+from perfledger.api.tenant_positions import asked
+from perfledger.api.v1.tag_filters import TAG_PREFIX, tag_filters
 from perfledger.api.v1.times import query_time
-from perfledger.domain.errors import Unprocessable
+from perfledger.domain.errors import InvalidInput, Unprocessable
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.queries import (
     Summary,
@@ -64,10 +66,7 @@ class PerformanceController(Controller):
     path = "/models/{model_id:str}/performance"
     tags = ["v1 performance"]
 
-    @get(
-        "/summary",
-        operation_id="v1PerformanceSummary",
-    )
+    @get("/summary", operation_id="v1PerformanceSummary", opt=TAG_PREFIX)
     async def summary(
         self,
         request: Request[Principal, Any, Any],
@@ -77,6 +76,10 @@ class PerformanceController(Controller):
         min_position: MinPosition = None,
         as_of: AsOf = None,
     ) -> Response[PerformanceSummary]:
+        """Every labeled row of the split; `tag.<name>=<value>` (repeatable) measures only the
+        rows carrying those tags (read from the rows, as a sliced timeseries is)."""
+        min_position = asked(min_position)  # the caller's token, as a position
+
         def build(found: Found) -> PerformanceSummary:
             model, version, summary = found
             return PerformanceSummary(
@@ -91,13 +94,11 @@ class PerformanceController(Controller):
             )
 
         check_scopes(request.user, READ_SCOPE)
-        query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position)
+        query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position,
+                                 tag_filters(request))
         return await _answer(request, "summary", query, as_of, build)
 
-    @get(
-        "/confusion-matrix",
-        operation_id="v1ConfusionMatrix",
-    )
+    @get("/confusion-matrix", operation_id="v1ConfusionMatrix", opt=TAG_PREFIX)
     async def confusion_matrix(
         self,
         request: Request[Principal, Any, Any],
@@ -107,6 +108,10 @@ class PerformanceController(Controller):
         min_position: MinPosition = None,
         as_of: AsOf = None,
     ) -> Response[ConfusionMatrix]:
+        """Counts of (true, predicted) label pairs; `tag.<name>=<value>` (repeatable) counts
+        only the rows carrying those tags."""
+        min_position = asked(min_position)  # the caller's token, as a position
+
         def build(found: Found) -> ConfusionMatrix:
             model, version, summary = found
             if summary.confusion is None:
@@ -124,7 +129,8 @@ class PerformanceController(Controller):
             )
 
         check_scopes(request.user, READ_SCOPE)
-        query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position)
+        query = PerformanceQuery(request.user, model_id, version_id, dataset_split, min_position,
+                                 tag_filters(request))
         return await _answer(request, "confusion-matrix", query, as_of, build)
 
 
@@ -139,6 +145,7 @@ class PerformanceQuery:
     version_id: str | None
     split: DatasetSplit
     min_position: int | None
+    tags: dict[str, str]  # a slice: only the rows carrying these tags
 
 
 async def _answer(
@@ -153,6 +160,14 @@ async def _answer(
     model_id = str(parse_id(query.model_id, "Model"))
     organization_id = query.principal.organization_id
     moment = query_time("as_of", as_of)
+    if query.tags:
+        if moment is not None:
+            raise InvalidInput("'as_of' and tag filters are not answered together: ask the"
+                               " timeseries with both, or drop one", {"field": "as_of"})
+        model, version, summary, position = await container.services.windows.sliced_summary(
+            organization_id, UUID(model_id), query.version_id, str(query.split), query.tags,
+            query.min_position)
+        return answer(build((model, version, summary)), position)
     if moment is not None:
         model, version, summary, position = await container.services.time_travel.summary(
             organization_id, UUID(model_id), query.version_id, str(query.split), moment,

@@ -11,6 +11,7 @@ from litestar import Controller, Response, get, post
 from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
+from perfledger.api.tenant_positions import shown_or_none
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.errors import NotFound
 from perfledger.domain.recompute import PERFORMANCE
@@ -59,7 +60,7 @@ class RecomputeController(Controller):
         request, position = ledger.request_recompute(
             principal.caller, parse_id(model_id, "Model"), ask.version_id, split)
         return RecomputeQueued(str(request.id), request.status,
-                               format_timestamp(request.created_on), position)
+                               format_timestamp(request.created_on), shown_or_none(position))
 
     @get("/recompute-requests/{request_id:str}", guards=[requires_any("model:read")],
          operation_id="v1RecomputeRequest", sync_to_thread=True,

@@ -10,6 +10,7 @@ from litestar import Controller, post
 from perfledger.api.auth import Principal, requires
 from perfledger.api.ids import parse_id
 from perfledger.api.services.rows import Rows
+from perfledger.api.tenant_positions import shown
 from perfledger.domain.performance.records import LabelRecord, PredictionRecord
 from perfledger.domain.vocabulary import DatasetSplit
 
@@ -54,7 +55,7 @@ class RowsController(Controller):
         receipt, position = rows.record_predictions(
             principal.caller, parse_id(model_id, "Model"), version_id, data.dataset_split,
             data.records, data.batch_id)
-        return PredictionsAccepted(receipt.accepted, receipt.batch_id, position)
+        return PredictionsAccepted(receipt.accepted, receipt.batch_id, shown(position))
 
     @post("/labels", operation_id="v1RecordLabels", status_code=202)
     async def record_labels(
@@ -64,4 +65,5 @@ class RowsController(Controller):
         recorded = await rows.record_labels(
             principal.caller, parse_id(model_id, "Model"), version_id, data.dataset_split,
             data.labels, data.batch_id)
-        return msgspec.convert(recorded, LabelsAccepted, from_attributes=True)
+        return LabelsAccepted(recorded.accepted, recorded.unknown_row_ids,
+                              shown(recorded.position))

@@ -12,6 +12,7 @@ from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.services.versions import Gate as GateRule
 from perfledger.api.services.versions import Versions
+from perfledger.api.tenant_positions import shown
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.vocabulary import DatasetSplit, VersionStatus
 from perfledger.projections.database import Database
@@ -88,7 +89,7 @@ class VersionController(Controller):
         version_id, position = ledger.create_version(
             principal.caller, parse_id(model_id, "Model"), data.version_id, data.description,
             data.params)
-        return VersionCreated(version_id, "draft", position)
+        return VersionCreated(version_id, "draft", shown(position))
 
     @get("/", guards=READ, operation_id="v1ListVersions", sync_to_thread=True,
          dependencies=READS)
@@ -118,7 +119,7 @@ class VersionController(Controller):
     ) -> VersionStatusChanged:
         position = ledger.change_version_status(
             principal.caller, parse_id(model_id, "Model"), version_id, data.status)
-        return VersionStatusChanged(version_id, str(data.status), position)
+        return VersionStatusChanged(version_id, str(data.status), shown(position))
 
     @post("/{version_id:str}/promote", guards=WRITE, operation_id="v1PromoteVersion",
           status_code=200)
@@ -131,4 +132,4 @@ class VersionController(Controller):
         rule = None if gate is None else GateRule(str(gate.dataset_split), gate.min, gate.max)
         previous, position = await versions.promote(
             principal.caller, parse_id(model_id, "Model"), version_id, promotion.reason, rule)
-        return Promoted(version_id, previous, position)
+        return Promoted(version_id, previous, shown(position))

@@ -13,6 +13,7 @@ from perfledger.api.auth import ADMIN, Principal, requires
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.services.monitoring import Monitoring
+from perfledger.api.tenant_positions import named, shown, shown_or_none
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.monitoring.destinations import MAX_URL_CHARS
 from perfledger.domain.monitoring.webhook import Webhook
@@ -39,6 +40,8 @@ class WebhookChange(msgspec.Struct, forbid_unknown_fields=True):
     url: Url | None = None
     events: Events | None = None
     name: Name | None = None
+    # Paused: nothing is sent; pending deliveries wait, and events meanwhile get none.
+    paused: bool | None = None
 
 
 class WebhookOut(msgspec.Struct):
@@ -48,11 +51,16 @@ class WebhookOut(msgspec.Struct):
     events: list[str]
     created_at: str
     updated_at: str
+    paused: bool
 
 
 class WebhookCreated(WebhookOut, kw_only=True):
     secret: str  # shown once: it signs every delivery's body
     position: int
+
+
+class WebhookChanged(WebhookOut, kw_only=True):
+    position: int | None  # of the change; None when nothing changed (nothing was recorded)
 
 
 class WebhookDeleted(msgspec.Struct):
@@ -87,12 +95,13 @@ READS = {"position": reading("monitoring")}
 
 def _out(row: WebhookRow) -> WebhookOut:
     return WebhookOut(row.webhook_id, row.name, row.url, row.events, row.created_at,
-                      row.updated_at)
+                      row.updated_at, row.paused)
 
 
 def _written(webhook: Webhook) -> WebhookOut:
     return WebhookOut(str(webhook.id), webhook.name, webhook.url, list(webhook.events),
-                      format_timestamp(webhook.created_on), format_timestamp(webhook.modified_on))
+                      format_timestamp(webhook.created_on), format_timestamp(webhook.modified_on),
+                      webhook.paused)
 
 
 class WebhookController(Controller):
@@ -107,7 +116,7 @@ class WebhookController(Controller):
         webhook, position = await monitoring.register_webhook(
             principal.caller, data.name, data.url, list(events), data.secret)
         return WebhookCreated(**msgspec.structs.asdict(_written(webhook)),
-                              secret=webhook.secret, position=position)
+                              secret=webhook.secret, position=shown(position))
 
     @get("/", guards=ADMINS, operation_id="v1ListWebhooks", sync_to_thread=True,
          dependencies=READS)
@@ -126,21 +135,24 @@ class WebhookController(Controller):
 
     @patch("/{webhook_id:str}", guards=ADMINS, operation_id="v1ChangeWebhook")
     async def change(self, webhook_id: str, data: WebhookChange, principal: Principal,
-                     monitoring: Monitoring) -> WebhookOut:
+                     monitoring: Monitoring) -> WebhookChanged:
+        """Changes the fields given. `paused: true` stops deliveries: those pending wait, and
+        events until it resumes get none."""
         changes = {name: value for name, value in msgspec.structs.asdict(data).items()
                    if value is not None}
         if "events" in changes:
             changes["events"] = list(dict.fromkeys(changes["events"]))
-        webhook, _ = await monitoring.change_webhook(
+        webhook, position = await monitoring.change_webhook(
             principal.caller, parse_id(webhook_id, "Webhook"), changes)
-        return _written(webhook)
+        return WebhookChanged(**msgspec.structs.asdict(_written(webhook)),
+                              position=shown_or_none(position))
 
     @delete("/{webhook_id:str}", guards=ADMINS, operation_id="v1DeleteWebhook",
             status_code=200, sync_to_thread=True)
     def delete_webhook(self, webhook_id: str, principal: Principal, ledger: PerfLedger
                        ) -> WebhookDeleted:
         position = ledger.delete_webhook(principal.caller, parse_id(webhook_id, "Webhook"))
-        return WebhookDeleted(webhook_id, True, position)
+        return WebhookDeleted(webhook_id, True, shown(position))
 
     @get("/{webhook_id:str}/deliveries", guards=ADMINS, operation_id="v1WebhookDeliveries",
          sync_to_thread=True, dependencies=READS)
@@ -152,5 +164,8 @@ class WebhookController(Controller):
         """Newest first, each with every attempt: time, status code, error."""
         row = find_webhook(database, principal.organization_id,
                            str(parse_id(webhook_id, "Webhook")), deleted_too=True)
-        found = deliveries_of(database, row.webhook_id, limit, offset)
-        return answer(msgspec.convert(found, list[Delivery]), position)
+        found = msgspec.convert(deliveries_of(database, row.webhook_id, limit, offset),
+                                list[Delivery])
+        for delivery in found:
+            delivery.position = named(delivery.position)
+        return answer(found, position)

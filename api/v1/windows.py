@@ -20,10 +20,9 @@ from perfledger.api.hot_reads import question_of
 from perfledger.api.ids import parse_id
 from perfledger.api.services.answers import CachedAnswers
 from perfledger.api.services.windows import READ_PROJECTIONS, Windows
+from perfledger.api.tenant_positions import asked
+from perfledger.api.v1.tag_filters import TAG_PREFIX, tag_filters
 from perfledger.api.v1.times import query_micros, query_time
-from perfledger.domain.errors import InvalidInput
-from perfledger.domain.limits import MAX_TAG_NAME_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_MODEL
-from perfledger.domain.performance.records import TAG_NAME_RULE, is_tag_name
 from perfledger.domain.timestamps import format_micros, format_whole_seconds
 from perfledger.domain.vocabulary import DatasetSplit
 from perfledger.projections.performance.segments import SegmentQuery
@@ -88,6 +87,7 @@ class Segments(msgspec.Struct):
     start: str | None
     end: str | None
     segments: list[SegmentOut]
+    tags: dict[str, str]  # the slice segmented (`tag.<name>=<value>`); {}: every row
 
 
 class VersionMetrics(msgspec.Struct):
@@ -116,7 +116,7 @@ class WindowsController(Controller):
     path = "/models/{model_id:str}/performance"
     tags = ["v1 performance over time"]
 
-    @get("/timeseries", operation_id="v1PerformanceTimeseries", opt={"query_prefixes": ("tag.",)})
+    @get("/timeseries", operation_id="v1PerformanceTimeseries", opt=TAG_PREFIX)
     async def timeseries(
         self, request: Request[Principal, Any, Any], model_id: str,
         version_id: str | None = None, dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
@@ -127,10 +127,11 @@ class WindowsController(Controller):
     ) -> Response[Timeseries]:
         """Every bucket of [start, end) by row time, with exact metrics, label coverage and
         label delays. `tag.<name>=<value>` (repeatable) keeps the rows carrying those tags."""
+        min_position = asked(min_position)  # the caller's token, as a position
         windows, answers = _services(request)
         now, last = time.time_ns() // 1000, query_micros("end", end)
         window = plan_window(str(bucket), query_micros("start", start), last, now)
-        tags = _tag_filters(request)
+        tags = tag_filters(request)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
 
@@ -161,7 +162,7 @@ class WindowsController(Controller):
             organization_id, model, [version_id], split), read, min_position,
             math.inf if moves_at is None else moves_at / 1e6)
 
-    @get("/segments", operation_id="v1PerformanceSegments")
+    @get("/segments", operation_id="v1PerformanceSegments", opt=TAG_PREFIX)
     async def segments(
         self, request: Request[Principal, Any, Any], model_id: str,
         by: Annotated[str, Parameter(description="A tag name, or a declared input feature")],
@@ -173,10 +174,13 @@ class WindowsController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 50,
         min_position: MinPosition = None,
     ) -> Response[Segments]:
-        """Slices of the split by a tag or a feature, worst first by `sort`."""
+        """Slices of the split by a tag or a feature, worst first by `sort`;
+        `tag.<name>=<value>` (repeatable) segments only the rows carrying those tags."""
+        min_position = asked(min_position)  # the caller's token, as a position
         windows, answers = _services(request)
         first, last = _row_times(start, end)
-        query = SegmentQuery(by, sort, bins, limit, first, last)
+        tags = tag_filters(request)
+        query = SegmentQuery(by, sort, bins, limit, first, last, tuple(sorted(tags.items())))
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
         split = str(dataset_split)
 
@@ -192,7 +196,7 @@ class WindowsController(Controller):
             ]
             return Segments(found.model_id, version, kind.task_type, split, by,
                             sort or kind.headline_metric, _iso_or_none(first), _iso_or_none(last),
-                            shaped), read_at
+                            shaped, tags), read_at
 
         key = ("segments", organization_id, model, version_id, split, query)
         return await _cached(request, answers, key, windows.stamp(
@@ -208,6 +212,7 @@ class WindowsController(Controller):
         start: Timestamp = None, end: Timestamp = None, min_position: MinPosition = None,
     ) -> Response[ComparisonOut]:
         """Both versions on the rows both predicted that have ground truth."""
+        min_position = asked(min_position)  # the caller's token, as a position
         windows, answers = _services(request)
         first, last = _row_times(start, end)
         organization_id, model = request.user.organization_id, parse_id(model_id, "Model")
@@ -247,29 +252,6 @@ async def _cached(request: Request[Principal, Any, Any], answers: CachedAnswers,
         READ_PROJECTIONS, min_position, key, stamp, build,
         question_of(request.scope, request.user, READ_SCOPE, fresh_until))
     return cached_answer(body, read_at)
-
-
-def _tag_filters(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """`tag.<name>=<value>` parameters: a name as a row's tags have it, once each (a row
-    carries one value per name), a value of at most MAX_TAG_VALUE_CHARS characters."""
-    given = [(key[4:], value) for key, value in request.query_params.multi_items()
-             if key.startswith("tag.")]
-    if len(given) > MAX_TAGS_PER_MODEL:
-        raise InvalidInput(f"At most {MAX_TAGS_PER_MODEL} tag filters, not {len(given)}",
-                           {"field": "tag."})
-    tags: dict[str, str] = {}
-    for name, value in given:
-        field = f"tag.{name[:MAX_TAG_NAME_CHARS]}"
-        if not is_tag_name(name):
-            raise InvalidInput(f"Tag filter '{field}': {TAG_NAME_RULE}", {"field": field})
-        if len(value) > MAX_TAG_VALUE_CHARS:
-            raise InvalidInput(f"Tag filter '{field}' takes a value of at most"
-                               f" {MAX_TAG_VALUE_CHARS} characters", {"field": field})
-        if name in tags:
-            raise InvalidInput(f"Tag filter '{field}' is given twice; a row carries one value"
-                               " per tag name", {"field": field})
-        tags[name] = value
-    return tags
 
 
 def _row_times(start: str | None, end: str | None) -> tuple[int | None, int | None]:

@@ -10,6 +10,7 @@ from litestar import Controller, Response, get, post, put
 from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer
 from perfledger.api.services.jobs import Jobs
+from perfledger.api.tenant_positions import shown
 from perfledger.api.v2.params import required
 
 
@@ -47,7 +48,7 @@ class SingleEventController(Controller):
         """The decision is read from `raw_body.arcanna`; the rest of the body is the fields."""
         ingested = jobs.ingest_one(principal.caller, data.job_id, data.raw_body)
         return SingleEventAccepted(ingested.event_id, ingested.job_id, ingested.timestamp, "OK",
-                                   ingested.position)
+                                   shown(ingested.position))
 
     @get("/{job_id:str}/{event_id:str}/export",
          guards=[requires_any("read:job_metrics", "read:event_export")],
@@ -72,4 +73,4 @@ class FeedbackController(Controller):
         label = required(feedback_label, "feedback_label", "Feedback label")
         analyst = (user or "").strip() or principal.subject
         position = await jobs.give_feedback(principal.caller, job_id, event_id, label, analyst)
-        return FeedbackAccepted("OK", position)
+        return FeedbackAccepted("OK", shown(position))

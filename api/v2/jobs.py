@@ -10,6 +10,7 @@ from litestar import Controller, Response, get, post
 from perfledger.api.auth import ADMIN, Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.services.jobs import Jobs
+from perfledger.api.tenant_positions import shown
 from perfledger.domain.jobs.incoming import JobEventRecord
 from perfledger.projections.database import Database
 from perfledger.projections.jobs.queries import JobRow, find_job, list_jobs
@@ -66,7 +67,7 @@ class JobController(Controller):
         job, position = await jobs.create(principal.caller, data.title.strip(), data.decisions,
                                           data.minutes_per_event)
         return JobOut(job.job_id, job.title, job.decisions, job.minutes_per_event, None, [],
-                      None, position)
+                      None, shown(position))
 
     @get("/", guards=[requires("read:job_metrics")], operation_id="v2ListJobs",
          sync_to_thread=True, dependencies=READS)
@@ -88,14 +89,14 @@ class JobController(Controller):
         """One domain event for the whole batch; resending the same batch is a no-op."""
         event_ids, accepted, position = jobs.record_events(
             principal.caller, job_id, data.events, data.batch_id)
-        return JobEventsAccepted(accepted, event_ids, position)
+        return JobEventsAccepted(accepted, event_ids, shown(position))
 
     @post("/{job_id:str}/train", guards=[requires("execute:job_operations")],
           operation_id="v2TrainJob", status_code=200)
     async def train(self, job_id: str, principal: Principal, jobs: Jobs) -> Trained:
         """Captures every event's current consensus as a new model's knowledge base."""
         model_id, captured, position = await jobs.train(principal.caller, job_id)
-        return Trained("OK", model_id, captured, position)
+        return Trained("OK", model_id, captured, shown(position))
 
 
 def job_out(job: JobRow) -> JobOut:

@@ -10,6 +10,7 @@ from litestar import Controller, Response, get, post
 from perfledger.api.auth import Principal, requires
 from perfledger.api.consistency import MinPosition, answer, reading
 from perfledger.api.services.job_metrics import JobMetrics
+from perfledger.api.tenant_positions import asked
 from perfledger.api.v2.metric_shapes import (
     JobAndModelMetricsOut,
     JobMetricsOut,
@@ -89,6 +90,7 @@ class MetricsController(Controller):
                                    ) -> Response[JobAndModelMetricsOut]:
         """Job metrics, and the active model's: recomputed now (within `timeout_s`) for a
         credential holding `execute:recompute_model_metrics`, else as last recomputed."""
+        min_position = asked(min_position)  # the caller's token, as a position
         reference = required(job_id, "job_id", "Job ID")
         timeout = positive_seconds(timeout_s, "timeout_s", 120.0)
         window = time_range(start_datetime, end_datetime)

@@ -29,7 +29,7 @@ class Webhook(Aggregate):
         provider: str = DEFAULT_PROVIDER  # absent from events recorded before it existed
 
     class Changed(Aggregate.Event):
-        changes: dict[str, Any]  # name, url, events or provider
+        changes: dict[str, Any]  # name, url, events, provider or paused
 
     class Deleted(Aggregate.Event):
         pass
@@ -43,6 +43,7 @@ class Webhook(Aggregate):
         self.events = events
         self.secret = secret
         self.provider = provider
+        self.paused = False  # paused: nothing is sent, and events meanwhile are not kept for it
         self.deleted = False
 
     def change(self, changes: dict[str, Any]) -> bool:

@@ -57,7 +57,7 @@ class MonitoringProjection:
             " webhook_id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL,"
             " url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,"
             " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted INTEGER NOT NULL,"
-            " position BIGINT NOT NULL)",
+            " position BIGINT NOT NULL, paused INTEGER NOT NULL)",
             f"CREATE INDEX {t.webhooks}_by_organization ON {t.webhooks} (organization_id)",
         ]
 
@@ -103,8 +103,8 @@ class MonitoringProjection:
                 case Webhook.Registered():
                     tx.execute(
                         f"INSERT INTO {t.webhooks} (webhook_id, organization_id, name, url,"
-                        " events, secret, created_at, updated_at, deleted, position)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                        " events, secret, created_at, updated_at, deleted, position, paused)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0)",
                         (subject, event.organization_id, event.name, event.url,
                          dumps(event.events), event.secret, at, at, position))
                 case Webhook.Changed():
@@ -129,7 +129,8 @@ def transition_data(event: Any) -> dict[str, Any]:
 def _change_webhook(tx: Tx, t: Tables, webhook_id: str, changes: dict[str, Any],
                     at: str) -> None:
     columns = {"name": changes.get("name"), "url": changes.get("url"),
-               "events": None if "events" not in changes else dumps(changes["events"])}
+               "events": None if "events" not in changes else dumps(changes["events"]),
+               "paused": None if "paused" not in changes else int(changes["paused"])}
     for column, value in columns.items():
         if value is not None:
             tx.execute(f"UPDATE {t.webhooks} SET {column} = ? WHERE webhook_id = ?",

@@ -144,15 +144,17 @@ class WebhookRow:
     secret: str
     created_at: str
     updated_at: str
+    paused: bool
 
 
-WEBHOOK_COLUMNS = "webhook_id, organization_id, name, url, events, secret, created_at, updated_at"
+WEBHOOK_COLUMNS = ("webhook_id, organization_id, name, url, events, secret, created_at,"
+                   " updated_at, paused")
 
 
 def _webhook(row: Any) -> WebhookRow:
-    webhook_id, organization_id, name, url, events, secret, created_at, updated_at = row
+    webhook_id, organization_id, name, url, events, secret, created_at, updated_at, paused = row
     return WebhookRow(webhook_id, organization_id, name, url, loads(events), secret, created_at,
-                      updated_at)
+                      updated_at, bool(paused))
 
 
 def webhooks_of(db: Database, organization_id: str) -> list[WebhookRow]:

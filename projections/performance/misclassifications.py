@@ -10,6 +10,8 @@ from perfledger.domain.errors import InvalidInput
 from perfledger.projections.database import Database, Tx
 from perfledger.projections.json import loads
 from perfledger.projections.performance.queries import series_id_of
+from perfledger.projections.performance.schema import VIEWS
+from perfledger.projections.performance.windows import bounded_row_count
 
 # Pools up to this size are sampled exactly (ORDER BY random() over the whole pool).
 EXACT_POOL_LIMIT = 5_000
@@ -22,6 +24,7 @@ class ErrorFilter:
     true_label: str | None = None
     predicted_label: str | None = None
     min_confidence: float | None = None
+    tags: tuple[tuple[str, str], ...] = ()  # a slice: only rows carrying these tags
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,14 @@ def misclassified_sample(
 ) -> tuple[int, list[MisclassifiedRow]]:
     with db.read() as tx:
         labels = _labels(tx, model_id)
-        where, params = _pool(labels, wanted)
+        where, params = _pool(labels, wanted, tx.dialect)
         series_id = series_id_of(tx, model_id, version_id, split)
         if series_id is None:
             return 0, []
         params = [series_id, *params]
+        if wanted.tags:  # matched in each row's JSON: as many rows as a sliced read may take
+            bounded_row_count(tx, VIEWS, series_id, " FROM perf_rows WHERE series_id = ?",
+                              (series_id,), 1)
         total = _pool_size(tx, series_id, labels, wanted, where, params)
         picked = _sample(tx, where, params, total, limit) if total else []
         rows = _details(tx, series_id, picked) if picked else []
@@ -58,7 +64,7 @@ def misclassified_sample(
 def _pool_size(tx: Tx, series_id: int, labels: dict[str, int], wanted: ErrorFilter,
                where: str, params: list[Any]) -> int:
     """From the cached confusion matrix when only labels filter; else counted in SQL."""
-    if wanted.min_confidence is not None:
+    if wanted.min_confidence is not None or wanted.tags:
         return int(tx.value(f"SELECT COUNT(*) FROM perf_rows WHERE {where}", params))
     confusion = loads(tx.value("SELECT confusion FROM perf_summaries WHERE series_id = ?",
                                (series_id,)))
@@ -98,7 +104,8 @@ def _labels(tx: Tx, model_id: str) -> dict[str, int]:
         "SELECT label, code FROM perf_labels WHERE model_id = ?", (model_id,))}
 
 
-def _pool(labels: dict[str, int], wanted: ErrorFilter) -> tuple[str, list[Any]]:
+def _pool(labels: dict[str, int], wanted: ErrorFilter, dialect: str
+          ) -> tuple[str, list[Any]]:
     where = "series_id = ? AND true_code IS NOT NULL AND true_code <> pred_code"
     params: list[Any] = []
     for column, label in (("true_code", wanted.true_label),
@@ -112,6 +119,13 @@ def _pool(labels: dict[str, int], wanted: ErrorFilter) -> tuple[str, list[Any]]:
     if wanted.min_confidence is not None:
         where += " AND confidence >= ?"
         params.append(wanted.min_confidence)
+    for name, value in wanted.tags:
+        if dialect == "postgresql":
+            where += " AND (tags::jsonb ->> ?) = ?"
+            params += [name, value]
+        else:
+            where += " AND json_extract(tags, ?) = ?"
+            params += [f'$."{name}"', value]
     return where, params
 
 

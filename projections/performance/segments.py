@@ -23,6 +23,7 @@ from perfledger.projections.performance.windows import (
     ALL_ROWS,
     SeriesKind,
     WindowRows,
+    carrying,
     kind_of_model,
     read_window,
 )
@@ -44,6 +45,7 @@ class SegmentQuery:
     limit: int
     start: int | None  # row time, microseconds; None: every row
     end: int | None
+    tags: tuple[tuple[str, str], ...] = ()  # the slice segmented: rows carrying these tags
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQ
     if query.by not in inputs and query.bins is not None:
         raise InvalidInput(f"'{query.by}' is a tag; 'bins' is for numeric features",
                            {"field": "bins"})
-    if query.by not in inputs and query.start is None and query.end is None:
+    if query.by not in inputs and query.start is None and query.end is None and not query.tags:
         # none kept: the name has more values than are kept (the rows are read to fold the
         # rarest into OTHER), or is new to the model and waits for its series' settle
         stored = stored_tag_segments(tx, series_id, query.by)
@@ -88,6 +90,10 @@ def segments_in(tx: Tx, kind: SeriesKind, series_id: int | None, query: SegmentQ
                   query.end if query.end is not None else ALL_ROWS[1])
     column = "features" if query.by in inputs else "tags"
     rows = read_window(tx, VIEWS, kind, series_id, start, end, column)
+    if query.tags:
+        tagged = rows if column == "tags" else read_window(tx, VIEWS, kind, series_id, start,
+                                                           end, "tags")
+        rows = rows.take(carrying(tagged, dict(query.tags)))
     assert rows.texts is not None
     values = [None if text is None else _segment_value(loads(text).get(query.by))
               for text in rows.texts]

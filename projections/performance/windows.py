@@ -304,10 +304,16 @@ def bucket_stats(kind: SeriesKind, rows: WindowRows, width: int) -> list[BucketS
 
 def with_tags(rows: WindowRows, wanted: dict[str, str]) -> WindowRows:
     """The rows carrying every one of the wanted tags (rows read with their "tags")."""
+    return rows.take(carrying(rows, wanted))
+
+
+def carrying(rows: WindowRows, wanted: dict[str, str]) -> npt.NDArray[np.int64]:
+    """The indexes of the rows carrying every one of the wanted tags (rows read with their
+    "tags"), ascending."""
     assert rows.texts is not None, "read the rows with their tags"
     chosen = [i for i, tags in enumerate(rows.texts)
               if tags is not None and _carries(loads(tags), wanted)]
-    return rows.take(np.array(chosen, dtype=np.int64))
+    return np.array(chosen, dtype=np.int64)
 
 
 def _carries(tags: dict[str, str], wanted: dict[str, str]) -> bool:

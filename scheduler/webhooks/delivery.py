@@ -98,10 +98,12 @@ class Deliverer:
             return DeliveryRun()
         run = DeliveryRun()
         with self.database.read() as tx:
-            webhook = tx.row("SELECT url, secret, deleted FROM webhooks WHERE webhook_id = ?",
-                             (webhook_id,))
+            webhook = tx.row("SELECT url, secret, deleted, paused FROM webhooks"
+                             " WHERE webhook_id = ?", (webhook_id,))
         if webhook is None or webhook[2]:
             self._cancel(webhook_id)
+            return run
+        if webhook[3]:  # paused: what was pending waits for it to resume
             return run
         url, secret = str(webhook[0]), str(webhook[1])
         while time.monotonic() < deadline:

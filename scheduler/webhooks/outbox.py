@@ -11,6 +11,7 @@ position, so receivers can drop a duplicate (delivery is at least once).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from perfledger.domain.monitoring.alert import Alert
@@ -19,6 +20,7 @@ from perfledger.domain.timestamps import format_timestamp
 from perfledger.projections.database import Tx
 from perfledger.projections.engine import Engine
 from perfledger.projections.json import dumps, loads
+from perfledger.projections.tenant_positions import TenantPositions
 from perfledger.projections.topics import topics_of
 
 OUTBOX_SCHEMA = (
@@ -55,8 +57,9 @@ def delivery_id(webhook_id: str, position: int) -> str:
     return str(uuid.uuid5(DELIVERIES, f"{webhook_id}/{position}"))
 
 
-def enqueue(engine: Engine, now: int) -> int:
-    """Writes the deliveries of the next page of events; how many events it read."""
+def enqueue(engine: Engine, positions: TenantPositions, now: int) -> int:
+    """Writes the deliveries of the next page of events; how many events it read. Positions
+    in a delivery's body are its organization's tokens (`TenantPositions`)."""
     database = engine.database
     stop = engine.visible_position(READS)
     with database.transaction() as tx:
@@ -65,7 +68,7 @@ def enqueue(engine: Engine, now: int) -> int:
             return 0
         events = engine.log.read(after, stop, PAGE, TOPICS)
         for position, event in events:
-            _deliveries_of(tx, position, event, now)
+            _deliveries_of(tx, positions, position, event, now)
         last = events[-1][0] if len(events) == PAGE else stop
         tx.execute("UPDATE webhook_outbox SET position = ? WHERE name = 'events'", (last,))
     return len(events)
@@ -81,7 +84,8 @@ def _cursor(tx: Tx, stop: int) -> int:
     return int(found)
 
 
-def _deliveries_of(tx: Tx, position: int, event: Any, now: int) -> None:
+def _deliveries_of(tx: Tx, positions: TenantPositions, position: int, event: Any, now: int
+                   ) -> None:
     model_id = str(event.model_id if isinstance(event, Alert.Transition)
                    else event.originator_id)
     model = tx.row("SELECT organization_id, name FROM registry_models WHERE model_id = ?",
@@ -95,9 +99,9 @@ def _deliveries_of(tx: Tx, position: int, event: Any, now: int) -> None:
     addressed = addressees(rule)
     webhooks = [(webhook_id, events) for webhook_id, events in tx.rows(
         "SELECT webhook_id, events FROM webhooks WHERE organization_id = ? AND deleted = 0"
-        " AND position < ?", (organization_id, position))
+        " AND paused = 0 AND position < ?", (organization_id, position))
         if kind in loads(events) and (addressed is None or webhook_id in addressed)]
-    subject = _subject(position, event, rule)
+    subject = _subject(lambda p: positions.token(organization_id, p), position, event, rule)
     for webhook_id, _ in webhooks:
         delivered = delivery_id(webhook_id, position)
         body = {"delivery_id": delivered, "type": kind,
@@ -124,13 +128,18 @@ def addressees(rule: dict[str, Any] | None) -> set[str] | None:
     return set(named) if named else None
 
 
-def _subject(position: int, event: Any, rule: dict[str, Any] | None) -> dict[str, Any]:
-    """The promotion, or the alert with its monitor's name (`rule`: the monitor's rule)."""
+def _subject(token: Callable[[int], int], position: int, event: Any,
+             rule: dict[str, Any] | None) -> dict[str, Any]:
+    """The promotion, or the alert with its monitor's name (`rule`: the monitor's rule);
+    `token` shows a position as the organization sees it."""
     if isinstance(event, Model.VersionPromoted):
+        evidence = event.evidence
+        if evidence is not None and evidence.get("position") is not None:
+            evidence = {**evidence, "position": token(evidence["position"])}
         return {"promotion": {"version_id": event.version_id,
                               "previous_version_id": event.previous_version_id,
                               "reason": event.reason, "actor": event.actor,
-                              "evidence": event.evidence, "position": position}}
+                              "evidence": evidence, "position": token(position)}}
     name = None if rule is None else rule["name"]
     return {"alert": {"alert_id": str(event.originator_id), "monitor_id": event.monitor_id,
                       "monitor_name": name, "bucket": event.bucket,
@@ -140,5 +149,5 @@ def _subject(position: int, event: Any, rule: dict[str, Any] | None) -> dict[str
                       "version_id": event.version_id, "value": event.value,
                       "comparison_value": event.comparison_value, "warning": event.warning,
                       "critical": event.critical, "labeled_count": event.labeled_count,
-                      "judged_position": event.position, "restated": event.restated,
-                      "position": position}}
+                      "judged_position": token(event.position), "restated": event.restated,
+                      "position": token(position)}}

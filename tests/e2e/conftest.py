@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from perfledger.api.auth import ADMIN, mint_token
 from perfledger.api.settings import Settings
+from perfledger.projections.tenant_positions import TenantPositions
 from tests.conftest import SECRET
 from tests.waiting import wait_for
 
@@ -34,6 +36,13 @@ class LiveServer:
         """The admin token the first embedded start prints, alone on its line."""
         lines = [line.strip() for line in self.log.read_text().splitlines()]
         return next(line for line in lines if line.count(".") == 2 and " " not in line)
+
+    def position_token(self, bearer: str, position: int) -> int:
+        """The token naming `position` for the organization of the `bearer` token (a position
+        no answer gave, such as one far ahead)."""
+        secret = (Path(self.env["PERFLEDGER_DATA_DIR"]) / "jwt-secret").read_text().strip()
+        organization = jwt.decode(bearer, options={"verify_signature": False})["org"]
+        return TenantPositions(secret).token(organization, position)
 
 
 LISTENING = re.compile(r"Uvicorn running on (http://[0-9.]+:[0-9]+)")

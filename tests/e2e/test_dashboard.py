@@ -151,8 +151,10 @@ def test_the_models_page_shows_each_models_latest_value_coverage_and_open_alerts
     watch.assert_clean()
 
 
-def test_the_model_page_shows_the_numbers_the_api_answers(
+def test_the_model_page_shows_the_numbers_the_api_answers_for_its_split_and_slice(
         signed_in: tuple[Page, PageWatch], dashboard_server: DemoServer) -> None:
+    """Opened on a slice (region = apac, the demo's drifting one), every number on the page
+    is the API's answer for that slice; on "All traffic", for all traffic."""
     page, watch = signed_in
     churn = dashboard_server.models["churn-classifier"]
     page.goto(f"{dashboard_server.url}/ui/models/{churn}?tag.region=apac")
@@ -166,17 +168,23 @@ def test_the_model_page_shows_the_numbers_the_api_answers(
     page.wait_for_load_state("networkidle")
 
     base = f"/api/v1/models/{churn}"
+    apac = {"dataset_split": "production", "tag.region": "apac"}
     with dashboard_server.api() as api:
-        summary = api.get(f"{base}/performance/summary",
-                          params={"dataset_split": "production"}).json()
-        split = page.get_attribute("#confusion", "data-split")
-        confusion = api.get(f"{base}/performance/confusion-matrix",
-                            params={"dataset_split": split}).json()
-        series = api.get(f"{base}/performance/timeseries", params={"tag.region": "apac"}).json()
-        open_alerts = api.get(f"{base}/alerts", params={"state": "open"}).json()
-        segments = api.get(f"{base}/performance/segments", params={"by": "region"}).json()
+        summary = api.get(f"{base}/performance/summary", params=apac).json()
+        whole = api.get(f"{base}/performance/summary",
+                        params={"dataset_split": "production"}).json()
+        assert page.get_attribute("#confusion", "data-split") == "production"
+        confusion = api.get(f"{base}/performance/confusion-matrix", params=apac).json()
+        series = api.get(f"{base}/performance/timeseries", params=apac).json()
+        every_open_alert = api.get(f"{base}/alerts", params={"state": "open"}).json()
+        watching_apac = {m["monitor_id"] for m in api.get(f"{base}/monitors").json()
+                         if m["tags"] == {"region": "apac"}}
+        segments = api.get(f"{base}/performance/segments",
+                           params={"by": "plan", **apac}).json()
         catalogue = api.get("/api/v1/metrics",
                             params={"task": "binary_classification"}).json()["metrics"]
+    open_alerts = [a for a in every_open_alert if a["monitor_id"] in watching_apac]
+    assert summary["sample_count"] < whole["sample_count"]
 
     # Step: a row of the summary table for every metric the catalogue gives the task, named
     # as the catalogue names it, with the production summary's value.
@@ -191,7 +199,7 @@ def test_the_model_page_shows_the_numbers_the_api_answers(
         expected = summary["metrics"][entry["name"]]
         assert (value == "") if expected is None else (float(value) == expected)
 
-    # Step: the headline metric, in production, as the summary has it.
+    # Step: the headline metric, in production on apac, as the sliced summary has it.
     headline = page.locator("#kpi-headline [data-value]")
     assert float(headline.get_attribute("data-value")) == summary["metrics"]["accuracy"]
     assert headline.inner_text() == as_percent(summary["metrics"]["accuracy"])
@@ -203,33 +211,62 @@ def test_the_model_page_shows_the_numbers_the_api_answers(
             assert int(cell.get_attribute("data-count")) == confusion["matrix"][i][j]
             assert cell.locator(".heatmap-count").inner_text() == f"{confusion['matrix'][i][j]:,}"
 
-    # Step: the last measured point of apac's daily accuracy, the drift the demo plants.
+    # Step: the last measured point of apac's daily accuracy, the drift the demo plants, and
+    # a ring on each point measured on few labeled rows.
     latest = last_measured(series["points"], "accuracy")
     shown = page.locator("#over-time-latest")
     assert shown.get_attribute("data-start") == latest["start"]
     assert float(shown.get_attribute("data-value")) == latest["metrics"]["accuracy"]
     assert as_percent(latest["metrics"]["accuracy"]) in shown.inner_text()
+    assert shown.get_attribute("data-slice") == "region = apac"
+    few = [p for p in series["points"] if p["metrics"] and p["labeled_count"] < 30]
+    assert int(shown.get_attribute("data-few-labeled")) == len(few)
 
-    # Step: open alerts, in all and by monitor; segments worst first.
+    # Step: the open alerts of the monitors watching apac, in all and by monitor; the
+    # monitors panel lists every monitor's.
     alerts = page.locator("#kpi-alerts [data-value]")
-    assert int(alerts.get_attribute("data-value")) == len(open_alerts)
+    assert open_alerts and int(alerts.get_attribute("data-value")) == len(open_alerts)
     assert int(alerts.get_attribute("data-critical")) == \
         sum(a["severity"] == "critical" for a in open_alerts)
-    assert page.locator("#alert-list li").count() == len(open_alerts)
-    for monitor_id in {a["monitor_id"] for a in open_alerts}:
+    assert page.locator("#alert-list li").count() == len(every_open_alert)
+    for monitor_id in {a["monitor_id"] for a in every_open_alert}:
         cell = page.locator(f"tr[data-monitor-id='{monitor_id}'] [data-critical]")
-        mine = [a for a in open_alerts if a["monitor_id"] == monitor_id]
+        mine = [a for a in every_open_alert if a["monitor_id"] == monitor_id]
         critical = sum(a["severity"] == "critical" for a in mine)
         assert int(cell.get_attribute("data-critical")) == critical
         assert int(cell.get_attribute("data-warning")) == len(mine) - critical
-    assert page.locator("#segments-table tbody tr").first.get_attribute("data-segment") == \
-        segments["segments"][0]["value"] == "apac"
+
+    # Step: the segments of apac's rows, worst first.
+    first = page.locator("#segments-table tbody tr").first
+    page.wait_for_function("document.querySelector('#segments-table caption')"
+                           ".textContent.includes('region = apac')")
+    by = page.locator("#segments label:has-text('By') select")
+    if by.input_value() != "tag:plan":
+        by.select_option("tag:plan")
+        page.wait_for_selector("#segments-table caption >> text=by plan")
+    assert first.get_attribute("data-segment") == segments["segments"][0]["value"]
 
     # Step: the first chart is drawn, and measured, in the browser.
     assert page.evaluate(
         "performance.getEntriesByName('perfledger:first-chart').length") >= 1
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "model")
+
+    # Step: back to all traffic: the headline, the summary and the chart are all traffic's.
+    page.locator("#view-bar label:has-text('Slice') select").select_option("")
+    page.wait_for_selector("#over-time-latest[data-slice='all traffic']")
+    page.wait_for_selector(f"#kpi-headline [data-value='{whole['metrics']['accuracy']}']")
+    production = page.locator("#summary-table tr[data-field='sample_count'] "
+                              "td[data-split='production']")
+    wait_for(lambda: production.get_attribute("data-value") == str(whole["sample_count"]),
+             "the summary of all traffic")
+    assert "tag." not in page.url
+
+    # Step: another split: the confusion matrix and the headline follow it.
+    page.locator("#view-bar label:has-text('Split') select").select_option("test")
+    page.wait_for_selector("#confusion[data-split='test']")
+    assert "in test" in page.locator("#kpi-headline .kpi-title").inner_text()
+    assert "split=test" in page.url
     watch.assert_clean()
 
 
@@ -286,5 +323,5 @@ def test_the_open_model_page_follows_new_events_without_a_reload(
         assert sent.status_code == 202, sent.text
     page.wait_for_selector(f"{rows}[data-value='{before + 25}']", timeout=20_000)
     assert page.evaluate("window.stillTheSamePage") is True
-    assert int(page.get_attribute("#live-status", "data-position")) >= sent.json()["position"]
+    assert page.get_attribute("#live-status", "data-position") == str(sent.json()["position"])
     watch.assert_clean()

@@ -1,6 +1,6 @@
 """The dashboard writes through the API: a monitor created, paused, resumed and deleted on
-the model page, a webhook created and deleted on the models page, and the API's refusal
-shown in the form, in headless Chromium on each backend."""
+the model page, a webhook created, paused, resumed and deleted on the models page, and the
+API's refusal shown in the form, in headless Chromium on each backend."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_a_monitor_is_created_paused_resumed_and_deleted_from_the_model_page(
     watch.assert_clean()
 
 
-def test_a_webhook_is_created_and_deleted_from_the_models_page(
+def test_a_webhook_is_created_paused_resumed_and_deleted_from_the_models_page(
         served: tuple[LiveServer, str, str], page: tuple[Any, PageWatch]) -> None:
     server, token, _ = served
     tab, watch = page
@@ -117,7 +117,19 @@ def test_a_webhook_is_created_and_deleted_from_the_models_page(
     assert hook["events"] == ["alert.raised", "alert.escalated", "alert.eased",
                               "alert.resolved"]
     assert len(secret) >= 16
-    tab.wait_for_selector(f"#webhooks-table tr[data-webhook-id='{hook['webhook_id']}']")
+    row = f"#webhooks-table tr[data-webhook-id='{hook['webhook_id']}']"
+    tab.wait_for_selector(row)
+
+    def paused() -> bool:
+        found = httpx.get(f"{server.url}/api/v1/webhooks/{hook['webhook_id']}", headers=headers)
+        return bool(found.json()["paused"])
+
+    tab.click(f"{row} [data-action=pause]")
+    tab.wait_for_selector(f"{row}[data-paused=true]")
+    assert paused() is True
+    tab.click(f"{row} [data-action=resume]")
+    tab.wait_for_selector(f"{row}[data-paused=false]")
+    assert paused() is False
 
     tab.click("#webhooks-table [data-action=delete]")
     tab.click("#webhooks-table [data-action=delete]")

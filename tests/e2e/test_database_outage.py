@@ -91,7 +91,7 @@ class Load:
                 if response is not None and response.status_code in (202, 409):
                     # 409: stored by an earlier send whose answer was lost
                     self.acknowledged_rows += ROWS_PER_BATCH
-                    self.last_position = max(self.last_position, _position_of(response))
+                    self.last_position = _position_of(response)  # batches go one by one
                     batch += 1
                 else:
                     time.sleep(0.1)

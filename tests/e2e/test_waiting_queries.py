@@ -20,7 +20,7 @@ async def _wait_and_read(server: LiveServer) -> tuple[list[str], list[int], int]
         model = (await http.post("/api/v1/models", json={"name": "m", "task": "regression"}))
         model_url = f"/api/v1/models/{model.json()['id']}"
         created = model.json()["position"]
-        unreachable = 10_000_000
+        unreachable = server.position_token(server.first_token(), 10_000_000)
         finished: list[str] = []
 
         async def waiter() -> int:

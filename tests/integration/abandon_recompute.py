@@ -21,7 +21,8 @@ def main(marker: Path) -> None:
         return {}
 
     tasks.recompute_cached = freeze  # type: ignore[assignment]
-    tasks.process_recompute_requests(tasks.TaskContext(container.engine, container.ledger))
+    tasks.process_recompute_requests(
+        tasks.TaskContext(container.engine, container.ledger, container.positions))
 
 
 if __name__ == "__main__":

@@ -71,12 +71,14 @@ def test_a_label_first_seen_in_another_series_refreshes_a_cached_confusion_matri
     scenario.create_model(name="open-set", task="multiclass_classification")
     scenario.trained_version()
     scenario.send_predictions("v1", [{"row_id": "a", "predicted_label": "x", "true_label": "y"}])
-    first = scenario.get("/performance/confusion-matrix", min_position=scenario.head()).json()
+    first = scenario.get("/performance/confusion-matrix",
+                         min_position=scenario.token_of(scenario.head())).json()
     assert first["labels"] == ["x", "y"]
 
     # Step: another split of the model brings a label the cached matrix has not seen.
     scenario.send_predictions("v1", [{"row_id": "b", "predicted_label": "z", "true_label": "z"}],
                               split="production")
-    widened = scenario.get("/performance/confusion-matrix", min_position=scenario.head()).json()
+    widened = scenario.get("/performance/confusion-matrix",
+                           min_position=scenario.token_of(scenario.head())).json()
     assert widened["labels"] == ["x", "y", "z"]
     assert widened["matrix"] == [[0, 0, 0], [1, 0, 0], [0, 0, 0]]

@@ -134,7 +134,7 @@ def test_a_write_to_the_series_sends_its_question_the_full_path_again(
 def test_a_question_asking_for_a_shown_position_is_remembered_and_a_long_one_is_not(
         model: Scenario, full_path_answers: list[str]) -> None:
     """A client polling after its last write sends the same `min_position` each time."""
-    waiting = {**QUESTIONS["/performance/summary"], "min_position": model.head()}
+    waiting = {**QUESTIONS["/performance/summary"], "min_position": model.token_of(model.head())}
     first = model.get("/performance/summary", **waiting)
     same_answer(first, model.get("/performance/summary", **waiting))
     assert full_path_answers == ["summary"]
@@ -151,7 +151,7 @@ def test_a_question_asking_for_a_shown_position_is_remembered_and_a_long_one_is_
     # it is shown.
     model.send_predictions("v1", rows("more", 5), split="production")
     model.catch_up()
-    after = {**waiting, "min_position": model.head()}
+    after = {**waiting, "min_position": model.token_of(model.head())}
     assert model.get("/performance/summary", **after).json()["sample_count"] == 45
     assert full_path_answers == ["summary", "timeseries", "timeseries", "summary"]
 

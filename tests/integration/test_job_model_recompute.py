@@ -49,7 +49,7 @@ def model_metrics(s: JobScenario) -> dict[str, Any]:
 
 
 def run_job(s: JobScenario) -> int:
-    context = tasks.TaskContext(s.container.engine, s.container.ledger)
+    context = tasks.TaskContext(s.container.engine, s.container.ledger, s.container.positions)
     return tasks.process_recompute_requests(context)
 
 

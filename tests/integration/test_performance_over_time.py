@@ -747,3 +747,46 @@ def test_a_model_with_more_labels_reads_fewer_rows_for_one_answer(
 def test_a_comparisons_label_codes_fit_their_packed_fields() -> None:
     # every code a model may hold, plus one (0 stands for none), fits a field of its own
     assert MAX_LABELS_PER_MODEL + 1 <= champion.CODE_MASK
+
+
+def test_a_slice_filters_the_summary_the_confusion_matrix_and_the_segments(
+        shared: Scenario, binary: BinaryTraffic) -> None:
+    """The dashboard's slice changes every number on the page: each answer it reads takes
+    the same `tag.` filter and measures only the rows carrying those tags."""
+    shared.catch_up()
+    eu = binary.regions == "eu"
+    sliced = {"dataset_split": "production", "tag.region": "eu"}
+
+    summary = shared.get("/performance/summary", **sliced)
+    assert summary.status_code == 200, summary.text
+    assert summary.json()["sample_count"] == int(eu.sum())
+    assert summary.json()["labeled_count"] == int((eu & binary.labeled).sum())
+    assert_close(summary.json()["metrics"], binary.expected(eu))  # type: ignore[arg-type]
+    whole = shared.get("/performance/summary", dataset_split="production").json()
+    assert whole["sample_count"] == binary.n
+
+    matrix = shared.get("/performance/confusion-matrix", **sliced).json()
+    chosen = eu & binary.labeled
+    expected = [[int(((binary.truth == t) & (binary.predicted == p) & chosen).sum())
+                 for p in (0, 1)] for t in (0, 1)]
+    assert matrix["labels"] == ["stay", "churn"] and matrix["matrix"] == expected
+
+    plans = shared.get("/performance/segments", by="plan", **{"tag.region": "eu"}).json()
+    assert plans["tags"] == {"region": "eu"}
+    for segment in plans["segments"]:
+        part = eu & (binary.plans == segment["value"])
+        assert segment["sample_count"] == int(part.sum())
+        assert_close(segment["metrics"], binary.expected(part))  # type: ignore[arg-type]
+    ages = shared.get("/performance/segments", by="age", bins=3, **{"tag.region": "eu"}).json()
+    assert sum(s["sample_count"] for s in ages["segments"]) == int(eu.sum())
+
+    wrong = shared.get("/performance/misclassification-errors", limit=500, **sliced).json()
+    misclassified = eu & binary.labeled & (binary.truth != binary.predicted)
+    assert wrong["total_misclassified"] == int(misclassified.sum())
+    assert {binary.regions[int(r["row_id"][1:])] for r in wrong["records"]} == {"eu"}
+
+    nobody = shared.get("/performance/summary", dataset_split="production",
+                        **{"tag.region": "mars"})
+    assert nobody.status_code == 422 and "region=mars" in nobody.json()["detail"]
+    both = shared.get("/performance/summary", as_of=iso(START), **sliced)
+    assert both.status_code == 400 and both.json()["extra"] == {"field": "as_of"}

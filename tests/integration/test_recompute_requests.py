@@ -38,7 +38,7 @@ def binary(scenario: Scenario) -> Scenario:
 
 
 def run_job(s: Scenario) -> int:
-    context = tasks.TaskContext(s.container.engine, s.container.ledger)
+    context = tasks.TaskContext(s.container.engine, s.container.ledger, s.container.positions)
     return tasks.process_recompute_requests(context)
 
 

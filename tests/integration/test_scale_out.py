@@ -136,7 +136,8 @@ def test_two_workers_never_run_tasks_at_the_same_time_and_a_standby_takes_over(
     monkeypatch.setattr(runner, "TRIGGERS",
                         {"catch_up": lambda: IntervalTrigger(seconds=0.02)})
     workers = [
-        Worker(TaskContext(c.engine, c.ledger, worker_name=name), leadership(settings, tmp_path))
+        Worker(TaskContext(c.engine, c.ledger, c.positions, worker_name=name),
+               leadership(settings, tmp_path))
         for c, name in ((container, "first"), (second, "second"))
     ]
     for worker in workers:
@@ -167,7 +168,7 @@ def test_a_leader_whose_connection_is_dropped_stops_and_a_standby_takes_over(
     if settings.storage.database_url is None:
         pytest.skip("a file lock has no connection to drop: it goes with its process")
     monkeypatch.setattr(runner, "ELECTION_INTERVAL_SECONDS", 0.05)
-    workers = [Worker(TaskContext(c.engine, c.ledger), leadership(settings, tmp_path))
+    workers = [Worker(TaskContext(c.engine, c.ledger, c.positions), leadership(settings, tmp_path))
                for c in (container, second)]
     for worker in workers:
         worker.start()

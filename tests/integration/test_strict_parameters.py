@@ -14,7 +14,8 @@ def test_a_misspelt_parameter_is_refused_naming_it_and_what_the_endpoint_takes(
 
     assert refused.status_code == 400
     assert refused.json()["detail"] == ("Unknown query parameter 'segmnt'; this endpoint takes "
-                                        "as_of, dataset_split, min_position, version_id")
+                                        "as_of, dataset_split, min_position, version_id, "
+                                        "tag.<name>")
     assert refused.json()["extra"] == [
         {"key": "segmnt", "source": "query", "message": "Unknown query parameter"}]
     # prefix parameters where the endpoint reads them: tag filters, gate thresholds

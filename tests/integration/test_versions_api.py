@@ -122,7 +122,8 @@ def test_a_gate_blocks_promotion_below_threshold_and_names_the_metric(binary: Sc
     assert evidence["checks"] == [
         {"metric": "accuracy", "bound": "min", "threshold": 0.5, "value": 0.5}]
     assert (evidence["sample_count"], evidence["labeled_count"]) == (2, 2)
-    assert head <= evidence["position"] < promoted["position"]
+    assert head <= binary.position_of(evidence["position"]) < binary.position_of(
+        promoted["position"])
 
 
 def test_a_promotion_without_a_gate_records_no_evidence(binary: Scenario) -> None:

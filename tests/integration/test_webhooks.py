@@ -41,7 +41,8 @@ def receiver() -> Iterator[Receiver]:
 def deliver(container: Any) -> None:
     deliverer = Deliverer(container.database, container.services.monitoring.allowance)
     try:
-        deliver_webhooks(TaskContext(container.engine, container.ledger, deliverer=deliverer))
+        deliver_webhooks(TaskContext(container.engine, container.ledger, container.positions,
+                                     deliverer=deliverer))
     finally:
         deliverer.close()
 
@@ -107,8 +108,9 @@ def test_each_webhook_gets_its_deliveries_in_order_and_a_deleted_one_none(
     deliver(scenario.container)
     kinds = [json.loads(body)["type"] for _, body, _ in receiver.requests]
     assert kinds == ["alert.raised", "alert.raised", "version.promoted"]
-    positions = [json.loads(body)["alert"]["position"] for _, body, _ in receiver.requests[:2]]
-    assert positions == sorted(positions)
+    positions = [scenario.position_of(json.loads(body)["alert"]["position"])
+                 for _, body, _ in receiver.requests[:2]]
+    assert positions == sorted(positions)  # the organization's tokens name them in order
 
     gone = scenario.client.delete(f"/api/v1/webhooks/{created['webhook_id']}",
                                   headers=scenario.headers)
@@ -210,3 +212,38 @@ def test_an_organization_past_its_webhook_cap_gets_409_in_both_dialects(
                                    json={"name": "ops", "url": receiver.url, "provider": "SLACK"})
     assert (again.status_code, fiddler.status_code) == (409, 409)
     assert scenario.head() == head
+
+
+def test_a_paused_webhook_holds_what_was_pending_and_gets_nothing_of_what_happens_meanwhile(
+        scenario: Scenario, receiver: Receiver) -> None:
+    receiver.statuses.clear()
+    created = scenario.client.post("/api/v1/webhooks", headers=scenario.headers, json={
+        "url": receiver.url, "events": ["alert.raised", "version.promoted"]}).json()
+    url = f"/api/v1/webhooks/{created['webhook_id']}"
+    assert created["paused"] is False
+    version = model_with_days(scenario, {1: (5, 5)})
+    create_monitor(scenario, version=version, critical=0.8)
+    assert evaluate(scenario) == 1
+    queue_only = TaskContext(scenario.container.engine, scenario.container.ledger,
+                             scenario.container.positions)
+    deliver_webhooks(queue_only)  # the alert's delivery is written, not sent
+
+    paused = scenario.client.patch(url, headers=scenario.headers, json={"paused": True})
+    assert paused.status_code == 200 and paused.json()["paused"] is True
+    scenario.catch_up()
+    assert scenario.client.get(url, headers=scenario.headers).json()["paused"] is True
+    assert scenario.post(f"/versions/{version}/promote", {}).status_code == 200
+    scenario.catch_up()
+    deliver(scenario.container)
+    assert receiver.requests == []  # held while paused
+
+    resumed = scenario.client.patch(url, headers=scenario.headers, json={"paused": False})
+    assert resumed.status_code == 200 and resumed.json()["paused"] is False
+    scenario.catch_up()
+    deliver(scenario.container)
+    assert [json.loads(body)["type"] for _, body, _ in receiver.requests] == ["alert.raised"]
+    log = scenario.client.get(f"{url}/deliveries", headers=scenario.headers).json()
+    assert [d["type"] for d in log] == ["alert.raised"]  # no delivery of the promotion
+
+    refused = scenario.client.patch(url, headers=scenario.headers, json={"paused": "yes"})
+    assert refused.status_code == 400 and "paused" in refused.text

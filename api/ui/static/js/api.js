@@ -1,9 +1,7 @@
 // The JSON API, as the clients call it: the stored credential on every request, errors as
-// sentences, a 401 as "signed out", and the projection position every answer carries.
+// sentences, and a 401 as "signed out".
 
 import { credential, forget, headersFor } from "./session.js";
-
-export const POSITION_HEADER = "X-Projection-Position";
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -14,13 +12,6 @@ export class ApiError extends Error {
 
 /** Raised (and announced with a "perfledger:signed-out" event) when the service answers 401. */
 export class SignedOut extends ApiError {}
-
-let highestPosition = 0;
-
-/** The highest projection position any answer has reported in this page. */
-export function seenPosition() {
-  return highestPosition;
-}
 
 /** GET `path` with query `params` (arrays repeat, null and undefined are left out). */
 export function get(path, params = {}, options = {}) {
@@ -65,8 +56,6 @@ async function call(method, path, params, body, { credentialValue, quiet401 = fa
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, "The service could not be reached. Check that it is running, then try again.");
   }
-  const position = Number(answer.headers.get(POSITION_HEADER) || 0);
-  if (position > highestPosition) highestPosition = position;
   const text = await answer.text();
   const data = text ? parseJson(text) : null;
   if (answer.status === 401) {

@@ -33,7 +33,16 @@ export function timeChart(container, { x, series, height = 260, yFormat, yRange,
     ],
     series: [
       { value: (u, v) => (v === null ? "–" : `${new Date(v * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`) },
-      ...series.map((s) => ({
+      ...series.map((s) => (s.ring ? {
+        // Rings around some points of another series: no line, hollow points.
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        spanGaps: false,
+        points: { show: true, size: 12, width: 2, stroke: s.color, fill: "#ffffff" },
+        paths: () => null,
+        value: (u, v) => s.format(v),
+      } : {
         label: s.label,
         stroke: s.color,
         fill: s.bars ? `${s.color}cc` : undefined,
@@ -131,6 +140,7 @@ export function swatch(kind, color) {
   const mark = h("span", { class: `swatch swatch-${kind}`, "aria-hidden": "true" });
   if (kind === "triangle") mark.style.borderTopColor = color;
   else if (kind === "dash" || kind === "dots") mark.style.borderTopColor = color;
+  else if (kind === "ring") mark.style.borderColor = color;
   else mark.style.backgroundColor = color;
   return mark;
 }

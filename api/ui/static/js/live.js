@@ -1,7 +1,7 @@
 // Live pages: poll a model's history for events newer than what the page shows, and when
 // some arrive, have every panel read again at least at their position (`min_position`).
 
-import { get, seenPosition } from "./api.js";
+import { get } from "./api.js";
 import { formatClock } from "./format.js";
 import { h } from "./dom.js";
 
@@ -14,14 +14,16 @@ export function refreshSeconds() {
 }
 
 /**
- * Watches the model's history after the highest position the page has read; calls
- * `onEvents(entries, position)` with the new entries. Returns {element, stop()}: the element
- * says when the page last looked and whether it is following.
+ * Watches the model's history after the last entry the page has shown (`start(after)`);
+ * calls `onEvents(entries, position)` with the new entries and the last one's position.
+ * Positions are the organization's own tokens: equal or not, never larger or smaller, so
+ * the page follows the history's order, not the numbers. Returns {element, start, stop}:
+ * the element says when the page last looked and whether it is following.
  */
 export function followModel(modelId, onEvents) {
   const status = h("span", { class: "live", role: "status", "aria-live": "polite", id: "live-status" },
     h("span", { class: "live-dot", "aria-hidden": "true" }), "Live");
-  let since = seenPosition();
+  let since = 0;
   let timer = null;
   let stopped = false;
   async function look() {
@@ -30,7 +32,7 @@ export function followModel(modelId, onEvents) {
       try {
         const { data } = await get(`/api/v1/models/${modelId}/history`, { after: since, limit: 1000 });
         if (data.length) {
-          since = Math.max(since, ...data.map((entry) => entry.position));
+          since = data.at(-1).position;
           status.lastChild.textContent = `Live · updated ${formatClock()}`;
           status.dataset.position = since;
           await onEvents(data, since);
@@ -46,8 +48,8 @@ export function followModel(modelId, onEvents) {
   }
   return {
     element: status,
-    start() {
-      since = Math.max(since, seenPosition());
+    start(after = 0) {
+      since = after;
       status.dataset.position = since;
       timer = setTimeout(look, refreshSeconds() * 1000);
     },

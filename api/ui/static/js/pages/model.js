@@ -1,6 +1,7 @@
 // The model page: the headline numbers, performance over time, the summary per split, the
 // confusion matrix, segments, misclassified rows, monitors and alerts, and the versions'
-// timeline; every panel reads the JSON API and reads again when new events are projected.
+// timeline; every panel reads the JSON API, with the page's split and slice (view.js), and
+// reads again when new events are projected or the view changes.
 
 import { get } from "../api.js";
 import { failure, fill, h, loading } from "../dom.js";
@@ -13,6 +14,7 @@ import { samplesPanel } from "../panels/samples.js";
 import { segmentsPanel } from "../panels/segments.js";
 import { summaryPanel } from "../panels/summary.js";
 import { versionsPanel } from "../panels/versions.js";
+import { sliceParams, sliceText, viewBar, viewFromAddress, watchesSlice } from "../view.js";
 
 const SPLITS = ["production", "test", "validation", "train"];
 
@@ -29,8 +31,8 @@ export function modelPage(modelId) {
 
   async function start() {
     // The first chart's request starts at once: it needs nothing from the other answers.
-    const firstSeries = get(`${base}/performance/timeseries`, initialSeriesParams());
-    firstSeries.catch(() => {});
+    const firstSeries = initialSeries(base);
+    firstSeries.answer.catch(() => {});
     let model, versions;
     try {
       [{ data: model }, { data: versions }] = await Promise.all([get(base), get(`${base}/versions`)]);
@@ -43,6 +45,7 @@ export function modelPage(modelId) {
     document.title = `${model.name} · perfledger`;
     const ctx = contextOf(model, versions, base);
     const kpis = kpiStrip(ctx);
+    let lastPosition;
     const panels = [
       overTimePanel(ctx, firstSeries),
       summaryPanel(ctx),
@@ -57,26 +60,37 @@ export function modelPage(modelId) {
         const { data } = await get(`${base}/versions`, { min_position: position });
         Object.assign(ctx, versionsOf(data));
       }
+      lastPosition = position;
       await Promise.all([kpis.load(position), ...panels.map((panel) => panel.load(position))]);
+    });
+    const bar = viewBar(ctx, async (view) => {
+      ctx.view = view;
+      ctx.remember("split", view.split === "production" ? null : view.split);
+      for (const name of [...ctx.query.keys()]) if (name.startsWith("tag.")) ctx.query.delete(name);
+      for (const [name, value] of Object.entries(sliceParams(view.slice))) ctx.remember(name, value);
+      if (!view.slice) ctx.remember("tag.", null);
+      await Promise.allSettled([kpis.load(lastPosition), ...panels.map((panel) => panel.load(lastPosition))]);
     });
     fill(head, h("div", {},
       h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "/ui/" }, "Models"), h("span", { "aria-hidden": "true" }, " / "), model.name),
       h("h1", { id: "model-name" }, model.name),
       h("p", { class: "page-subtitle" }, describe(model, ctx))),
     h("div", { class: "page-head-side" }, live.element));
-    fill(body, kpis.element, h("div", { class: "grid" }, panels.map((panel) => panel.element)));
+    fill(body, bar.element, kpis.element, h("div", { class: "grid" }, panels.map((panel) => panel.element)));
+    bar.draw();
     await Promise.allSettled([kpis.load(), ...panels.map((panel) => panel.load())]);
-    if (!stopped) live.start();
+    if (!stopped) live.start(ctx.historySeen);
   }
   start();
   return { element, stop() { stopped = true; live?.stop(); } };
 }
 
-function initialSeriesParams() {
+/** The chart's first request, sent before the model is read, as the chart would ask it. */
+function initialSeries(base) {
   const query = new URLSearchParams(window.location.search);
-  const params = { bucket: query.get("bucket") || "day" };
-  for (const [name, value] of query) if (name.startsWith("tag.")) params[name] = value;
-  return params;
+  const { split, slice } = viewFromAddress(query, [query.get("split") || "production"]);
+  const params = { bucket: query.get("bucket") || "day", dataset_split: split, ...sliceParams(slice) };
+  return { split, slice: sliceText(slice), answer: get(`${base}/performance/timeseries`, params) };
 }
 
 function versionsOf(versions) {
@@ -92,6 +106,7 @@ function contextOf(model, versions, base) {
     query: new URLSearchParams(window.location.search),
     ...versionsOf(versions),
     allSplits: SPLITS,
+    view: null, // the split and slice every panel reads (view.js)
     splits() {
       const counts = ctx.promoted?.row_counts || {};
       return SPLITS.filter((split) => (counts[split] || 0) > 0);
@@ -104,6 +119,7 @@ function contextOf(model, versions, base) {
       window.history.replaceState(null, "", `${window.location.pathname}${search ? `?${search}` : ""}`);
     },
   };
+  ctx.view = viewFromAddress(ctx.query, ctx.splits());
   return ctx;
 }
 
@@ -119,8 +135,8 @@ function describe(model, ctx) {
 /** The numbers a person looks at first: the headline metric in production, coverage, alerts. */
 function kpiStrip(ctx) {
   const tiles = {
-    headline: tile(`${metricLabel(ctx.headline)} in production`, "kpi-headline"),
-    coverage: tile("Labeled production rows", "kpi-coverage"),
+    headline: tile(metricLabel(ctx.headline), "kpi-headline"),
+    coverage: tile("Labeled rows", "kpi-coverage"),
     alerts: tile("Open alerts", "kpi-alerts"),
     promoted: tile("Promoted version", "kpi-promoted"),
   };
@@ -129,17 +145,23 @@ function kpiStrip(ctx) {
     const version = ctx.promoted?.version_id;
     fill(tiles.promoted.value, version || "none");
     fill(tiles.promoted.caption, ctx.promoted?.promoted_at ? `since ${formatDateTime(ctx.promoted.promoted_at)}` : "latest trained version");
-    const [summary, alerts] = await Promise.allSettled([
-      ctx.splits().includes("production")
-        ? get(`${ctx.base}/performance/summary`, { dataset_split: "production", min_position: minPosition })
-        : Promise.reject(new Error("No production rows yet.")),
+    const { split, slice } = ctx.view;
+    const where = `${split}, ${sliceText(slice)}`;
+    fill(tiles.headline.title, `${metricLabel(ctx.headline)} in ${split}`);
+    fill(tiles.coverage.title, `Labeled ${split} rows`);
+    fill(tiles.alerts.title, slice ? "Open alerts on this slice" : "Open alerts");
+    const [summary, alerts, monitors] = await Promise.allSettled([
+      ctx.splits().includes(split)
+        ? get(`${ctx.base}/performance/summary`, { dataset_split: split, min_position: minPosition, ...sliceParams(slice) })
+        : Promise.reject(new Error(`No ${split} rows yet.`)),
       get(`${ctx.base}/alerts`, { state: "open", limit: 1000, min_position: minPosition }),
+      slice ? get(`${ctx.base}/monitors`, { min_position: minPosition }) : Promise.resolve(null),
     ]);
     if (summary.status === "fulfilled") {
       const s = summary.value.data;
       const value = s.metrics[ctx.headline];
       fill(tiles.headline.value, h("span", { "data-value": value ?? "", "data-metric": ctx.headline }, formatMetric(ctx.headline, value)));
-      fill(tiles.headline.caption, `${s.version_id}, all ${formatCount(s.labeled_count)} labeled rows`);
+      fill(tiles.headline.caption, `${s.version_id}, ${formatCount(s.labeled_count)} labeled rows of ${where}`);
       fill(tiles.coverage.value, h("span", { "data-value": s.labeled_count }, formatCount(s.labeled_count)));
       fill(tiles.coverage.caption, `${formatPercent(s.sample_count ? s.labeled_count / s.sample_count : null)} of ${formatCount(s.sample_count)} rows`);
     } else {
@@ -147,8 +169,9 @@ function kpiStrip(ctx) {
       fill(tiles.headline.caption, summary.reason.message);
       fill(tiles.coverage.value, "–");
     }
-    if (alerts.status === "fulfilled") {
-      const open = alerts.value.data;
+    if (alerts.status === "fulfilled" && monitors.status === "fulfilled") {
+      const watching = monitors.value ? new Set(monitors.value.data.filter((m) => watchesSlice(m, slice)).map((m) => m.monitor_id)) : null;
+      const open = alerts.value.data.filter((a) => !watching || watching.has(a.monitor_id));
       const critical = open.filter((a) => a.severity === "critical").length;
       const warning = open.length - critical;
       fill(tiles.alerts.value, h("span", { "data-value": open.length, "data-critical": critical, "data-warning": warning }, formatCount(open.length)));
@@ -156,14 +179,15 @@ function kpiStrip(ctx) {
       tiles.alerts.element.classList.toggle("kpi-bad", critical > 0);
     } else {
       fill(tiles.alerts.value, "–");
-      fill(tiles.alerts.caption, alerts.reason.message);
+      fill(tiles.alerts.caption, (alerts.reason || monitors.reason).message);
     }
   }
   return { element, load };
 }
 
 function tile(title, id) {
+  const heading = h("h2", { class: "kpi-title" }, title);
   const value = h("p", { class: "kpi-value" }, "…");
   const caption = h("p", { class: "kpi-caption" });
-  return { value, caption, element: h("div", { class: "kpi", id }, h("h2", { class: "kpi-title" }, title), value, caption) };
+  return { title: heading, value, caption, element: h("div", { class: "kpi", id }, heading, value, caption) };
 }

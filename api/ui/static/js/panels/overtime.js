@@ -1,36 +1,37 @@
-// Performance over time: the promoted version and a challenger per hour, day or week, label
-// coverage under it, alert markers along the top and the monitors' thresholds across.
+// Performance over time: the promoted version and a challenger per hour, day or week, on the
+// page's split and slice; label coverage under it, rings on points measured on few labeled
+// rows, the alerts and thresholds of the monitors watching that slice.
 
 import { get } from "../api.js";
 import { chartKey, dataTable, swatch, timeChart } from "../charts.js";
 import { empty, failure, fill, h, loading, panel, segmented, select } from "../dom.js";
 import { formatBucket, formatCount, formatMetric, formatPercent, metricLabel, metricNoun, metricsOf } from "../format.js";
 import { SERIES, SEVERITY } from "../palette.js";
+import { sliceParams, sliceText, watchesSlice } from "../view.js";
 
 const BUCKETS = [["hour", "Hour"], ["day", "Day"], ["week", "Week"]];
+// A point measured on fewer labeled rows than this is ringed: its value moves a lot by chance.
+export const FEW_LABELED_ROWS = 30;
 
 export function overTimePanel(ctx, firstSeries) {
   const metrics = metricsOf(ctx.model.task);
   const state = {
     metric: metrics.includes(ctx.query.get("metric")) ? ctx.query.get("metric") : ctx.headline,
     bucket: BUCKETS.some(([b]) => b === ctx.query.get("bucket")) ? ctx.query.get("bucket") : "day",
-    slice: [...ctx.query].filter(([name]) => name.startsWith("tag.")).map(([n, v]) => `${n}=${v}`)[0] || "",
     challenger: ctx.query.has("challenger") ? ctx.query.get("challenger") : ctx.challengers.at(-1)?.version_id || "",
   };
   let pending = firstSeries;
-  const sliceHolder = h("span", {});
   const challengerHolder = h("span", {});
   const { element, body } = panel("Performance over time", {
     id: "over-time", wide: true,
     controls: [
       select("Metric", metrics.map((m) => [m, metricLabel(m)]), state.metric, (v) => { state.metric = v; ctx.remember("metric", v); load(); }),
       segmented("Bucket", BUCKETS, state.bucket, (v) => { state.bucket = v; ctx.remember("bucket", v === "day" ? null : v); load(); }),
-      sliceHolder, challengerHolder,
+      challengerHolder,
     ],
   });
   body.append(loading("performance over time"));
   let charts = [];
-  let slicesOffered = false;
 
   let shownChallengers = null;
   function drawControls() {
@@ -41,36 +42,8 @@ export function overTimePanel(ctx, firstSeries) {
       (v) => { state.challenger = v; ctx.remember("challenger", v || ""); load(); }));
   }
 
-  async function offerSlices() {
-    if (slicesOffered) return;
-    slicesOffered = true;
-    const options = [["", "All traffic"]];
-    try {
-      const { data } = await get(`${ctx.base}/performance/dimensions`);
-      for (const tag of data.tags.slice(0, 5)) {
-        const { data: found } = await get(`${ctx.base}/performance/segments`, { by: tag, limit: 30 });
-        for (const segment of found.segments) {
-          if (segment.value !== null && segment.value !== undefined && segment.value !== "__other__") {
-            options.push([`tag.${tag}=${segment.value}`, `${tag} = ${segment.value}`]);
-          }
-        }
-      }
-    } catch {
-      // Slices are an offer: without them the chart shows all traffic.
-    }
-    if (state.slice && !options.some(([v]) => v === state.slice)) options.push([state.slice, state.slice.slice(4).replace("=", " = ")]);
-    fill(sliceHolder, select("Slice", options, state.slice, (v) => {
-      for (const name of [...ctx.query.keys()]) if (name.startsWith("tag.")) ctx.query.delete(name);
-      state.slice = v;
-      if (v) { const [name, value] = splitSlice(v); ctx.remember(name, value); } else ctx.remember("tag.", null);
-      load();
-    }));
-  }
-
   function params(version, minPosition) {
-    const p = { bucket: state.bucket, version_id: version, min_position: minPosition };
-    if (state.slice) { const [name, value] = splitSlice(state.slice); p[name] = value; }
-    return p;
+    return { bucket: state.bucket, version_id: version, dataset_split: ctx.view.split, min_position: minPosition, ...sliceParams(ctx.view.slice) };
   }
 
   async function load(minPosition) {
@@ -80,7 +53,8 @@ export function overTimePanel(ctx, firstSeries) {
       fill(body, empty("No version is trained yet, so there is nothing to chart."));
       return;
     }
-    const mine = pending && !minPosition ? pending : get(`${ctx.base}/performance/timeseries`, params(promoted, minPosition));
+    const first = pending && !minPosition && pending.split === ctx.view.split && pending.slice === sliceText(ctx.view.slice) ? pending.answer : null;
+    const mine = first || get(`${ctx.base}/performance/timeseries`, params(promoted, minPosition));
     pending = null;
     const challenger = state.challenger && state.challenger !== promoted
       ? get(`${ctx.base}/performance/timeseries`, params(state.challenger, minPosition)) : null;
@@ -98,26 +72,32 @@ export function overTimePanel(ctx, firstSeries) {
     const [other, { data: alertList }, { data: monitorList }] = await Promise.all([
       challenger ? challenger.then((a) => a.data, () => null) : null, alerts, monitors]);
     draw(series, other, alertList, monitorList);
-    offerSlices();
   }
 
   function draw(series, other, alerts, monitors) {
     for (const chart of charts) chart.destroy();
     charts = [];
     const metric = state.metric;
-    const points = series.points;
+    // Without a chosen start, the chart begins where the data does, not 30 empty buckets back.
+    const firstWithRows = ctx.query.has("start") ? 0 : series.points.findIndex((p) => p.sample_count > 0);
+    const points = firstWithRows > 0 ? series.points.slice(firstWithRows) : series.points;
     const x = points.map((p) => Date.parse(p.start) / 1000);
     const values = points.map((p) => (p.metrics ? p.metrics[metric] ?? null : null));
     const byStart = new Map((other?.points || []).map((p) => [p.start, p.metrics ? p.metrics[metric] ?? null : null]));
     const otherValues = points.map((p) => (byStart.has(p.start) ? byStart.get(p.start) : null));
     const fmt = (v) => formatMetric(metric, v);
-    const sliceTags = state.slice ? Object.fromEntries([splitSlice(state.slice)].map(([n, v]) => [n.slice(4), v])) : {};
-    const shownAlerts = alerts.filter((a) => a.metric === metric && a.bucket === state.bucket);
-    const thresholds = monitors
-      .filter((m) => m.metric === metric && m.bucket === state.bucket && m.compare_to?.type === "value" && sameTags(m.tags, sliceTags))
+    const watching = monitors.filter((m) => m.metric === metric && m.bucket === state.bucket && watchesSlice(m, ctx.view.slice)
+      && (m.dataset_split ?? "production") === ctx.view.split);
+    const watchingIds = new Set(watching.map((m) => m.monitor_id));
+    const shownAlerts = alerts.filter((a) => watchingIds.has(a.monitor_id));
+    const thresholds = watching
+      .filter((m) => m.compare_to?.type === "value")
       .flatMap((m) => [["warning", m.warning], ["critical", m.critical]].filter(([, v]) => v !== null && v !== undefined)
         .map(([severity, value]) => ({ severity, value, title: `${m.name}: ${severity} ${m.condition} ${fmt(value)}` })));
     const seriesList = [{ label: `${series.version_id} (promoted)`, values, color: SERIES.promoted, format: fmt }];
+    const fewLabeled = points.map((p, i) => (values[i] !== null && p.labeled_count < FEW_LABELED_ROWS ? values[i] : null));
+    const fewCount = fewLabeled.filter((v) => v !== null).length;
+    if (fewCount) seriesList.push({ label: `fewer than ${FEW_LABELED_ROWS} labeled rows`, values: fewLabeled, color: SERIES.promoted, ring: true, format: fmt });
     if (other) seriesList.push({ label: `${other.version_id} (challenger)`, values: otherValues, color: SERIES.challenger, dash: [6, 4], format: fmt });
     const lastIndex = values.map((v) => v !== null).lastIndexOf(true);
     const summary = lastIndex < 0
@@ -126,7 +106,8 @@ export function overTimePanel(ctx, firstSeries) {
     const lastLine = h("p", {
       class: "chart-summary", id: "over-time-latest",
       "data-start": lastIndex < 0 ? "" : points[lastIndex].start, "data-value": lastIndex < 0 ? "" : values[lastIndex],
-      "data-metric": metric, "data-version": series.version_id,
+      "data-metric": metric, "data-version": series.version_id, "data-few-labeled": fewCount,
+      "data-split": series.dataset_split, "data-slice": sliceText(ctx.view.slice),
     }, summary);
     const main = h("div", { class: "chart-holder" });
     const coverage = h("div", { class: "chart-holder" });
@@ -143,17 +124,18 @@ export function overTimePanel(ctx, firstSeries) {
         { swatch: swatch("triangle", SEVERITY.critical), text: "critical alert" },
         { swatch: swatch("triangle", SEVERITY.warning), text: "warning alert" },
         thresholds.length ? { swatch: swatch("dots", SEVERITY.critical), text: "monitor thresholds" } : null,
+        fewCount ? { swatch: swatch("ring", SERIES.promoted), text: `measured on fewer than ${FEW_LABELED_ROWS} labeled rows` } : null,
       ].filter(Boolean)),
-      alertCount ? h("p", { class: "chart-note" }, `${formatCount(alertCount)} alert${alertCount === 1 ? "" : "s"} on ${metricNoun(metric)} per ${state.bucket} (any slice) ${alertCount === 1 ? "is" : "are"} marked along the top.`) : null,
+      alertCount ? h("p", { class: "chart-note" }, `${formatCount(alertCount)} alert${alertCount === 1 ? "" : "s"} of the monitors watching ${metricNoun(metric)} per ${state.bucket} on ${sliceText(ctx.view.slice)} ${alertCount === 1 ? "is" : "are"} marked along the top.`) : null,
       dataTable(`${metricLabel(metric)} per ${state.bucket}`, ["Bucket", `${series.version_id}`, ...(other ? [other.version_id] : []), "Rows", "Labeled", "Coverage"],
-        points.map((p, i) => [formatBucket(p.start, state.bucket), fmt(values[i]), ...(other ? [fmt(otherValues[i])] : []),
+        points.map((p, i) => [formatBucket(p.start, state.bucket), `${fmt(values[i])}${fewLabeled[i] !== null ? " (few labels)" : ""}`, ...(other ? [fmt(otherValues[i])] : []),
           formatCount(p.sample_count), formatCount(p.labeled_count), formatPercent(p.label_coverage)])));
     const syncKey = `over-time-${ctx.model.id}`;
     charts.push(timeChart(main, {
       x, series: seriesList, height: 260, yFormat: fmt, syncKey,
       markers: shownAlerts.map((a) => ({ x: Date.parse(a.bucket_start) / 1000, severity: a.severity || "warning", title: a.monitor_name })),
       thresholds,
-      description: `${metricLabel(metric)} per ${state.bucket} of ${series.version_id}${other ? ` and ${other.version_id}` : ""}. ${summary}`,
+      description: `${metricLabel(metric)} per ${state.bucket} of ${series.version_id}${other ? ` and ${other.version_id}` : ""} on ${series.dataset_split} rows of ${sliceText(ctx.view.slice)}. ${summary}`,
     }));
     charts.push(timeChart(coverage, {
       x, height: 110, yFormat: (v) => formatPercent(v), yRange: [0, 1], syncKey,
@@ -163,15 +145,4 @@ export function overTimePanel(ctx, firstSeries) {
   }
 
   return { element, load };
-}
-
-function splitSlice(slice) {
-  const at = slice.indexOf("=");
-  return [slice.slice(0, at), slice.slice(at + 1)];
-}
-
-function sameTags(tags, wanted) {
-  const a = Object.entries(tags || {}).sort().join("|");
-  const b = Object.entries(wanted).sort().join("|");
-  return a === b;
 }

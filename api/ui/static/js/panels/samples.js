@@ -4,17 +4,16 @@
 import { get } from "../api.js";
 import { empty, failure, fill, h, loading, panel, select } from "../dom.js";
 import { formatCount, formatNumber, formatPercent } from "../format.js";
+import { sliceParams, sliceText } from "../view.js";
 
 export function samplesPanel(ctx) {
-  const splits = ctx.splits();
-  const state = { split: splits.includes("production") ? "production" : splits[0] || "test", trueLabel: "", predicted: "", minConfidence: "", limit: "10" };
+  const state = { trueLabel: "", predicted: "", minConfidence: "", limit: "10" };
   const labels = [["", "Any"], ...ctx.model.labels.map((l) => [l, l])];
   const confidence = h("input", { type: "number", min: 0, max: 1, step: 0.05, id: "min-confidence", inputmode: "decimal", placeholder: "0–1", value: state.minConfidence,
     onchange: (event) => { state.minConfidence = event.target.value; load(); } });
   const { element, body } = panel("Misclassified rows", {
     id: "samples", wide: true,
     controls: [
-      splits.length > 1 ? select("Split", splits.map((s) => [s, s]), state.split, (v) => { state.split = v; load(); }) : null,
       ctx.model.labels.length ? select("True label", labels, state.trueLabel, (v) => { state.trueLabel = v; load(); }) : null,
       ctx.model.labels.length ? select("Predicted", labels, state.predicted, (v) => { state.predicted = v; load(); }) : null,
       h("label", { class: "control", for: "min-confidence" }, h("span", { class: "control-label" }, "Min. confidence"), confidence),
@@ -24,7 +23,7 @@ export function samplesPanel(ctx) {
   });
   body.append(loading("misclassified rows"));
   async function load(minPosition) {
-    if (!ctx.promoted || splits.length === 0) {
+    if (!ctx.promoted || ctx.splits().length === 0) {
       fill(body, empty("No predictions yet."));
       return;
     }
@@ -34,17 +33,18 @@ export function samplesPanel(ctx) {
       return;
     }
     const { data } = await get(`${ctx.base}/performance/misclassification-errors`, {
-      dataset_split: state.split, version_id: ctx.promoted.version_id, limit: state.limit, min_position: minPosition,
+      dataset_split: ctx.view.split, version_id: ctx.promoted.version_id, limit: state.limit, min_position: minPosition,
       true_label: state.trueLabel, predicted_label: state.predicted, min_confidence: state.minConfidence,
+      ...sliceParams(ctx.view.slice),
     });
     if (data.records.length === 0) {
-      fill(body, empty("No misclassified rows match these filters."));
+      fill(body, empty(`No misclassified ${ctx.view.split} rows of ${sliceText(ctx.view.slice)} match these filters.`));
       return;
     }
     const features = [...new Set(data.records.flatMap((r) => Object.keys(r.features || {})))].slice(0, 6);
     fill(body,
       h("p", { class: "panel-lead", id: "samples-total", "data-total": data.total_misclassified },
-        `${formatCount(data.returned)} of ${formatCount(data.total_misclassified)} misclassified ${data.dataset_split} rows, drawn at random.`),
+        `${formatCount(data.returned)} of ${formatCount(data.total_misclassified)} misclassified ${data.dataset_split} rows of ${sliceText(ctx.view.slice)}, drawn at random.`),
       h("div", { class: "table-wrap" }, h("table", { class: "data", id: "samples-table" },
         h("thead", {}, h("tr", {}, ["Row", "True label", "Predicted", "Confidence", ...features].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, data.records.map((r) => h("tr", {},

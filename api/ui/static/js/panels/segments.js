@@ -4,6 +4,7 @@ import { get } from "../api.js";
 import { empty, failure, fill, h, loading, panel, select } from "../dom.js";
 import { formatAmount, formatCount, formatMetric, higherIsBetter, metricLabel, metricsOf } from "../format.js";
 import { SERIES } from "../palette.js";
+import { sliceParams, sliceText } from "../view.js";
 
 const WINDOWS = [["", "All rows"], ["7", "Last 7 days"], ["30", "Last 30 days"]];
 
@@ -39,12 +40,15 @@ export function segmentsPanel(ctx) {
         select("Rows", WINDOWS, state.days, (v) => { state.days = v; load(); }));
     }
     const [kind, name] = [state.by.slice(0, state.by.indexOf(":")), state.by.slice(state.by.indexOf(":") + 1)];
-    const params = { by: name, sort: state.sort, version_id: ctx.promoted.version_id, min_position: minPosition, limit: 20 };
+    const params = {
+      by: name, sort: state.sort, version_id: ctx.promoted.version_id, dataset_split: ctx.view.split, min_position: minPosition, limit: 20,
+      ...sliceParams(ctx.view.slice),
+    };
     if (kind === "input") params.bins = 5;
     if (state.days) params.start = new Date(Date.now() - Number(state.days) * 86400000).toISOString().slice(0, 10);
     const { data } = await get(`${ctx.base}/performance/segments`, params);
     if (data.segments.length === 0) {
-      fill(body, empty("No production rows to slice yet."));
+      fill(body, empty(`No ${ctx.view.split} rows of ${sliceText(ctx.view.slice)} to segment yet.`));
       return;
     }
     const sort = data.sort;
@@ -52,7 +56,7 @@ export function segmentsPanel(ctx) {
     const top = Math.max(...values.map(Math.abs), 1e-12);
     const others = metrics.filter((m) => m !== sort).slice(0, 1);
     fill(body, h("div", { class: "table-wrap" }, h("table", { class: "data", id: "segments-table" },
-      h("caption", { class: "table-caption" }, `${data.version_id}, ${data.dataset_split} rows by ${data.by}; ${higherIsBetter(sort) ? "lowest" : "highest"} ${metricLabel(sort)} first`),
+      h("caption", { class: "table-caption" }, `${data.version_id}, ${data.dataset_split} rows of ${sliceText(ctx.view.slice)} by ${data.by}; ${higherIsBetter(sort) ? "lowest" : "highest"} ${metricLabel(sort)} first`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, data.by), h("th", { scope: "col", class: "num" }, "Rows"),
         h("th", { scope: "col", class: "num" }, "Labeled"), h("th", { scope: "col" }, metricLabel(sort)),
         others.map((m) => h("th", { scope: "col", class: "num" }, metricLabel(m))))),

@@ -4,6 +4,7 @@
 import { get } from "../api.js";
 import { empty, failure, fill, h, loading, panel } from "../dom.js";
 import { formatCount, formatDateTime, formatMetric, metricLabel, metricsOf } from "../format.js";
+import { sliceParams, sliceText } from "../view.js";
 
 export function summaryPanel(ctx) {
   const { element, body } = panel("Summary by split", { id: "summary" });
@@ -17,16 +18,17 @@ export function summaryPanel(ctx) {
     const metrics = metricsOf(ctx.model.task);
     const answers = await Promise.allSettled(splits.map((split) => get(`${ctx.base}/performance/summary`, {
       dataset_split: split, version_id: ctx.promoted.version_id, min_position: minPosition,
+      ...sliceParams(ctx.view.slice),
     })));
     const found = answers.map((a) => (a.status === "fulfilled" ? a.value.data : null));
-    const cell = (i, content, data) => h("td", { class: "num", "data-split": splits[i], ...data }, content);
+    const cell = (i, content, data) => h("td", { class: ["num", splits[i] === ctx.view.split && "cell-chosen"], "data-split": splits[i], ...data }, content);
     const countRow = (title, field) => h("tr", { "data-field": field }, h("th", { scope: "row" }, title),
       found.map((s, i) => cell(i, s ? formatCount(s[field]) : "–", { "data-value": s ? s[field] : "" })));
     const failed = answers.map((a, i) => (a.status === "rejected" ? `${splits[i]}: ${a.reason.message}` : null)).filter(Boolean);
     const evaluated = found.filter(Boolean).map((s) => s.evaluated_at).sort().at(-1);
     fill(body,
       h("div", { class: "table-wrap" }, h("table", { class: "data", id: "summary-table" },
-        h("caption", { class: "table-caption" }, `${ctx.promoted.version_id}, over every labeled row of each split`),
+        h("caption", { class: "table-caption" }, `${ctx.promoted.version_id}, over every labeled row of ${sliceText(ctx.view.slice)} in each split`),
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Split"), splits.map((s) => h("th", { scope: "col", class: "num" }, s)))),
         h("tbody", {},
           countRow("Rows", "sample_count"),

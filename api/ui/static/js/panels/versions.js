@@ -21,6 +21,7 @@ export function versionsPanel(ctx) {
       if (data.length) after = data.at(-1).position;
       if (data.length < 1000) break;
     }
+    ctx.historySeen = after;  // where the page's live updates start
     const chips = h("ul", { class: "version-chips" }, ctx.versions.map((v) => h("li", { class: ["version-chip", v.promoted && "version-chip-promoted"] },
       h("strong", {}, v.version_id), ` ${v.promoted ? "promoted" : v.status}`,
       h("span", { class: "muted" }, ` · ${formatCount(Object.values(v.row_counts).reduce((a, b) => a + b, 0))} rows`))));

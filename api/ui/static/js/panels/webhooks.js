@@ -1,8 +1,8 @@
-// The organization's webhooks: where its alerts and promotions are delivered. Created and
-// deleted here through the same API (an administrator's credential); a new webhook's secret
-// is shown once, as the API answers it.
+// The organization's webhooks: where its alerts and promotions are delivered. Created,
+// paused, resumed and deleted here through the same API (an administrator's credential); a
+// new webhook's secret is shown once, as the API answers it.
 
-import { get, post, remove } from "../api.js";
+import { get, patch, post, remove } from "../api.js";
 import { empty, failure, fill, h, loading } from "../dom.js";
 import { formatDateTime } from "../format.js";
 import { confirmingButton, field, textInput, writingForm } from "../forms.js";
@@ -58,13 +58,24 @@ export function webhooksSection(holder) {
       return;
     }
     fill(list, h("table", { class: "data", id: "webhooks-table" },
-      h("thead", {}, h("tr", {}, ["Webhook", "URL", "Events", "Created", ""].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, data.map((hook) => h("tr", { "data-webhook-id": hook.webhook_id },
+      h("thead", {}, h("tr", {}, ["Webhook", "URL", "Events", "State", "Created", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, data.map((hook) => h("tr", { "data-webhook-id": hook.webhook_id, "data-paused": String(hook.paused) },
         h("th", { scope: "row" }, hook.name || "unnamed"),
         h("td", {}, h("code", {}, hook.url)),
         h("td", {}, hook.events.join(", ")),
+        h("td", {}, hook.paused ? "paused: nothing is sent" : "delivering"),
         h("td", {}, formatDateTime(hook.created_at)),
-        h("td", { class: "row-actions" }, confirmingButton("Delete", async () => {
+        h("td", { class: "row-actions" }, h("button", {
+          type: "button", class: "button button-small", "data-action": hook.paused ? "resume" : "pause",
+          onclick: async () => {
+            try {
+              const { data: changed } = await patch(`/api/v1/webhooks/${encodeURIComponent(hook.webhook_id)}`, { paused: !hook.paused });
+              await load(changed.position ?? undefined);
+            } catch (error) {
+              fill(creator, failure(error));
+            }
+          },
+        }, hook.paused ? "Resume" : "Pause"), confirmingButton("Delete", async () => {
           try {
             const { data: deleted } = await remove(`/api/v1/webhooks/${encodeURIComponent(hook.webhook_id)}`);
             await load(deleted.position);
