@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid5
 
 from perfledger.domain.errors import InvalidInput
+from perfledger.domain.inputs.columns import ColumnSpec
 from perfledger.domain.limits import (
     MAX_COLUMNS_PER_MODEL,
     MAX_LABELS_PER_MODEL,
@@ -33,6 +34,7 @@ class ModelDefinition:
     positive_label: str | None = None
     inputs: tuple[str, ...] = ()
     description: str = ""
+    columns: tuple[ColumnSpec, ...] = ()  # declared types and bins (domain.inputs.columns)
 
 
 @dataclass(frozen=True)

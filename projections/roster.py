@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perfledger.projections.catalog.projection import CatalogProjection
 from perfledger.projections.history.projection import HistoryProjection
+from perfledger.projections.inputs.projection import InputsProjection
 from perfledger.projections.jobs.projection import JobsProjection
 from perfledger.projections.monitoring.projection import MonitoringProjection
 from perfledger.projections.performance.projection import PerformanceProjection
@@ -15,4 +16,4 @@ from perfledger.projections.registry.projection import RegistryProjection
 def all_projections() -> list[Projection]:
     return [RegistryProjection(), PerformanceProjection(), HistoryProjection(),
             RecomputeProjection(), CatalogProjection(), JobsProjection(),
-            MonitoringProjection()]
+            MonitoringProjection(), InputsProjection()]

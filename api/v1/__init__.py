@@ -5,9 +5,11 @@ from __future__ import annotations
 from litestar import Router
 
 from perfledger.api.query_parameters import refuse_unknown_query_parameters
+from perfledger.api.v1.baselines import BaselineController, ColumnsController
 from perfledger.api.v1.diagnostics import DiagnosticsController
 from perfledger.api.v1.dimensions import DimensionsController
 from perfledger.api.v1.history import HistoryController
+from perfledger.api.v1.inputs import InputsController
 from perfledger.api.v1.metric_catalogue import metric_catalogue
 from perfledger.api.v1.models import ModelController
 from perfledger.api.v1.monitors import AlertController, MonitorController
@@ -34,6 +36,9 @@ v1_router = Router(
         MonitorController,
         AlertController,
         WebhookController,
+        ColumnsController,
+        BaselineController,
+        InputsController,
         organization_metrics,
         metric_catalogue,
     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -13,6 +13,7 @@ from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.tenant_positions import shown
 from perfledger.domain.application import PerfLedger
+from perfledger.domain.inputs.columns import MAX_COLUMNS, parse_columns
 from perfledger.domain.performance.records import Label
 from perfledger.domain.timestamps import format_timestamp
 from perfledger.domain.values import ModelDefinition
@@ -30,6 +31,9 @@ class ModelCreate(msgspec.Struct, forbid_unknown_fields=True):
     positive_label: Label | None = None
     inputs: list[str] = []
     description: str = ""
+    # Types and bins of inputs (and outputs): [{name, type, min?, max?, categories?,
+    # nullable?}]; see GET .../columns.
+    columns: Annotated[list[dict[str, Any]], msgspec.Meta(max_length=MAX_COLUMNS)] = []
 
 
 class ModelOut(msgspec.Struct):
@@ -103,6 +107,7 @@ class ModelController(Controller):
             positive_label=None if data.positive_label is None else str(data.positive_label),
             inputs=tuple(data.inputs),
             description=data.description,
+            columns=parse_columns(data.columns),
         )
         model, position = ledger.register_model(principal.caller, definition)
         return ModelOut(

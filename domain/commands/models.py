@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 
 from perfledger.domain.commands.projects import ProjectCommands
 from perfledger.domain.errors import Conflict, NotFound
+from perfledger.domain.inputs.baselines import BaselineDefinition
 from perfledger.domain.limits import (
     MAX_PARAMS_BYTES,
     MAX_TEXT_CHARS,
@@ -50,6 +51,8 @@ class ModelCommands(ProjectCommands):
                 inputs=list(definition.inputs),
                 description=definition.description,
             )
+            if definition.columns:
+                model.declare_columns([column.to_json() for column in definition.columns])
             joined = [] if project is None else self.models_added(caller, project, [model.id])
             try:
                 return model, self._save(model, *joined)
@@ -62,6 +65,19 @@ class ModelCommands(ProjectCommands):
         if model.organization_id != caller.organization_id or model.deleted:
             raise NotFound(f"Model '{model_id}' not found")
         return model
+
+    def create_baseline(self, caller: Caller, model_id: UUID, name: str,
+                        definition: BaselineDefinition, make_default: bool) -> tuple[str, int]:
+        """Records a baseline of the model; Conflict on a name it has already."""
+        model = self.get_model(caller, model_id)
+        baseline_id = str(uuid4())
+        model.create_baseline(baseline_id, name, definition.to_json(), make_default)
+        return baseline_id, self._save(model)
+
+    def delete_baseline(self, caller: Caller, model_id: UUID, baseline_id: str) -> int:
+        model = self.get_model(caller, model_id)
+        model.delete_baseline(baseline_id)
+        return self._save(model)
 
     def create_version(
         self,

@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from perfledger.domain.aggregate import Aggregate, stored_as
 from perfledger.domain.errors import Conflict, InvalidInput, NotFound
+from perfledger.domain.inputs.baselines import MAX_BASELINES_PER_MODEL
 from perfledger.domain.limits import MAX_LABELS_PER_MODEL, MAX_TAGS_PER_MODEL
 from perfledger.domain.vocabulary import ALLOWED_TRANSITIONS, Task, VersionStatus
 
@@ -81,6 +82,18 @@ class Model(Aggregate):
         env_id: str | None
         params: dict[str, Any]
 
+    class ColumnsDeclared(Aggregate.Event):
+        columns: list[dict[str, Any]]  # each a ColumnSpec's JSON, replacing its name's spec
+
+    class BaselineCreated(Aggregate.Event):
+        baseline_id: str
+        name: str
+        definition: dict[str, Any]  # a BaselineDefinition's JSON
+        is_default: bool
+
+    class BaselineDeleted(Aggregate.Event):
+        baseline_id: str
+
     @event(Registered)
     def __init__(
         self,
@@ -112,6 +125,8 @@ class Model(Aggregate):
         self.labels_seen: list[str] = []
         # Tag names its rows have carried, in the order batches first brought them.
         self.tag_names: list[str] = []
+        self.columns: list[dict[str, Any]] = []  # the columns it declares (ColumnSpec JSON)
+        self.baselines: dict[str, str] = {}  # baseline id -> name
 
     def version_of(self, version_id: str) -> Version:
         try:
@@ -185,6 +200,24 @@ class Model(Aggregate):
             raise NotFound(f"Model '{self.id}' not found")
         self._deleted()
 
+    def declare_columns(self, columns: list[dict[str, Any]]) -> None:
+        self._columns_declared(columns)
+
+    def create_baseline(self, baseline_id: str, name: str, definition: dict[str, Any],
+                        make_default: bool) -> None:
+        if name in self.baselines.values():
+            raise Conflict(f"Model '{self.id}' has a baseline named {name!r} already",
+                           {"field": "name"})
+        if len(self.baselines) >= MAX_BASELINES_PER_MODEL:
+            raise Conflict(f"A model has at most {MAX_BASELINES_PER_MODEL} baselines; delete"
+                           " one first")
+        self._baseline_created(baseline_id, name, definition, make_default or not self.baselines)
+
+    def delete_baseline(self, baseline_id: str) -> None:
+        if baseline_id not in self.baselines:
+            raise NotFound(f"Baseline '{baseline_id}' not found")
+        self._baseline_deleted(baseline_id)
+
     def record_artifact(self, file_id: str, digest: str, files: list[dict[str, Any]]) -> None:
         self._artifact_recorded(file_id, digest, files)
 
@@ -228,6 +261,20 @@ class Model(Aggregate):
     @event(Deleted)
     def _deleted(self) -> None:
         self.deleted = True
+
+    @event(ColumnsDeclared)
+    def _columns_declared(self, columns: list[dict[str, Any]]) -> None:
+        given = {column["name"] for column in columns}
+        self.columns = [c for c in self.columns if c["name"] not in given] + columns
+
+    @event(BaselineCreated)
+    def _baseline_created(self, baseline_id: str, name: str, definition: dict[str, Any],
+                          is_default: bool) -> None:
+        self.baselines = {**self.baselines, baseline_id: name}
+
+    @event(BaselineDeleted)
+    def _baseline_deleted(self, baseline_id: str) -> None:
+        self.baselines = {k: v for k, v in self.baselines.items() if k != baseline_id}
 
     @event(ArtifactRecorded)
     def _artifact_recorded(self, file_id: str, digest: str, files: list[dict[str, Any]],

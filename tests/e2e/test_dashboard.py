@@ -240,7 +240,7 @@ def test_the_model_page_shows_the_numbers_the_api_answers_for_its_split_and_slic
     first = page.locator("#segments-table tbody tr").first
     page.wait_for_function("document.querySelector('#segments-table caption')"
                            ".textContent.includes('region = apac')")
-    by = page.locator("#segments label:has-text('By') select")
+    by = page.locator("#segments select[id^='select-by-']")
     if by.input_value() != "tag:plan":
         by.select_option("tag:plan")
         page.wait_for_selector("#segments-table caption >> text=by plan")

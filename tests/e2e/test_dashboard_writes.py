@@ -112,7 +112,8 @@ def test_a_webhook_is_created_paused_resumed_and_deleted_from_the_models_page(
     tab.locator("#webhook-form input[name=name]").fill("on call")
     tab.locator("#webhook-form button[type=submit]").click()
     secret = tab.wait_for_selector("#webhook-secret code").inner_text()
-    [hook] = httpx.get(f"{server.url}/api/v1/webhooks", headers=headers).json()
+    [hook] = wait_for(lambda: httpx.get(f"{server.url}/api/v1/webhooks", headers=headers).json(),
+                      "the webhook, listed")
     assert (hook["name"], hook["url"]) == ("on call", "http://127.0.0.1:9/hook")
     assert hook["events"] == ["alert.raised", "alert.escalated", "alert.eased",
                               "alert.resolved"]

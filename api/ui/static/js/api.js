@@ -35,7 +35,22 @@ export async function tryCredential(value) {
   return call("GET", "/api/v2/token/scopes", {}, undefined, { credentialValue: value, quiet401: true });
 }
 
-async function call(method, path, params, body, { credentialValue, quiet401 = false, signal } = {}) {
+// A read refused with 503 (the service busy with other heavy reads, or catching up) is asked
+// again after its Retry-After, a few times, before the page shows the refusal.
+const READ_RETRIES = 4;
+
+async function call(method, path, params, body, options = {}) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await callOnce(method, path, params, body, options);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 503 || method !== "GET" || attempt >= READ_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, error.retryAfter * 1000));
+    }
+  }
+}
+
+async function callOnce(method, path, params, body, { credentialValue, quiet401 = false, signal } = {}) {
   const value = credentialValue ?? credential()?.value;
   if (!value) throw signOut("Sign in to see this page.");
   const url = new URL(path, window.location.origin);
@@ -63,8 +78,12 @@ async function call(method, path, params, body, { credentialValue, quiet401 = fa
     if (quiet401) throw new SignedOut(401, reason);
     throw signOut(`You are signed out: ${lowerFirst(reason)}`);
   }
-  if (!answer.ok) throw new ApiError(answer.status, explain(answer.status, data));
-  return { data, position };
+  if (!answer.ok) {
+    const refused = new ApiError(answer.status, explain(answer.status, data));
+    refused.retryAfter = Math.min(Math.max(Number(answer.headers.get("Retry-After")) || 1, 1), 5);
+    throw refused;
+  }
+  return { data };
 }
 
 function signOut(message) {

@@ -77,8 +77,8 @@ export function modelPage(modelId) {
       h("p", { class: "page-subtitle" }, describe(model, ctx))),
     h("div", { class: "page-head-side" }, live.element));
     fill(body, bar.element, kpis.element, h("div", { class: "grid" }, panels.map((panel) => panel.element)));
-    bar.draw();
     await Promise.allSettled([kpis.load(), ...panels.map((panel) => panel.load())]);
+    bar.draw(); // the slices it offers are read once the panels have theirs
     if (!stopped) live.start(ctx.historySeen);
   }
   start();

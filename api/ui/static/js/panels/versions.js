@@ -64,7 +64,7 @@ function evidence(found) {
   if (!found) return h("p", { class: "timeline-evidence muted" }, "Promoted without a gate.");
   const checks = found.checks || [];
   return h("div", { class: "timeline-evidence" },
-    h("p", {}, `Gate on ${found.gate?.dataset_split ?? "a split"}: ${formatCount(found.labeled_count)} labeled of ${formatCount(found.sample_count)} rows, read at position ${formatCount(found.position)}.`),
+    h("p", {}, `Gate on ${found.gate?.dataset_split ?? "a split"}: ${formatCount(found.labeled_count)} labeled of ${formatCount(found.sample_count)} rows.`),
     h("table", { class: "data data-compact" },
       h("thead", {}, h("tr", {}, ["Metric", "Needed", "Was", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, checks.map((c) => {

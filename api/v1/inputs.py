@@ -1,0 +1,214 @@
+"""v1 input monitoring: drift against a baseline, distributions and data integrity, per
+bucket of row time, as sums of stored buckets."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.params import Parameter
+
+from perfledger.api.auth import Principal, requires_any
+from perfledger.api.consistency import answer
+from perfledger.api.ids import parse_id
+from perfledger.api.v1.baselines import READS
+from perfledger.api.v1.times import query_micros
+from perfledger.api.v1.windows import Bucket, Timestamp
+from perfledger.domain.errors import InvalidInput
+from perfledger.domain.metrics.drift import DRIFT_METRICS
+from perfledger.domain.timestamps import format_micros
+from perfledger.domain.vocabulary import DatasetSplit
+from perfledger.projections.database import Database
+from perfledger.projections.inputs.measures import (
+    Scope,
+    chosen_columns,
+    distribution_of,
+    drift_of,
+    integrity_of,
+)
+from perfledger.projections.inputs.queries import find_baseline
+from perfledger.projections.performance.timeseries import Window, plan_window
+from perfledger.projections.registry.queries import model_in, version_meant
+
+READ = [requires_any("model:read")]
+Names = Annotated[str | None, Parameter(max_length=20_000,
+                                        description="Comma-separated column names")]
+BaselineName = Annotated[str | None, Parameter(max_length=200,
+                                               description="A baseline's id or name")]
+
+
+class BaselineRef(msgspec.Struct):
+    id: str
+    name: str
+
+
+class DriftPointOut(msgspec.Struct):
+    start: str
+    end: str
+    sample_count: int
+    columns: dict[str, dict[str, float | int | None]]
+
+
+class DriftOut(msgspec.Struct):
+    model_id: str
+    version_id: str
+    dataset_split: str
+    baseline: BaselineRef
+    bucket: str
+    start: str
+    end: str
+    points: list[DriftPointOut]
+    ranking: list[dict[str, Any]]
+
+
+class DistributionOut(msgspec.Struct):
+    model_id: str
+    version_id: str
+    dataset_split: str
+    column: str
+    type: str | None
+    bins: list[Any]
+    start: str | None
+    end: str | None
+    window: dict[str, Any]
+    baseline: dict[str, Any] | None
+
+
+class IntegrityPointOut(msgspec.Struct):
+    start: str
+    end: str
+    sample_count: int
+    any_violation_count: int
+    any_violation_percentage: float | None
+    columns: dict[str, dict[str, float | int | None]]
+
+
+class IntegrityOut(msgspec.Struct):
+    model_id: str
+    version_id: str
+    dataset_split: str
+    bucket: str
+    start: str
+    end: str
+    points: list[IntegrityPointOut]
+
+
+class InputsController(Controller):
+    path = "/models/{model_id:str}/inputs"
+    tags = ["v1 inputs"]
+
+    @get("/drift", guards=READ, operation_id="v1InputDrift", sync_to_thread=True,
+         dependencies=READS)
+    def drift(self, model_id: str, principal: Principal, position: int, database: Database,
+              baseline: BaselineName = None, columns: Names = None,
+              metrics: Annotated[str | None, Parameter(max_length=100)] = None,
+              version_id: str | None = None,
+              dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+              bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
+              ) -> Response[DriftOut]:
+        """Each bucket's Jensen-Shannon distance and PSI of every binned column from the
+        baseline, and the columns ranked by their distance over the whole range."""
+        wanted = _metrics(metrics)
+        window = _window(bucket, start, end)
+        with database.read() as tx:
+            scope, model = _scope(tx, principal, model_id, version_id, dataset_split)
+            reference = find_baseline(tx, model, baseline)
+            chosen = chosen_columns(tx, model, _names(columns), binned_only=True)
+            found = drift_of(tx, scope, window, reference, chosen, wanted)
+        width = window.width
+        return answer(DriftOut(
+            model, scope.version_id, scope.split,
+            BaselineRef(reference.baseline_id, reference.name), str(bucket),
+            format_micros(window.start), format_micros(window.end),
+            [DriftPointOut(format_micros(p.start), format_micros(p.start + width),
+                           p.sample_count, p.columns) for p in found.points],
+            found.ranking), position)
+
+    @get("/distribution", guards=READ, operation_id="v1InputDistribution",
+         sync_to_thread=True, dependencies=READS)
+    def distribution(self, model_id: str, principal: Principal, position: int,
+                     database: Database,
+                     column: Annotated[str, Parameter(max_length=200)],
+                     baseline: BaselineName = None, version_id: str | None = None,
+                     dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+                     start: Timestamp = None, end: Timestamp = None,
+                     ) -> Response[DistributionOut]:
+        """The column's bins with the window's and the baseline's counts and proportions, and
+        the window's count, missing count, mean, population std, min and max; every row
+        without `start` and `end` (they round out to whole hours)."""
+        first, last = query_micros("start", start), query_micros("end", end)
+        if first is not None and last is not None and first >= last:
+            raise InvalidInput("The window is empty: 'end' must come after 'start'",
+                               {"field": "end"})
+        with database.read() as tx:
+            scope, model = _scope(tx, principal, model_id, version_id, dataset_split)
+            [spec] = chosen_columns(tx, model, [column], binned_only=False)
+            reference = find_baseline(tx, model, baseline) if spec.binned and (
+                baseline is not None or _has_baselines(tx, model)) else None
+            found = distribution_of(tx, scope, first, last, reference, spec)
+        return answer(DistributionOut(
+            model, scope.version_id, scope.split, spec.name, spec.type, found["bins"],
+            None if first is None else format_micros(first),
+            None if last is None else format_micros(last), found["window"],
+            found["baseline"]), position)
+
+    @get("/integrity", guards=READ, operation_id="v1InputIntegrity", sync_to_thread=True,
+         dependencies=READS)
+    def integrity(self, model_id: str, principal: Principal, position: int,
+                  database: Database, columns: Names = None, version_id: str | None = None,
+                  dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+                  bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
+                  ) -> Response[IntegrityOut]:
+        """Per bucket: rows (traffic), rows with any violation, and each column's missing
+        values, type and range violations, with each count's share of the rows."""
+        window = _window(bucket, start, end)
+        with database.read() as tx:
+            scope, model = _scope(tx, principal, model_id, version_id, dataset_split)
+            chosen = chosen_columns(tx, model, _names(columns), binned_only=False)
+            points = integrity_of(tx, scope, window, chosen)
+        width = window.width
+        return answer(IntegrityOut(
+            model, scope.version_id, scope.split, str(bucket), format_micros(window.start),
+            format_micros(window.end),
+            [IntegrityPointOut(format_micros(p["start"]), format_micros(p["start"] + width),
+                               p["sample_count"], p["any_violation_count"],
+                               p["any_violation_percentage"], p["columns"])
+             for p in points]), position)
+
+
+def _scope(tx: Any, principal: Principal, model_id: str, version_id: str | None,
+           split: DatasetSplit) -> tuple[Scope, str]:
+    model = model_in(tx, principal.organization_id, str(parse_id(model_id, "Model"))).model_id
+    return Scope(model, version_meant(tx, model, version_id), str(split)), model
+
+
+def _has_baselines(tx: Any, model_id: str) -> bool:
+    return tx.value("SELECT 1 FROM input_baselines WHERE model_id = ? LIMIT 1",
+                    (model_id,)) is not None
+
+
+def _window(bucket: Bucket, start: str | None, end: str | None) -> Window:
+    return plan_window(str(bucket), query_micros("start", start), query_micros("end", end),
+                       time.time_ns() // 1000)
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InvalidInput("'columns' names at least one column", {"field": "columns"})
+    return names
+
+
+def _metrics(text: str | None) -> list[str]:
+    if text is None:
+        return list(DRIFT_METRICS)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in DRIFT_METRICS]
+    if unknown or not names:
+        raise InvalidInput(f"Unknown drift metric {(unknown or [''])[0][:100]!r}; expected"
+                           f" one of: {', '.join(DRIFT_METRICS)}", {"field": "metrics"})
+    return list(dict.fromkeys(names))

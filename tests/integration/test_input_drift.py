@@ -1,0 +1,276 @@
+"""Drift, distributions and data integrity of a model's columns equal scipy's and numpy's on
+the same rows and bins, with late and replaced rows, static and rolling baselines, on both
+backends; bad questions get a 4xx naming what is wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import jensenshannon
+
+from tests.scenario import Scenario
+
+START = datetime(2026, 10, 5, tzinfo=UTC)  # a Monday
+DAYS = 6
+PLANS = ["free", "pro", "team"]
+COLUMNS = [
+    {"name": "age", "type": "float", "min": 0, "max": 100},
+    {"name": "plan", "type": "category", "categories": PLANS, "nullable": False},
+    {"name": "visits", "type": "int", "min": 0, "max": 50},
+    {"name": "note", "type": "str"},
+]
+EDGES = np.linspace(0, 100, 11)[1:-1]
+VISIT_EDGES = np.linspace(0, 50, 11)[1:-1]
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def random_rows(seed: int, n: int, prefix: str, shift: float = 0.0) -> list[dict[str, Any]]:
+    """Rows with every kind of value: in range, out of range, missing, of the wrong type."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        age: Any = round(float(rng.normal(40 + shift, 15)), 3)
+        plan: Any = str(rng.choice(PLANS, p=[0.6, 0.3, 0.1] if not shift else [0.2, 0.3, 0.5]))
+        visits: Any = int(rng.integers(0, 60))
+        roll = rng.random()
+        if roll < 0.05:
+            age = None
+        elif roll < 0.08:
+            age = "old"  # the wrong type
+        elif roll < 0.10:
+            plan = "vip"  # outside the categories
+        elif roll < 0.12:
+            plan = None  # missing, and plan is not nullable
+        elif roll < 0.14:
+            visits = 2.5  # not integral
+        features = {"age": age, "plan": plan, "visits": visits,
+                    "note": 7 if roll > 0.97 else "ok"}
+        rows.append({"row_id": f"{prefix}{i}", "predicted_label": "yes" if i % 3 else "no",
+                     "score": round(float(rng.random()), 4), "features": features,
+                     "timestamp": iso(START + timedelta(
+                         seconds=int(rng.integers(0, DAYS * 86400))))})
+    return rows
+
+
+@pytest.fixture
+def model(scenario: Scenario) -> tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]:
+    scenario.create_model(name="churn", task="binary_classification", labels=["no", "yes"],
+                          inputs=["age", "plan", "visits", "note"], columns=COLUMNS)
+    scenario.trained_version()
+    train = random_rows(1, 600, "t")
+    production = random_rows(2, 900, "p", shift=12.0)
+    for split, rows in (("train", train), ("production", production)):
+        for first in range(0, len(rows), 250):
+            scenario.send_predictions("v1", rows[first:first + 250], split=split)
+    # late rows land in early buckets, and replaced rows move their contribution
+    replaced = [{**row, "features": {**row["features"], "age": 99.0, "plan": "team"}}
+                for row in production[:40]]
+    scenario.send_predictions("v1", replaced, split="production")
+    production = replaced + production[40:]
+    scenario.catch_up()
+    return scenario, train, production
+
+
+def day_of(row: dict[str, Any]) -> int:
+    return (datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00")) - START).days
+
+
+def numeric_bins(values: list[Any], edges: np.ndarray, integral: bool = False) -> np.ndarray:
+    kept = [v for v in values
+            if type(v) in (int, float) and (not integral or float(v).is_integer())]
+    return np.bincount(np.digitize(np.array(kept, dtype=float), edges), minlength=10)
+
+
+def plan_bins(values: list[Any]) -> np.ndarray:
+    counts = np.zeros(4, np.int64)
+    for value in values:
+        if isinstance(value, str):
+            counts[PLANS.index(value) if value in PLANS else 3] += 1
+    return counts
+
+
+def bins_of(rows: list[dict[str, Any]], column: str) -> np.ndarray:
+    values = [row["features"][column] for row in rows]
+    if column == "age":
+        return numeric_bins(values, EDGES)
+    if column == "visits":
+        return numeric_bins(values, VISIT_EDGES, integral=True)
+    return plan_bins(values)
+
+
+def violates(features: dict[str, Any]) -> bool:
+    age, plan, visits, note = (features[c] for c in ("age", "plan", "visits", "note"))
+    return (age == "old" or (type(age) is float and not 0 <= age <= 100)
+            or plan == "vip" or plan is None
+            or visits == 2.5 or (type(visits) is int and not 0 <= visits <= 50)
+            or note == 7)
+
+
+def psi(window: np.ndarray, baseline: np.ndarray) -> float:
+    width = window.size
+    a = (window + 1) / (window.sum() + width)
+    e = (baseline + 1) / (baseline.sum() + width)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def drift(s: Scenario, **params: Any) -> dict[str, Any]:
+    answer = s.get("/inputs/drift", start=iso(START), end=iso(START + timedelta(days=DAYS)),
+                   **params)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_drift_against_a_static_baseline_equals_scipy_per_bucket_and_over_the_range(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, train, production = model
+    created = s.post("/baselines", {"name": "training", "type": "static",
+                                    "dataset_split": "train"})
+    assert created.status_code == 201, created.text
+    s.catch_up()
+    served = drift(s)
+    assert served["baseline"]["name"] == "training" and len(served["points"]) == DAYS
+    for column in ("age", "plan", "visits"):
+        reference = bins_of(train, column)
+        for day, point in enumerate(served["points"]):
+            mine = [row for row in production if day_of(row) == day]
+            window = bins_of(mine, column)
+            assert point["sample_count"] == len(mine)
+            measured = point["columns"][column]
+            assert measured["jsd"] == pytest.approx(jensenshannon(window, reference), abs=1e-9)
+            assert measured["psi"] == pytest.approx(psi(window, reference), abs=1e-9)
+            missing = sum(row["features"][column] is None for row in mine)
+            assert measured["missing_count"] == missing
+    ranked = [entry["column"] for entry in served["ranking"]]
+    assert set(ranked) == {"predicted_label", "score", "age", "plan", "visits"}  # outputs too
+    whole = {c: jensenshannon(bins_of(production, c), bins_of(train, c))
+             for c in ("age", "plan", "visits")}
+    assert [c for c in ranked if c in whole] == sorted(whole, key=lambda c: -whole[c])
+    for entry in served["ranking"]:
+        if entry["column"] in whole:
+            assert entry["jsd"] == pytest.approx(whole[entry["column"]], abs=1e-9)
+    assert "note" not in served["points"][0]["columns"]  # a str column has no bins
+
+
+def test_drift_against_a_rolling_baseline_compares_each_day_with_the_day_before(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, _, production = model
+    assert s.post("/baselines", {"name": "day before", "type": "rolling", "window": "day",
+                                 "offset": 1}).status_code == 201
+    s.catch_up()
+    served = drift(s, baseline="day before", columns="age", metrics="jsd")
+    for day, point in enumerate(served["points"]):
+        window = bins_of([r for r in production if day_of(r) == day], "age")
+        before = bins_of([r for r in production if day_of(r) == day - 1], "age")
+        expected = jensenshannon(window, before) if before.sum() and window.sum() else None
+        got = point["columns"]["age"]
+        assert set(got) == {"jsd", "missing_count"}
+        assert got["jsd"] == (None if expected is None else pytest.approx(expected, abs=1e-9))
+
+
+def test_a_distribution_has_both_histograms_and_the_exact_moments(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, train, production = model
+    s.post("/baselines", {"name": "training", "type": "static", "dataset_split": "train"})
+    s.catch_up()
+    answer = s.get("/inputs/distribution", column="age")
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["bins"][0] == [None, 10.0] and found["bins"][-1] == [90.0, None]
+    assert found["window"]["counts"] == bins_of(production, "age").tolist()
+    assert found["baseline"]["counts"] == bins_of(train, "age").tolist()
+    ages = np.array([r["features"]["age"] for r in production
+                     if type(r["features"]["age"]) is float], dtype=float)
+    window = found["window"]
+    assert window["count"] == ages.size
+    assert window["mean"] == pytest.approx(float(np.mean(ages)), abs=1e-9)
+    assert window["std"] == pytest.approx(float(np.std(ages)), abs=1e-9)
+    assert (window["min"], window["max"]) == (float(ages.min()), float(ages.max()))
+    assert window["missing_count"] == sum(r["features"]["age"] is None for r in production)
+
+
+def test_integrity_counts_missing_values_and_violations_per_bucket(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, _, production = model
+    answer = s.get("/inputs/integrity", start=iso(START), end=iso(START + timedelta(days=DAYS)))
+    assert answer.status_code == 200, answer.text
+    for day, point in enumerate(answer.json()["points"]):
+        mine = [r["features"] for r in production if day_of({"timestamp": r["timestamp"]}) == day]
+        assert point["sample_count"] == len(mine)
+        age, plan, visits, note = (point["columns"][c] for c in ("age", "plan", "visits", "note"))
+        assert age["type_violation_count"] == sum(f["age"] == "old" for f in mine)
+        out_of_range = sum(type(f["age"]) is float and not 0 <= f["age"] <= 100 for f in mine)
+        assert age["range_violation_count"] == out_of_range
+        assert plan["range_violation_count"] == sum(f["plan"] == "vip" for f in mine)
+        assert plan["missing_count"] == sum(f["plan"] is None for f in mine)
+        assert visits["type_violation_count"] == sum(f["visits"] == 2.5 for f in mine)
+        assert note["type_violation_count"] == sum(f["note"] == 7 for f in mine)
+        violating = sum(violates(f) for f in mine)
+        assert point["any_violation_count"] == violating
+        if mine:
+            assert point["any_violation_percentage"] == pytest.approx(violating / len(mine))
+
+
+def test_bad_questions_are_refused_naming_what_is_wrong(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, _, _ = model
+    no_baseline = s.get("/inputs/drift")
+    assert no_baseline.status_code == 422 and no_baseline.json()["extra"] == {"field": "baseline"}
+    assert s.post("/baselines", {"name": "training", "type": "static",
+                                 "dataset_split": "train"}).status_code == 201
+    again = s.post("/baselines", {"name": "training", "type": "static",
+                                  "dataset_split": "test"})
+    assert again.status_code == 409
+    empty = s.post("/baselines", {"name": "empty", "type": "static", "dataset_split": "test"})
+    assert empty.status_code == 201
+    s.catch_up()
+    unknown = s.get("/inputs/drift", columns="age,height")
+    assert unknown.status_code == 422 and "'height'" in unknown.json()["detail"]
+    assert "age" in unknown.json()["detail"]
+    unbinned = s.get("/inputs/drift", columns="note")
+    assert unbinned.status_code == 422 and "has no bins" in unbinned.json()["detail"]
+    nothing = s.get("/inputs/drift", baseline="empty")
+    assert nothing.status_code == 422 and "holds no rows" in nothing.json()["detail"]
+    wrong = s.get("/inputs/drift", baseline="nope")
+    assert wrong.status_code == 422 and "training" in wrong.json()["detail"]
+    assert s.get("/inputs/drift", metrics="kl").status_code == 400
+    for body, field in [({"name": "x", "type": "static", "dataset_split": "moon"},
+                         "dataset_split"),
+                        ({"name": "x", "type": "rolling", "window": "day", "offset": 0},
+                         "offset"),
+                        ({"name": "x", "type": "rolling", "window": "year", "offset": 1},
+                         "window"),
+                        ({"name": "", "type": "static", "dataset_split": "train"}, "name"),
+                        ({"name": "x", "type": "static", "dataset_split": "train",
+                          "start": "2026-10-09", "end": "2026-10-08"}, "end")]:
+        refused = s.post("/baselines", body)
+        assert refused.status_code == 400, (body, refused.text)
+        assert refused.json()["extra"] == {"field": field}
+
+
+def test_declared_columns_are_checked_and_listed_with_their_bins(scenario: Scenario) -> None:
+    for columns, field in [([{"name": "a", "type": "float", "min": 5, "max": 1}],
+                            "columns[0].max"),
+                           ([{"name": "a", "type": "decimal"}], "columns[0].type"),
+                           ([{"name": "a", "type": "category", "categories": ["x", "x"]}],
+                            "columns[0].categories"),
+                           ([{"name": "a", "type": "float"}, {"name": "a", "type": "str"}],
+                            "columns")]:
+        refused = scenario.client.post("/api/v1/models", headers=scenario.headers, json={
+            "name": "m", "task": "regression", "columns": columns})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["extra"] == {"field": field}
+    scenario.create_model(name="m", task="binary_classification", labels=["no", "yes"],
+                          inputs=["age", "city"], columns=[
+                              {"name": "age", "type": "int", "min": 0, "max": 100}])
+    scenario.catch_up()
+    listed = scenario.get("/columns").json()
+    assert [c["name"] for c in listed] == ["predicted_label", "score", "age", "city"]
+    assert listed[1]["bins"][0] == [None, 0.1] and listed[0]["bins"] == ["no", "yes",
+                                                                          "__other__"]
+    assert listed[3]["type"] is None and listed[3]["binned"] is False
