@@ -15,7 +15,31 @@ export class SignedOut extends ApiError {}
 
 /** GET `path` with query `params` (arrays repeat, null and undefined are left out). */
 export function get(path, params = {}, options = {}) {
-  return call("GET", path, params, undefined, options);
+  const read = () => call("GET", path, params, undefined, options);
+  return isHeavy(path, params) ? inTurn(read) : read();
+}
+
+// Reads the service answers from rows (a slice, segments, a comparison) share a bounded
+// heavy-work queue, of which an organization may fill half (4 by default): the page keeps
+// fewer than that in flight, so its own reads are not refused.
+const HEAVY_AT_ONCE = 3;
+let heavyInFlight = 0;
+const heavyWaiting = [];
+
+function isHeavy(path, params) {
+  return /\/performance\/(segments|compare)$/.test(path)
+    || Object.keys(params).some((name) => name.startsWith("tag.") && params[name] !== undefined && params[name] !== null);
+}
+
+async function inTurn(read) {
+  while (heavyInFlight >= HEAVY_AT_ONCE) await new Promise((resolve) => heavyWaiting.push(resolve));
+  heavyInFlight += 1;
+  try {
+    return await read();
+  } finally {
+    heavyInFlight -= 1;
+    heavyWaiting.shift()?.();
+  }
 }
 
 export function post(path, params = {}, body = undefined, options = {}) {
