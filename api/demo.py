@@ -12,6 +12,8 @@ from uuid import UUID
 from rich.progress import Progress
 
 from perfledger.api.bootstrap import Container
+from perfledger.domain.inputs.baselines import BaselineDefinition
+from perfledger.domain.inputs.columns import ColumnSpec
 from perfledger.domain.monitoring.rules import MonitorRule
 from perfledger.domain.performance.records import LabelRecord, PredictionRecord
 from perfledger.domain.values import Caller, ModelDefinition
@@ -36,6 +38,16 @@ def churn_row(rng: random.Random, i: int) -> dict[str, Any]:
             "monthly_spend": round(rng.uniform(10, 200), 2),
         },
     }
+
+
+DEVICES = ["web", "ios", "android"]
+# The churn-classifier's inputs, typed and binned; its baseline is its test split.
+CHURN_COLUMNS = (
+    ColumnSpec("tenure", "int", 0, 72),
+    ColumnSpec("support_tickets", "int", 0, 10),
+    ColumnSpec("monthly_spend", "float", 0, 250),
+    ColumnSpec("device", "category", categories=tuple(DEVICES)),
+)
 
 
 INTENTS = ["billing", "technical", "sales", "other"]
@@ -90,13 +102,15 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
     the same production rows: a month of tagged traffic, one region drifting in the last
     week, and labels that have not all arrived for the last two days."""
     ledger, caller, rng = container.ledger, Caller(organization_id), random.Random(7)
+    inputs = random.Random(11)  # the devices and the inputs' drift: rng's stream stays as it was
     plans: list[tuple[ModelDefinition, Row, dict[str, int]]] = [
         (
             ModelDefinition(
                 CHURN,
                 Task.BINARY_CLASSIFICATION,
                 labels=("stay", "churn"),
-                inputs=("tenure", "support_tickets", "monthly_spend"),
+                inputs=("tenure", "support_tickets", "monthly_spend", "device"),
+                columns=CHURN_COLUMNS,
             ),
             churn_row,
             {"test": 3000, "production": 12000},
@@ -122,7 +136,7 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
     model_ids = []
     for definition, make_row, splits in plans:
         model, _ = ledger.register_model(caller, definition)
-        traffic = {split: _traffic(rng, make_row, rows, split, now)
+        traffic = {split: _traffic(rng, inputs, make_row, rows, split, now)
                    for split, rows in splits.items()}
         for version in ("v1", "v2"):
             ledger.create_version(caller, model.id, version)
@@ -138,25 +152,46 @@ def load_demo(container: Container, organization_id: str, progress: Progress) ->
         model_ids.append(str(model.id))
     for rule in DEMO_MONITORS:
         ledger.create_monitor(caller, UUID(model_ids[0]), rule)
+    ledger.create_baseline(caller, UUID(model_ids[0]), "test set",
+                           BaselineDefinition("static", "test"), True)
     return model_ids
 
 
-def _traffic(rng: random.Random, make_row: Row, count: int, split: str, now: datetime
-             ) -> list[dict[str, Any]]:
+def _traffic(rng: random.Random, inputs: random.Random, make_row: Row, count: int, split: str,
+             now: datetime) -> list[dict[str, Any]]:
     """Rows as v1 scored them. Production rows get a time in the last DAYS days and tags; in
-    the last DRIFT_DAYS days, v1 gets DRIFTING_REGION's rows wrong far more often."""
+    the last DRIFT_DAYS days, the churn-classifier's inputs drift, and v1 gets
+    DRIFTING_REGION's rows wrong far more often."""
     rows = []
     for i in range(count):
         row = {"row_id": f"{split}-{i}", **make_row(rng, i)}
+        if "monthly_spend" in row["features"]:
+            row["features"]["device"] = inputs.choices(DEVICES, weights=[5, 3, 2])[0]
         if split == "production":
             age = timedelta(seconds=rng.uniform(0, DAYS * 86400))
             region, plan = rng.choice(REGIONS), rng.choice(PLANS)
             row["timestamp"] = (now - age).isoformat()
             row["tags"] = {"region": region, "plan": plan}
-            if region == DRIFTING_REGION and age < timedelta(days=DRIFT_DAYS):
-                _drift(rng, row)
+            if age < timedelta(days=DRIFT_DAYS):
+                _inputs_drift(inputs, row)
+                if region == DRIFTING_REGION:
+                    _drift(rng, row)
         rows.append(row)
     return rows
+
+
+def _inputs_drift(rng: random.Random, row: dict[str, Any]) -> None:
+    """In the last week the churn-classifier's customers spend more, more of them come on
+    android, and a third of the rows arrive without their support tickets."""
+    features = row["features"]
+    if "monthly_spend" not in features:
+        return
+    features["monthly_spend"] = round(min(features["monthly_spend"] + rng.uniform(30, 90), 249.0),
+                                      2)
+    if rng.random() < 0.4:
+        features["device"] = "android"
+    if rng.random() < 0.33:
+        features["support_tickets"] = None
 
 
 def _drift(rng: random.Random, row: dict[str, Any]) -> None:

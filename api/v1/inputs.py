@@ -33,7 +33,7 @@ from perfledger.projections.performance.timeseries import Window, plan_window
 from perfledger.projections.registry.queries import model_in, version_meant
 
 READ = [requires_any("model:read")]
-Names = Annotated[str | None, Parameter(max_length=20_000,
+Names = Annotated[str | None, Parameter(max_length=4_000,
                                         description="Comma-separated column names")]
 BaselineName = Annotated[str | None, Parameter(max_length=200,
                                                description="A baseline's id or name")]

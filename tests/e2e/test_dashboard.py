@@ -4,6 +4,7 @@ loads without an error or a request off the server, and shows the numbers the AP
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -327,4 +328,44 @@ def test_the_open_model_page_follows_new_events_without_a_reload(
     page.wait_for_selector(f"{rows}[data-value='{before + 25}']", timeout=20_000)
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.get_attribute("#live-status", "data-position") == str(sent.json()["position"])
+    watch.assert_clean()
+
+
+def test_the_drift_heat_map_shows_the_shifted_columns_worst_first(
+        signed_in: tuple[Page, PageWatch], dashboard_server: DemoServer) -> None:
+    """The demo's churn-classifier spends more and comes on android in its last week, and a
+    third of those rows lack their support tickets: the heat map ranks those columns first,
+    a cell opens both distributions, and the integrity table counts the missing values."""
+    page, watch = signed_in
+    churn = dashboard_server.models["churn-classifier"]
+    page.goto(f"{dashboard_server.url}/ui/models/{churn}")
+    page.wait_for_selector("#drift-heatmap tbody tr")
+    start = (datetime.now(UTC) - timedelta(days=29)).date().isoformat()
+    range_ = {"dataset_split": "production", "version_id": "v1", "start": start}
+    base = f"/api/v1/models/{churn}"
+    with dashboard_server.api() as api:
+        drift = api.get(f"{base}/inputs/drift", params={**range_, "metrics": "jsd"}).json()
+        integrity = api.get(f"{base}/inputs/integrity", params=range_).json()
+
+    ranked = [entry["column"] for entry in drift["ranking"]]
+    rows = page.locator("#drift-heatmap tbody tr")
+    assert [rows.nth(i).get_attribute("data-column") for i in range(rows.count())] == ranked
+    assert set(ranked[:2]) == {"monthly_spend", "device"}
+    tenure = next(e["jsd"] for e in drift["ranking"] if e["column"] == "tenure")
+    shown = float(page.get_attribute("#drift-heatmap tr[data-column='monthly_spend'] td.num",
+                                     "data-jsd"))
+    assert shown == drift["ranking"][ranked.index("monthly_spend")]["jsd"] > 3 * tenure
+
+    # Step: a day of monthly_spend opens its two distributions.
+    page.locator("#drift-heatmap tr[data-column='monthly_spend'] .drift-cell-button").last.click()
+    figure = page.wait_for_selector("#drift-detail figure[data-column='monthly_spend']")
+    assert len(figure.query_selector_all("tbody tr")) == 10
+
+    # Step: the missing support tickets, as the integrity answer counts them.
+    missing = sum(p["columns"]["support_tickets"]["missing_count"] for p in integrity["points"])
+    cell = page.locator("#integrity-table tr[data-column='support_tickets']"
+                        " td[data-field='missing_count']")
+    assert missing > 0 and int(cell.get_attribute("data-value")) == missing
+    page.locator("#drift").scroll_into_view_if_needed()
+    assert screenshot(page, "drift").stat().st_size > 20_000  # a drawn page, not a blank one
     watch.assert_clean()

@@ -8,6 +8,7 @@ import { failure, fill, h, loading } from "../dom.js";
 import { formatCount, formatDateTime, formatMetric, formatPercent, headlineMetric, isRegression, metricLabel } from "../format.js";
 import { followModel } from "../live.js";
 import { confusionPanel } from "../panels/confusion.js";
+import { driftPanel } from "../panels/drift.js";
 import { monitorsPanel } from "../panels/monitors.js";
 import { overTimePanel } from "../panels/overtime.js";
 import { samplesPanel } from "../panels/samples.js";
@@ -51,6 +52,7 @@ export function modelPage(modelId) {
       summaryPanel(ctx),
       isRegression(model.task) ? null : confusionPanel(ctx),
       segmentsPanel(ctx),
+      driftPanel(ctx),
       versionsPanel(ctx),
       monitorsPanel(ctx),
       isRegression(model.task) ? null : samplesPanel(ctx),
