@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 _UNIT_SHIFT = 1074  # float64 values are integer multiples of 2**-1074
 _SQUARE_UNIT_SHIFT = 2 * _UNIT_SHIFT  # and their squares of 2**-2148
 _HALF = 26  # mantissas split in halves of at most 27 bits each
@@ -49,6 +50,55 @@ def _chunk_sum(values: FloatArray, unit_shift: int) -> int:
         # subnormals have trailing zero bits: shifting them right stays exact
         total += summed << shift if shift >= 0 else summed >> -shift
     return total
+
+
+def exact_sums_by_group(values: FloatArray, groups: IntArray, count: int,
+                        unit_shift: int = _UNIT_SHIFT) -> list[int]:
+    """The exact sum of the values of each of `count` groups (`groups[i]`: value i's), in
+    units of 2**-unit_shift: one bincount over (group, power of two) for them all."""
+    totals = [0] * count
+    if values.size == 0:
+        return totals
+    for first in range(0, values.size, _CHUNK):
+        part, owners = values[first:first + _CHUNK], groups[first:first + _CHUNK]
+        mantissas, exponents = np.frexp(part)
+        integers = (mantissas * 2.0**53).astype(np.int64)
+        lowest = int(exponents.min())
+        spread = int(exponents.max()) - lowest + 1
+        keys = owners.astype(np.int64) * spread + (exponents - lowest)
+        size = count * spread
+        highs = np.bincount(keys, weights=(integers >> _HALF).astype(np.float64), minlength=size)
+        lows = np.bincount(keys, weights=(integers & ((1 << _HALF) - 1)).astype(np.float64),
+                           minlength=size)
+        present = np.flatnonzero((highs != 0) | (lows != 0))
+        for key, high, low in zip(present.tolist(), highs[present].astype(np.int64).tolist(),
+                                  lows[present].astype(np.int64).tolist(), strict=True):
+            group, power = divmod(key, spread)
+            shift = lowest + power - 53 + unit_shift
+            summed = (high << _HALF) + low
+            totals[group] += summed << shift if shift >= 0 else summed >> -shift
+    return totals
+
+
+def exact_sums_of_squares_by_group(values: FloatArray, groups: IntArray, count: int
+                                   ) -> list[int]:
+    """Each group's exact sum of squares (as `exact_sum_of_squares`), in units of 2**-2148."""
+    magnitudes = np.abs(values)
+    safe = (magnitudes == 0) | ((magnitudes > _SQUARE_SAFE[0]) & (magnitudes < _SQUARE_SAFE[1]))
+    totals = [0] * count
+    for value, group in zip(values[~safe].tolist(), groups[~safe].tolist(), strict=True):
+        totals[group] += _exact_square(value)
+    kept, owners = values[safe], groups[safe]
+    rounded = kept * kept
+    scaled = 134217729.0 * kept
+    high = scaled - (scaled - kept)
+    low = kept - high
+    error = ((high * high - rounded) + 2.0 * high * low) + low * low
+    for part in (rounded, error):
+        for group, total in enumerate(exact_sums_by_group(part, owners, count,
+                                                          _SQUARE_UNIT_SHIFT)):
+            totals[group] += total
+    return totals
 
 
 def exact_sum_of_squares(values: FloatArray) -> int:

@@ -8,10 +8,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from perfledger.domain.inputs.columns import ColumnSpec
-from perfledger.domain.metrics.columns import ColumnStatistics, measure, statistics_of
+from perfledger.domain.metrics.columns import (
+    ColumnStatistics,
+    measure,
+    statistics_by_group,
+    statistics_of,
+)
 from perfledger.projections.database import Tx
 from perfledger.projections.inputs.values import STORED_COLUMNS, KeptRows, rows_from
 from perfledger.projections.json import dumps, loads
@@ -42,14 +46,20 @@ class Change:
             measured[column.name] = found
             violating |= breaks
         for width, size in WIDTHS.items():
-            starts = bucket_starts(ts, size)
-            for start, chosen in _groups(starts):
-                key = (width, start)
-                self.traffic[key][0] += sign * int(chosen.size)
-                self.traffic[key][1] += sign * int(np.count_nonzero(violating[chosen]))
-                for column in self.columns:
-                    part = statistics_of(column, measured[column.name], chosen)
-                    held = self.stats.setdefault((column.name, key), ColumnStatistics.empty(column))
+            starts, groups = np.unique(bucket_starts(ts, size), return_inverse=True)
+            groups = groups.astype(np.int64)
+            keys = [(width, int(start)) for start in starts.tolist()]
+            counts = np.bincount(groups, minlength=len(keys)).tolist()
+            bad = np.bincount(groups, weights=violating, minlength=len(keys)).astype(
+                np.int64).tolist()
+            for key, count, violations in zip(keys, counts, bad, strict=True):
+                self.traffic[key][0] += sign * count
+                self.traffic[key][1] += sign * violations
+            for column in self.columns:
+                parts = statistics_by_group(column, measured[column.name], groups, len(keys))
+                for key, part in zip(keys, parts, strict=True):
+                    held = self.stats.setdefault((column.name, key),
+                                                 ColumnStatistics.empty(column))
                     held.add(part, sign)
 
     def write(self, tx: Tx, t: Tables, series_id: int) -> None:
@@ -97,16 +107,6 @@ class Change:
                   "ON CONFLICT (series_id, width, start) DO UPDATE SET"
                   " row_count = excluded.row_count, violating_count = excluded.violating_count",
                   existing=bool(traffic))
-
-
-def _groups(starts: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.int64]]]:
-    """The rows (indexes) of each bucket start, with one sort."""
-    order = np.argsort(starts, kind="stable")
-    ordered = starts[order]
-    wanted, firsts = np.unique(ordered, return_index=True)
-    lasts = [*firsts[1:].tolist(), ordered.size]
-    return [(int(start), order[first:last]) for start, first, last in
-            zip(wanted.tolist(), firsts.tolist(), lasts, strict=True)]
 
 
 def _read_extremes(tx: Tx, t: Tables, series_id: int, column: ColumnSpec, width: str,

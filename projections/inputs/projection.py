@@ -14,7 +14,13 @@ from perfledger.projections.comparison import compare_tables
 from perfledger.projections.database import Database, Tx
 from perfledger.projections.event_log import Positioned
 from perfledger.projections.inputs.buckets import Change
-from perfledger.projections.inputs.values import STORED_COLUMNS, rows_from, rows_of_batch
+from perfledger.projections.inputs.values import (
+    STORED_COLUMNS,
+    KeptRows,
+    latest_of,
+    rows_from,
+    rows_of_batch,
+)
 from perfledger.projections.json import dumps, loads
 from perfledger.projections.projection import Tables
 from perfledger.projections.topics import UnknownEvent, topics_of
@@ -60,8 +66,16 @@ class InputsProjection:
         ]
 
     def apply(self, tx: Tx, t: Tables, events: Sequence[Positioned]) -> None:
+        """A page's batches are gathered per series and measured and written once (a batch
+        spread over many hours would otherwise rewrite every one of their buckets); any other
+        event first writes what was gathered."""
+        gathered: dict[int, tuple[list[ColumnSpec], list[KeptRows]]] = {}
         for position, event in events:
             subject = str(event.originator_id)
+            if isinstance(event, PredictionBatch.Recorded):
+                _gather(tx, t, event, gathered)
+                continue
+            _record(tx, t, gathered)
             match event:
                 case Model.Registered():
                     tx.execute(f"INSERT INTO {t.input_models} (model_id, organization_id, task,"
@@ -77,10 +91,9 @@ class InputsProjection:
                 case Model.Deleted():
                     tx.execute(f"DELETE FROM {t.input_models} WHERE model_id = ?", (subject,))
                     tx.execute(f"DELETE FROM {t.input_baselines} WHERE model_id = ?", (subject,))
-                case PredictionBatch.Recorded():
-                    _record(tx, t, event)
                 case _:
                     raise UnknownEvent(self.name, event)
+        _record(tx, t, gathered)
 
     def settle(self, tx: Tx, t: Tables) -> None:
         """Nothing is derived across pages: every bucket is kept batch by batch."""
@@ -133,25 +146,34 @@ def _delete_baseline(tx: Tx, t: Tables, model_id: str, baseline_id: str) -> None
                        (oldest,))
 
 
-def _record(tx: Tx, t: Tables, event: PredictionBatch.Recorded) -> None:
+def _gather(tx: Tx, t: Tables, event: PredictionBatch.Recorded,
+            gathered: dict[int, tuple[list[ColumnSpec], list[KeptRows]]]) -> None:
     model_id = str(event.model_id)
     columns = columns_in(tx, t, model_id)
     if columns is None:  # its model was deleted before this batch was projected
         return
     series_id = _series(tx, t, model_id, event.version_id, event.dataset_split)
-    came = rows_of_batch(event)
-    gone = rows_from(tx.rows_in(
-        f"SELECT {', '.join(STORED_COLUMNS[1:])} FROM {t.input_rows} WHERE series_id = ?",
-        (series_id,), "row_id", came.row_ids))
-    change = Change(columns)
-    change.add(gone, -1)
-    change.add(came, 1)
-    tx.upsert(t.input_rows, STORED_COLUMNS, came.stored(series_id),
-              "ON CONFLICT (series_id, row_id) DO UPDATE SET ts = excluded.ts,"
-              " features = excluded.features, predicted_label = excluded.predicted_label,"
-              " score = excluded.score, prediction = excluded.prediction,"
-              " probabilities = excluded.probabilities", existing=bool(len(gone)))
-    change.write(tx, t, series_id)
+    gathered.setdefault(series_id, (columns, []))[1].append(rows_of_batch(event))
+
+
+def _record(tx: Tx, t: Tables,
+            gathered: dict[int, tuple[list[ColumnSpec], list[KeptRows]]]) -> None:
+    """Each series' gathered rows in: what they replace taken back, their own added."""
+    for series_id, (columns, parts) in gathered.items():
+        came = latest_of(parts)
+        gone = rows_from(tx.rows_in(
+            f"SELECT {', '.join(STORED_COLUMNS[1:])} FROM {t.input_rows} WHERE series_id = ?",
+            (series_id,), "row_id", came.row_ids))
+        change = Change(columns)
+        change.add(gone, -1)
+        change.add(came, 1)
+        tx.upsert(t.input_rows, STORED_COLUMNS, came.stored(series_id),
+                  "ON CONFLICT (series_id, row_id) DO UPDATE SET ts = excluded.ts,"
+                  " features = excluded.features, predicted_label = excluded.predicted_label,"
+                  " score = excluded.score, prediction = excluded.prediction,"
+                  " probabilities = excluded.probabilities", existing=bool(len(gone)))
+        change.write(tx, t, series_id)
+    gathered.clear()
 
 
 def _series(tx: Tx, t: Tables, model_id: str, version_id: str, split: str) -> int:

@@ -87,6 +87,20 @@ def rows_of_batch(event: PredictionBatch.Recorded) -> KeptRows:
                     [probabilities[i] for i in keep])
 
 
+def latest_of(parts: Sequence[KeptRows]) -> KeptRows:
+    """The rows of batches one after the other: of rows sharing an id, the last."""
+    if len(parts) == 1:
+        return parts[0]
+    last: dict[str, tuple[int, int]] = {}
+    for p, part in enumerate(parts):
+        for i, row_id in enumerate(part.row_ids):
+            last[row_id] = (p, i)
+    picks = sorted(last.values())
+    fields = ("row_ids", "ts", "features", "predicted_labels", "scores", "predictions",
+              "probabilities")
+    return KeptRows(*([getattr(parts[p], name)[i] for p, i in picks] for name in fields))
+
+
 def rows_from(found: Sequence[Sequence[Any]]) -> KeptRows:
     """Rows read back as `STORED_COLUMNS[1:]` (without the series)."""
     if not found:
