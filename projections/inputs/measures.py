@@ -14,7 +14,9 @@ from perfledger.domain.inputs.columns import ColumnSpec
 from perfledger.domain.metrics.columns import ColumnStatistics
 from perfledger.domain.metrics.drift import jensen_shannon, stability_index
 from perfledger.projections.database import Tx
+from perfledger.projections.inputs.projection import declares_columns
 from perfledger.projections.inputs.queries import (
+    VIEWS,
     BaselineRow,
     bucket_statistics,
     model_columns_of,
@@ -52,6 +54,11 @@ def chosen_columns(tx: Tx, model_id: str, asked: list[str] | None, binned_only: 
                    ) -> list[ColumnSpec]:
     """The columns asked for (every one, else), refusing a name the model has not or, for
     drift, a column without bins; Unprocessable naming the valid ones."""
+    if not declares_columns(tx, VIEWS, model_id):
+        raise Unprocessable(f"Model '{model_id}' declares no columns, so its inputs are not"
+                            " measured: declare their types (`columns` when the model is"
+                            " created) to measure drift and data integrity",
+                            {"field": "columns"})
     every = model_columns_of(tx, model_id)
     valid = [c for c in every if c.binned] if binned_only else every
     if asked is None:

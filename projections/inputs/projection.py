@@ -146,11 +146,18 @@ def _delete_baseline(tx: Tx, t: Tables, model_id: str, baseline_id: str) -> None
                        (oldest,))
 
 
+def declares_columns(tx: Tx, t: Tables, model_id: str) -> bool:
+    """Whether the model declares columns: only those models' rows are measured (keeping
+    every model's would halve the catch-up of the ones that do not ask for it)."""
+    found = tx.value(f"SELECT declared FROM {t.input_models} WHERE model_id = ?", (model_id,))
+    return found is not None and found != "[]"
+
+
 def _gather(tx: Tx, t: Tables, event: PredictionBatch.Recorded,
             gathered: dict[int, tuple[list[ColumnSpec], list[KeptRows]]]) -> None:
     model_id = str(event.model_id)
     columns = columns_in(tx, t, model_id)
-    if columns is None:  # its model was deleted before this batch was projected
+    if columns is None or not declares_columns(tx, t, model_id):  # deleted, or not measured
         return
     series_id = _series(tx, t, model_id, event.version_id, event.dataset_split)
     gathered.setdefault(series_id, (columns, []))[1].append(rows_of_batch(event))

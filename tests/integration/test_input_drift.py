@@ -274,3 +274,21 @@ def test_declared_columns_are_checked_and_listed_with_their_bins(scenario: Scena
     assert listed[1]["bins"][0] == [None, 0.1] and listed[0]["bins"] == ["no", "yes",
                                                                           "__other__"]
     assert listed[3]["type"] is None and listed[3]["binned"] is False
+
+
+def test_a_model_declaring_no_columns_is_not_measured_and_says_how_to_be(
+        scenario: Scenario) -> None:
+    scenario.create_model(name="plain", task="binary_classification", labels=["no", "yes"],
+                          inputs=["age"])
+    scenario.trained_version()
+    scenario.send_predictions("v1", random_rows(3, 50, "q"), split="production")
+    scenario.post("/baselines", {"name": "all", "type": "static", "dataset_split": "production"})
+    scenario.catch_up()
+    refused = scenario.get("/inputs/drift")
+    assert refused.status_code == 422 and refused.json()["extra"] == {"field": "columns"}
+    assert "declares no columns" in refused.json()["detail"]
+    with scenario.container.database.read() as tx:
+        kept = tx.value("SELECT COUNT(*) FROM input_rows r JOIN input_series s"
+                        " ON r.series_id = s.series_id WHERE s.model_id = ?",
+                        (scenario.model_id,))
+    assert kept == 0  # nothing kept for it
