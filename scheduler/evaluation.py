@@ -32,10 +32,13 @@ from perfledger.domain.monitoring.rules import (
     CompareToPrevious,
     CompareToVersion,
     MonitorRule,
+    is_input_metric,
 )
 from perfledger.domain.timestamps import format_micros, to_micros
 from perfledger.projections.database import Tx
 from perfledger.projections.engine import Engine
+from perfledger.projections.inputs.measures import Scope
+from perfledger.projections.inputs.monitored import WatchedInput, watched_buckets
 from perfledger.projections.json import dumps
 from perfledger.projections.monitoring.queries import MonitorRow, enabled_monitors
 from perfledger.projections.performance.schema import VIEWS
@@ -56,7 +59,7 @@ EVALUATION_SCHEMA = (
     " monitor_id TEXT PRIMARY KEY, evaluated_at BIGINT NOT NULL, stamp TEXT NOT NULL,"
     " rule_position BIGINT NOT NULL, version_id TEXT NOT NULL)",
 )
-READS = ("performance", "monitoring", "registry")
+READS = ("performance", "monitoring", "registry", "inputs")
 # A pass stops judging after this long (at least one monitor is judged); the monitors it did
 # not reach come first in the next pass, and the organizations take turns within a pass, so
 # one tenant's costly monitors (tags over many rows) delay nobody else's by more than a turn.
@@ -81,9 +84,21 @@ class _Plan:
     version_id: str
     first: int  # the oldest and newest buckets judged (starts, microseconds)
     last: int
-    mine: int | None  # series ids
+    mine: int | None  # series ids (performance monitors)
     other: int | None
     stamp: str
+
+    @property
+    def watches_inputs(self) -> bool:
+        return is_input_metric(self.rule.metric)
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """A bucket's value, and the rows it rests on (labeled rows for a performance metric)."""
+
+    value: float | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,7 @@ class _Pass:
         self.position = position
         self.kinds: dict[str, SeriesKind] = {}
         self.buckets: dict[tuple[Any, ...], dict[int, BucketStats]] = {}
+        self.inputs: dict[tuple[Any, ...], dict[int, _Measured]] = {}
 
     def plans(self) -> list[_Plan]:
         """The enabled monitors whose inputs moved since their last evaluation."""
@@ -135,10 +151,11 @@ class _Pass:
                       "SELECT model_id, version_id, dataset_split, series_id, revision,"
                       " row_count, labeled_count, dirty FROM perf_series WHERE 1 = 1", (),
                       "model_id", models)}
+        inputs = self._input_stamps(models)
         self.previous = previous
         plans = []
         for monitor in monitors:
-            plan = self._plan(monitor, promoted, series)
+            plan = self._plan(monitor, promoted, series, inputs)
             last = previous.get(monitor.monitor_id)
             if plan is not None and (last is None or last.stamp != plan.stamp):
                 plans.append(plan)
@@ -149,8 +166,23 @@ class _Pass:
                                                   -1 if last is None else last.evaluated_at)
         return _in_turns(plans, previous, served)
 
+    def _input_stamps(self, models: list[str]) -> dict[str, Any]:
+        """What an input monitor's values rest on, per model: the revisions of its input
+        series and its baselines (a static baseline may be another split's)."""
+        stamps: dict[str, Any] = {}
+        for model_id, version, split, revision in self.tx.rows_in(
+                "SELECT model_id, version_id, dataset_split, revision FROM input_series"
+                " WHERE 1 = 1", (), "model_id", models):
+            stamps.setdefault(str(model_id), []).append([str(version), str(split), int(revision)])
+        for model_id, baseline_id, position in self.tx.rows_in(
+                "SELECT model_id, baseline_id, position FROM input_baselines WHERE 1 = 1",
+                (), "model_id", models):
+            stamps.setdefault(str(model_id), []).append([str(baseline_id), int(position)])
+        return {model_id: sorted(found) for model_id, found in stamps.items()}
+
     def _plan(self, monitor: MonitorRow, promoted: dict[str, str],
-              series: dict[tuple[str, str, str], tuple[int, Any]]) -> _Plan | None:
+              series: dict[tuple[str, str, str], tuple[int, Any]], inputs: dict[str, Any]
+              ) -> _Plan | None:
         rule = MonitorRule.from_json(monitor.rule)
         version_id = promoted.get(monitor.model_id) if rule.version == PROMOTED else rule.version
         if version_id is None:  # follows the promoted version, and none is promoted yet
@@ -161,8 +193,9 @@ class _Pass:
         mine = series.get((monitor.model_id, version_id, split))
         other = (series.get((monitor.model_id, rule.compare_to.version_id, split))
                  if isinstance(rule.compare_to, CompareToVersion) else None)
-        stamp = dumps([last, version_id, monitor.position, None if mine is None else mine[1],
-                       None if other is None else other[1]])
+        read = ([inputs.get(monitor.model_id)] if is_input_metric(rule.metric) else
+                [None if mine is None else mine[1], None if other is None else other[1]])
+        stamp = dumps([last, version_id, monitor.position, *read])
         return _Plan(monitor, rule, version_id, last - (LOOKBACK_BUCKETS - 1) * width, last,
                      None if mine is None else mine[0], None if other is None else other[0],
                      stamp)
@@ -203,17 +236,18 @@ class _Pass:
         width = WIDTHS[rule.bucket]
         back = rule.compare_to.buckets_back if isinstance(rule.compare_to, CompareToPrevious) else 0
         window = Window(rule.bucket, plan.first - back * width, plan.last + width)
-        buckets = self._buckets(monitor.model_id, plan.mine, window, rule.tags)
+        buckets = self._measured(plan, plan.version_id, plan.mine, window)
         alone = not isinstance(rule.compare_to, CompareToPrevious | CompareToVersion)
-        compared = (self._buckets(monitor.model_id, plan.other, window, rule.tags)
+        compared = (self._measured(plan, rule.compare_to.version_id, plan.other, window)
                     if isinstance(rule.compare_to, CompareToVersion) else buckets)
+        least = _least_count(rule)
         previous = self.previous.get(monitor.monitor_id)
         same_question = (previous is not None and previous.rule_position == monitor.position
                          and previous.version_id == plan.version_id)
         found = []
         for start in range(plan.first, plan.last + width, width):
             verdict = _verdict(rule, plan.version_id, buckets[start],
-                               compared[start - back * width], alone, self.position)
+                               compared[start - back * width], alone, least, self.position)
             iso = format_micros(start)
             width_name, state = alerts.get(iso, (rule.bucket, OK))
             known = iso in alerts and width_name == rule.bucket
@@ -225,6 +259,22 @@ class _Pass:
                 monitor.organization_id, monitor.model_id, UUID(monitor.monitor_id),
                 rule.bucket, iso, replace(verdict, restated=judged_before), known))
         return found
+
+    def _measured(self, plan: _Plan, version_id: str, series_id: int | None, window: Window
+                  ) -> dict[int, _Measured]:
+        """The value the rule judges on each bucket of the window, of a version."""
+        rule, model_id = plan.rule, plan.monitor.model_id
+        if not plan.watches_inputs:
+            return {start: _Measured(_metric(bucket, rule.metric), bucket.labeled_count)
+                    for start, bucket in self._buckets(model_id, series_id, window,
+                                                       rule.tags).items()}
+        watched = WatchedInput(rule.metric, rule.column, rule.baseline)
+        key = (model_id, version_id, str(rule.dataset_split), window, watched)
+        if key not in self.inputs:
+            scope = Scope(model_id, version_id, str(rule.dataset_split))
+            self.inputs[key] = {start: _Measured(found.value, found.rows) for start, found in
+                                watched_buckets(self.tx, scope, window, watched).items()}
+        return self.inputs[key]
 
     def _buckets(self, model_id: str, series_id: int | None, window: Window,
                  tags: dict[str, str]) -> dict[int, BucketStats]:
@@ -257,17 +307,23 @@ def _evaluated_at(previous: dict[str, _Previous], plan: _Plan) -> int:
     return -1 if last is None else last.evaluated_at
 
 
-def _verdict(rule: MonitorRule, version_id: str, mine: BucketStats, other: BucketStats,
-             alone: bool, position: int) -> Verdict:
+def _least_count(rule: MonitorRule) -> int:
+    """The rows a bucket needs to be judged: labeled rows for a performance metric, rows for
+    an input metric; traffic is judged whatever it is (no rows is the alert)."""
+    if rule.metric == "traffic":
+        return 0
+    return rule.min_rows if is_input_metric(rule.metric) else rule.min_labeled
+
+
+def _verdict(rule: MonitorRule, version_id: str, mine: _Measured, other: _Measured,
+             alone: bool, least: int, position: int) -> Verdict:
     """`alone`: the value itself is judged; else its change against `other` (an earlier
     bucket, or another version's)."""
-    labeled = mine.labeled_count
-    enough = labeled >= rule.min_labeled and (alone or other.labeled_count >= rule.min_labeled)
-    value = _metric(mine, rule.metric)
-    comparison = None if alone else _metric(other, rule.metric)
-    judged = judged_value(rule, value, comparison) if enough else None
-    return Verdict(state_of(rule, judged), version_id, value, comparison, rule.warning,
-                   rule.critical, labeled, position, False)
+    enough = mine.count >= least and (alone or other.count >= least)
+    comparison = None if alone else other.value
+    judged = judged_value(rule, mine.value, comparison) if enough else None
+    return Verdict(state_of(rule, judged), version_id, mine.value, comparison, rule.warning,
+                   rule.critical, mine.count, position, False)
 
 
 def _metric(bucket: BucketStats, metric: str) -> float | None:

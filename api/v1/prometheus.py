@@ -42,6 +42,9 @@ class OrganizationCollector(Collector):
         labeled = GaugeMetricFamily(
             "perfledger_monitor_labeled_rows", "Labeled rows of that bucket",
             labels=MONITOR_LABELS)
+        rows = GaugeMetricFamily(
+            "perfledger_monitor_rows", "Rows of that bucket (a monitor of an input metric)",
+            labels=MONITOR_LABELS)
         started = GaugeMetricFamily(
             "perfledger_monitor_bucket_start_seconds", "Start of that bucket (Unix time)",
             labels=MONITOR_LABELS)
@@ -49,7 +52,10 @@ class OrganizationCollector(Collector):
             labels = [found.model_name, found.model_id, found.version_id, found.monitor_name,
                       found.monitor_id, found.metric, found.bucket]
             value.add_metric(labels, found.value)
-            labeled.add_metric(labels, found.labeled_count)
+            if found.watches_inputs:
+                rows.add_metric(labels, found.row_count)
+            else:
+                labeled.add_metric(labels, found.row_count)
             started.add_metric(labels, found.bucket_start_seconds)
         alerts = GaugeMetricFamily(
             "perfledger_open_alerts", "Open alerts by monitor and severity",
@@ -57,7 +63,7 @@ class OrganizationCollector(Collector):
         for model, monitor_id, monitor, severity, count in open_alert_counts(
                 self._tx, self._organization_id):
             alerts.add_metric([model, monitor, monitor_id, severity], count)
-        yield from (value, labeled, started, alerts)
+        yield from (value, labeled, rows, started, alerts)
 
 
 @get("/metrics/prometheus", operation_id="v1OrganizationMetrics", tags=["v1 monitors"],

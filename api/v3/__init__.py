@@ -9,8 +9,10 @@ from perfledger.api.errors import exception_handlers
 from perfledger.api.v3.alert_records import AlertConfigRecordController, AlertRecordController
 from perfledger.api.v3.alert_rules import AlertRuleController
 from perfledger.api.v3.artifacts import ArtifactController
+from perfledger.api.v3.baselines import BaselineController, ModelBaselineController
 from perfledger.api.v3.columns import ColumnController
 from perfledger.api.v3.envelope import v3_error_body
+from perfledger.api.v3.environments import EnvironmentController, ModelEnvironmentController
 from perfledger.api.v3.events import EventsController
 from perfledger.api.v3.files import FileController
 from perfledger.api.v3.model_factory import ModelFactoryController
@@ -25,7 +27,8 @@ v3_router = Router(
     route_handlers=[
         ServerController, ProjectController, ModelController, ColumnController, OperationController,
         FileController, ModelFactoryController, EventsController, ArtifactController,
-        AlertRuleController, AlertRecordController,
+        AlertRuleController, AlertRecordController, BaselineController,
+        ModelBaselineController, EnvironmentController, ModelEnvironmentController,
     ],
     exception_handlers=exception_handlers(v3_error_body),
 )

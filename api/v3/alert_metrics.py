@@ -3,9 +3,10 @@
 A rule may watch any metric of its model's task (`domain.metrics.catalogue`), named as
 perfledger names it. Fiddler's own ids for some of them are accepted too (`auc` and `auroc`
 for `roc_auc`, `r2` for `r_squared`), and rules show them with Fiddler's display names.
-Every other metric Fiddler documents (drift, data integrity, traffic, statistics, custom
-metrics, and the performance metrics perfledger does not compute) is refused with a message
-saying what kind of metric it is.
+Drift (`jsd`, `psi`), data integrity (`null_violation_*` for perfledger's `missing_*`,
+`type_`, `range_`, `any_violation_*`) and `traffic` watch the model's inputs. Every other
+metric Fiddler documents (statistics, custom metrics, and the performance metrics perfledger
+does not compute) is refused with a message saying what kind of metric it is.
 """
 
 from __future__ import annotations
@@ -25,6 +26,29 @@ class AlertMetric:
     id: str  # as the client names it
     metric: str  # perfledger's name
     display_name: str
+    type: str = PERFORMANCE
+    type_display_name: str = PERFORMANCE_DISPLAY
+
+    @property
+    def watches_inputs(self) -> bool:
+        return self.type != PERFORMANCE
+
+
+def _integrity(kind: str, display: str) -> list[AlertMetric]:
+    ours = "missing" if kind == "null" else kind
+    return [AlertMetric(f"{kind}_violation_{unit}", f"{ours}_{unit}" if kind != "any" else
+                        f"any_violation_{unit}", f"{display} Violation {unit.capitalize()}",
+                        "data_integrity", "Data Integrity")
+            for unit in ("count", "percentage")]
+
+
+INPUT_ALERT_METRICS = {metric.id: metric for metric in [
+    AlertMetric("jsd", "jsd", "Jensen-Shannon Distance", "drift", "Data Drift"),
+    AlertMetric("psi", "psi", "Population Stability Index", "drift", "Data Drift"),
+    AlertMetric("traffic", "traffic", "Traffic", "service_metrics", "Traffic"),
+    *_integrity("null", "Null"), *_integrity("type", "Type"),
+    *_integrity("range", "Range"), *_integrity("any", "Any"),
+]}
 
 
 # Fiddler's spelling where it differs from perfledger's name or display name; a rule given
@@ -47,17 +71,11 @@ def _spellings(metric: str) -> list[AlertMetric]:
     return fiddler or [AlertMetric(metric, metric, found.display_name if found else metric)]
 
 
-ALERT_METRICS = {spelling.id: spelling for metric in METRICS
-                 for spelling in _spellings(metric.name)}
+ALERT_METRICS = {**{spelling.id: spelling for metric in METRICS
+                    for spelling in _spellings(metric.name)}, **INPUT_ALERT_METRICS}
 
 # Metrics Fiddler documents that have no perfledger counterpart, by kind.
 _OTHER_KINDS = {
-    "drift": ("jsd", "psi"),
-    "data integrity": ("null_violation_percentage", "null_violation_count",
-                       "range_violation_percentage", "range_violation_count",
-                       "type_violation_percentage", "type_violation_count",
-                       "any_violation_percentage", "any_violation_count"),
-    "traffic": ("traffic",),
     "statistic": ("frequency", "sum", "average"),
     "performance": ("fpr", "expected_calibration_error", "geometric_mean",
                     "calibrated_threshold", "data_count", "wmape", "map", "ndcg_mean",
@@ -72,7 +90,10 @@ def metric_ids_for(task: Task) -> list[str]:
 
 
 def metric_problem(metric_id: str, task: Task) -> str | None:
-    """Why a rule on a model of `task` cannot watch `metric_id`, or None when it can."""
+    """Why a rule on a model of `task` cannot watch `metric_id`, or None when it can (an
+    input metric's columns and baseline are checked with the rule)."""
+    if metric_id in INPUT_ALERT_METRICS:
+        return None
     if not metrics_for(task):
         return f"a {task} model has no performance metrics to alert on"
     supported = ", ".join(metric_ids_for(task))
@@ -85,9 +106,10 @@ def metric_problem(metric_id: str, task: Task) -> str | None:
     if kind == "performance":
         return (f"'{metric_id}' is a performance metric perfledger does not compute; one of"
                 f" {supported}")
+    inputs = ", ".join(INPUT_ALERT_METRICS)
     if kind is not None:
         return (f"'{metric_id}' is a {kind} metric; {kind} alerts are not supported, only"
-                f" performance metrics: {supported}")
+                f" performance metrics ({supported}) and input metrics ({inputs})")
     if _is_uuid(metric_id):
         return f"custom metrics ('{metric_id}') are not supported; one of {supported}"
     return f"unknown metric '{metric_id}'; one of {supported}"
@@ -97,7 +119,8 @@ def shown_metric(metric: str, alias: str | None) -> AlertMetric:
     """The metric as a rule shows it: by the name its author gave, when that names it."""
     if alias is not None and alias in ALERT_METRICS and ALERT_METRICS[alias].metric == metric:
         return ALERT_METRICS[alias]
-    return _spellings(metric)[0]
+    watched = [found for found in INPUT_ALERT_METRICS.values() if found.metric == metric]
+    return watched[0] if watched else _spellings(metric)[0]
 
 
 def _is_uuid(text: str) -> bool:

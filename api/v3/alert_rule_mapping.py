@@ -4,9 +4,12 @@
 `time_period` its relative change against `compare_bin_delta` buckets earlier; `greater` and
 `lesser` are the conditions `above` and `below`; `evaluation_delay` is in minutes, as the
 client documents it. The monitor watches the model's production rows, of the version v3
-publishing writes to. Fiddler-only fields (priority, category, feature names, notification
-settings) are kept in the rule. What perfledger cannot judge (other metrics, Month bins,
-baselines, segments, automatic thresholds) is a 400 naming the field.
+publishing writes to. A rule on an input metric watches the one column `feature_names`
+names (`['__ANY__']`: the worst column; none for traffic and any-violation rules) and, for
+drift, the baseline `baseline_id` names (else the model's default). Fiddler-only fields
+(priority, category, feature names, notification settings) are kept in the rule. What
+perfledger cannot judge (other metrics, Month bins, segments, automatic thresholds) is a 400
+naming the field.
 """
 
 from __future__ import annotations
@@ -22,8 +25,7 @@ from msgspec import UNSET
 
 from perfledger.api.v3.alert_metrics import (
     ALERT_METRICS,
-    PERFORMANCE,
-    PERFORMANCE_DISPLAY,
+    AlertMetric,
     metric_problem,
     shown_metric,
 )
@@ -31,6 +33,7 @@ from perfledger.api.v3.alert_rule_shapes import (
     AlertRuleCreate,
     AlertRuleOut,
     AlertRulePatch,
+    BaselineRef,
     MetricRef,
     ModelRef,
     NotificationConfig,
@@ -38,6 +41,7 @@ from perfledger.api.v3.alert_rule_shapes import (
 )
 from perfledger.api.v3.people import Organization, ProjectRef, User
 from perfledger.domain.errors import InvalidInput
+from perfledger.domain.monitoring.input_metrics import ANY_COLUMN, DRIFT_METRICS, ROW_METRICS
 from perfledger.domain.monitoring.rules import (
     MAX_EMAIL_CHARS,
     MAX_EVALUATION_DELAY_MINUTES,
@@ -118,17 +122,21 @@ def rule_of(body: AlertRuleCreate, model: WatchedModel) -> MonitorRule:
     condition = _condition(body.condition, problems)
     _check_priority(body.priority, problems)
     _check_manual(body.threshold_type, body.auto_threshold_params, problems)
-    if body.baseline_id is not None:
-        problems.add("baseline_id", "baselines are not supported; compare to 'raw_value' or"
-                                    " 'time_period'")
+    known = ALERT_METRICS.get(body.metric_id)
+    drift = known is not None and known.metric in DRIFT_METRICS
+    if body.baseline_id is not None and not drift:
+        problems.add("baseline_id", f"only drift rules ({', '.join(DRIFT_METRICS)}) take a"
+                                    " baseline")
     if body.segment_id is not None:
         problems.add("segment_id", "segments are not supported; a rule watches all the"
                                    " model's production rows")
     _check_thresholds(condition, body.warning_threshold, body.critical_threshold, problems)
     _check_delay(body.evaluation_delay, problems)
     features = _feature_names(body.feature_names, model, problems)
+    column = (_watched_column(known, features, problems)
+              if known is not None and known.watches_inputs else None)
     problems.raise_if_any()
-    known = ALERT_METRICS[body.metric_id]
+    assert known is not None
     rule = {
         "name": body.name, "metric": known.metric, "dataset_split": DatasetSplit.PRODUCTION,
         "version": model.version, "bucket": bucket, "compare_to": compare_to,
@@ -136,8 +144,41 @@ def rule_of(body: AlertRuleCreate, model: WatchedModel) -> MonitorRule:
         "critical": body.critical_threshold, "evaluation_delay_minutes": body.evaluation_delay,
         "priority": body.priority, "category": body.category, "feature_names": features,
         "metric_alias": None if known.id == known.metric else known.id,
+        "column": column, "baseline": body.baseline_id,
     }
     return MonitorRule.from_json(msgspec.to_builtins(rule))
+
+
+def _watched_column(metric: AlertMetric, features: list[str] | None, problems: _Problems
+                    ) -> str | None:
+    """The column a rule on an input metric watches, from its feature names."""
+    given = features or []
+    if metric.metric in ROW_METRICS:
+        if given not in ([], [ANY_COLUMN]):
+            problems.add("feature_names", f"'{metric.id}' counts rows, not a column's values:"
+                                          f" send no feature names (or ['{ANY_COLUMN}'])")
+        return None
+    if len(given) != 1:
+        problems.add("feature_names", f"'{metric.id}' watches one column: name it, or send"
+                                      f" ['{ANY_COLUMN}'] for the worst of them")
+        return None
+    return given[0]
+
+
+# A rule's fields as v1 names them, and as the client does.
+CLIENT_FIELDS = {"column": "feature_names", "baseline": "baseline_id", "metric": "metric_id",
+                 "warning": "warning_threshold", "critical": "critical_threshold"}
+
+
+def in_client_terms(error: InvalidInput) -> InvalidInput:
+    """A refused monitor rule as the client names its fields."""
+    fields = error.details.get("fields")
+    if not isinstance(fields, dict):
+        return error
+    renamed = {CLIENT_FIELDS.get(field, field): problem for field, problem in fields.items()}
+    items = [f"{field}: {problem}" for field, problem in renamed.items()]
+    return InvalidInput(f"Invalid alert rule: {'; '.join(items)}",
+                        {"field": next(iter(renamed)), "fields": renamed, "problems": items})
 
 
 def changes_of(patch: AlertRulePatch, rule: MonitorRule, model: WatchedModel
@@ -219,8 +260,9 @@ def notification_config(rule: MonitorRule) -> NotificationConfig:
 
 def rule_out(monitor_id: str, rule: MonitorRule, model: ModelRef, project: ProjectRef,
              organization: Organization, created_by: User | None, created_at: str,
-             updated_at: str) -> AlertRuleOut:
-    """The rule as fiddler-client parses it (`AlertRuleResp`)."""
+             updated_at: str, baselines: dict[str, str]) -> AlertRuleOut:
+    """The rule as fiddler-client parses it (`AlertRuleResp`); `baselines` the model's, by
+    id, to name the rule's."""
     compare_to, delta = _comparison_of(rule)
     metric = shown_metric(rule.metric, rule.metric_alias)
     return AlertRuleOut(
@@ -231,9 +273,19 @@ def rule_out(monitor_id: str, rule: MonitorRule, model: ModelRef, project: Proje
         auto_threshold_params=None, critical_threshold=rule.critical,
         warning_threshold=rule.warning, category=rule.category,
         enable_notification=(rule.notifications or Notifications()).enabled,
-        metric=MetricRef(metric.id, metric.display_name, PERFORMANCE, PERFORMANCE_DISPLAY),
-        model=model, project=project, organization=organization, baseline=None, segment=None,
+        metric=MetricRef(metric.id, metric.display_name, metric.type, metric.type_display_name),
+        model=model, project=project, organization=organization,
+        baseline=_baseline_ref(rule.baseline, baselines), segment=None,
         created_by=created_by, created_at=created_at, updated_at=updated_at)
+
+
+def _baseline_ref(baseline: str | None, baselines: dict[str, str]) -> BaselineRef | None:
+    if baseline is None:
+        return None
+    for baseline_id, name in baselines.items():
+        if baseline in (baseline_id, name):
+            return BaselineRef(baseline_id, name)
+    return None  # deleted since
 
 
 def _comparison_of(rule: MonitorRule) -> tuple[str, int | None]:
@@ -324,7 +376,7 @@ def _feature_names(names: list[str] | None, model: WatchedModel, problems: _Prob
     if names is None:
         return None
     unique = _unique(names)
-    unknown = [name for name in unique if name not in model.columns]
+    unknown = [name for name in unique if name not in model.columns and name != ANY_COLUMN]
     if unknown:
         problems.add("feature_names", f"the model has no column {', '.join(map(repr, unknown))}")
     return unique

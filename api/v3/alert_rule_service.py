@@ -20,6 +20,7 @@ from perfledger.api.ids import parse_id
 from perfledger.api.v3.alert_rule_mapping import (
     WatchedModel,
     changes_of,
+    in_client_terms,
     notification_config,
     notifications_of,
     rule_of,
@@ -34,7 +35,7 @@ from perfledger.api.v3.alert_rule_shapes import (
     NotificationPatch,
 )
 from perfledger.api.v3.people import ProjectRef, organization_of, user
-from perfledger.domain.errors import NotFound
+from perfledger.domain.errors import InvalidInput, NotFound
 from perfledger.domain.monitoring.monitor import Monitor
 from perfledger.domain.monitoring.rules import MonitorRule
 from perfledger.domain.registry.model import Model
@@ -42,6 +43,7 @@ from perfledger.domain.timestamps import format_timestamp
 from perfledger.projections.catalog.queries import EntryRow, find_entry
 from perfledger.projections.database import Database
 from perfledger.projections.event_log import EventLog
+from perfledger.projections.inputs.queries import baselines_of
 from perfledger.projections.monitoring.queries import (
     MonitorRow,
     find_monitor_of_organization,
@@ -66,7 +68,10 @@ class AlertRules:
         model = await anyio.to_thread.run_sync(
             self._ledger.get_entry, caller, parse_id(body.model_id, "Model"))
         rule = rule_of(body, WatchedModel.of(model))
-        monitor, position = await self._monitoring.create_monitor(caller, model.id, rule)
+        try:
+            monitor, position = await self._monitoring.create_monitor(caller, model.id, rule)
+        except InvalidInput as refused:
+            raise in_client_terms(refused) from None
         await self._read.show(MONITORING, position)
         return await self._answer(principal, monitor, model, principal.subject)
 
@@ -120,7 +125,8 @@ class AlertRules:
                 str(monitor.id), monitor.rule, model_ref_of(model),
                 ProjectRef(str(project.id), project.name), organization_of(principal),
                 None if created_by is None else user(created_by),
-                format_timestamp(monitor.created_on), format_timestamp(monitor.modified_on))
+                format_timestamp(monitor.created_on), format_timestamp(monitor.modified_on),
+                dict(model.baselines))
 
         return await anyio.to_thread.run_sync(build)
 
@@ -138,13 +144,19 @@ def model_ref_of(model: Model) -> ModelRef:
     return ModelRef(str(model.id), model.name, (model.entry or {}).get("version"))
 
 
-def rule_read(row: MonitorRow, entry: EntryRow, principal: Principal) -> AlertRuleOut:
-    """A rule as the read models show it."""
+def rule_read(row: MonitorRow, entry: EntryRow, principal: Principal,
+              baselines: dict[str, str]) -> AlertRuleOut:
+    """A rule as the read models show it; `baselines` its model's (id -> name)."""
     return rule_out(
         row.monitor_id, MonitorRule.from_json(row.rule),
         ModelRef(entry.model_id, entry.name, entry.entry.get("version")),
         ProjectRef(entry.project_id, entry.project_name), organization_of(principal),
-        user(row.created_by), row.created_at, row.updated_at)
+        user(row.created_by), row.created_at, row.updated_at, baselines)
+
+
+def baseline_names(database: Database, model_id: str) -> dict[str, str]:
+    with database.read() as tx:
+        return {row.baseline_id: row.name for row in baselines_of(tx, model_id)}
 
 
 def find_rule(database: Database, log: EventLog, principal: Principal, rule_id: str
@@ -163,8 +175,9 @@ def rules_of_model(database: Database, log: EventLog, principal: Principal, mode
                    ) -> list[AlertRuleOut]:
     entry = find_entry(database, log, principal.organization_id,
                        str(parse_id(model_id, "Model")))
-    return [rule_read(row, entry, principal) for row in monitors_of_model(database,
-                                                                          entry.model_id)]
+    baselines = baseline_names(database, entry.model_id)
+    return [rule_read(row, entry, principal, baselines)
+            for row in monitors_of_model(database, entry.model_id)]
 
 
 def rule_fields(rule: AlertRuleOut) -> dict[str, Any]:
@@ -174,7 +187,8 @@ def rule_fields(rule: AlertRuleOut) -> dict[str, Any]:
         "project_id": rule.project.id, "metric_id": rule.metric.id, "priority": rule.priority,
         "compare_to": rule.compare_to, "condition": rule.condition, "bin_size": rule.bin_size,
         "category": rule.category, "feature_names": rule.feature_names,
-        "threshold_type": rule.threshold_type, "baseline_id": None, "segment_id": None,
+        "threshold_type": rule.threshold_type,
+        "baseline_id": None if rule.baseline is None else rule.baseline.id, "segment_id": None,
         "enable_notification": str(rule.enable_notification).lower(),
         "created_at": rule.created_at, "updated_at": rule.updated_at,
     }

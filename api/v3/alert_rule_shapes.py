@@ -98,6 +98,11 @@ class ModelRef(msgspec.Struct):
     version: str | None
 
 
+class BaselineRef(msgspec.Struct):
+    id: str
+    name: str
+
+
 class AlertRuleOut(msgspec.Struct):
     id: str
     name: str
@@ -118,7 +123,7 @@ class AlertRuleOut(msgspec.Struct):
     model: ModelRef
     project: ProjectRef
     organization: Organization
-    baseline: None
+    baseline: BaselineRef | None
     segment: None
     created_by: User | None
     created_at: str

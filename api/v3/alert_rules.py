@@ -12,6 +12,7 @@ from perfledger.api.consistency import answer, reading
 from perfledger.api.v3.alert_rule_mapping import notification_config
 from perfledger.api.v3.alert_rule_service import (
     AlertRules,
+    baseline_names,
     find_rule,
     rule_fields,
     rule_read,
@@ -34,7 +35,7 @@ from perfledger.projections.event_log import EventLog
 
 READ = [requires("model:read")]
 WRITE = [requires("model:write")]
-READS = {"position": reading("catalog", "monitoring")}
+READS = {"position": reading("catalog", "monitoring", "inputs")}
 FILTER_FIELDS = ("id", "name", "model_id", "project_id", "metric_id", "priority", "compare_to",
                  "condition", "bin_size", "category", "feature_names", "threshold_type",
                  "baseline_id", "segment_id", "enable_notification")
@@ -91,7 +92,8 @@ class AlertRuleController(Controller):
     def get_rule(self, alert_rule_id: str, principal: Principal, database: Database,
                  log: EventLog, position: int) -> Response[Normal[AlertRuleOut]]:
         row, entry = find_rule(database, log, principal, alert_rule_id)
-        return answer(normal(rule_read(row, entry, principal)), position)
+        baselines = baseline_names(database, entry.model_id)
+        return answer(normal(rule_read(row, entry, principal, baselines)), position)
 
     @patch("/{alert_rule_id:str}", guards=WRITE, operation_id="v3UpdateAlertRule")
     async def update_rule(self, alert_rule_id: str, data: AlertRulePatch, principal: Principal,

@@ -11,7 +11,9 @@ from uuid import UUID
 from perfledger.domain.catalog.claims import NameClaim
 from perfledger.domain.commands.models import ModelCommands
 from perfledger.domain.errors import Conflict, InvalidInput, NotFound
+from perfledger.domain.inputs.columns import ColumnSpec, model_columns
 from perfledger.domain.monitoring.alert import Alert, Verdict, alert_id
+from perfledger.domain.monitoring.input_metrics import InputsOfModel
 from perfledger.domain.monitoring.monitor import Monitor
 from perfledger.domain.monitoring.rules import MonitorRule, check_rule
 from perfledger.domain.monitoring.webhook import ALERT_EVENTS, Webhook
@@ -211,4 +213,7 @@ class MonitoringCommands(ModelCommands):
 
 
 def _check_against(rule: MonitorRule, model: Model) -> None:
-    check_rule(rule, Task(model.task), set(model.versions))
+    declared = [ColumnSpec.from_json(column) for column in model.columns]
+    columns = model_columns(model.task, model.labels, model.inputs, declared)
+    inputs = InputsOfModel(tuple(columns), bool(declared), dict(model.baselines))
+    check_rule(rule, Task(model.task), set(model.versions), inputs)

@@ -10,6 +10,7 @@ from perfledger.domain.catalog.entry import check_entry, labels_of
 from perfledger.domain.catalog.operations import Operation
 from perfledger.domain.commands.models import ModelCommands
 from perfledger.domain.errors import Conflict, NotFound
+from perfledger.domain.inputs.columns import columns_of_schema
 from perfledger.domain.registry.model import Model
 from perfledger.domain.values import Caller, ModelDefinition, check_model_definition
 from perfledger.domain.vocabulary import Task, VersionStatus
@@ -75,6 +76,9 @@ class RegistryCommands(ModelCommands):
         model.create_version(version, "onboarded through the v3 registry", {})
         for status in (VersionStatus.TRAINING, VersionStatus.TRAINED):
             model.change_version_status(version, status)
+        columns = columns_of_schema(entry["schema"]["columns"], list(definition.inputs))
+        if columns:
+            model.declare_columns([column.to_json() for column in columns])
         model.onboard(entry)  # last, so the model's modified_on is the entry's
         claim = self._claim(
             MODEL_NAME,

@@ -184,3 +184,29 @@ def model_columns(task: str, labels: list[str], inputs: list[str],
     given = {spec.name: spec for spec in output_columns(task, labels)}
     return [mine.get(name) or given.get(name) or ColumnSpec(name, None)
             for name in dict.fromkeys(names)]
+
+
+def columns_of_schema(schema_columns: list[dict[str, Any]], inputs: list[str]
+                      ) -> list[ColumnSpec]:
+    """The typed inputs of a v3 schema (`data_type`, `min`, `max`, `categories`,
+    `nullable`): a column whose bounds or categories cannot bin it keeps its type alone, and a
+    type perfledger does not measure (timestamps, vectors) is left undeclared. Fiddler lists a
+    numeric column's distinct values as `categories`: its bins come from `min` and `max`."""
+    wanted = set(inputs)
+    found: list[ColumnSpec] = []
+    for column in schema_columns:
+        kind = column.get("data_type")
+        if column.get("name") not in wanted or kind not in COLUMN_TYPES:
+            continue
+        keys = ("min", "max") if kind in NUMERIC else ("categories",) if kind in CATEGORICAL \
+            else ()
+        given = {"name": column["name"], "type": kind,
+                 **{key: column[key] for key in (*keys, "nullable")
+                    if column.get(key) is not None}}
+        for attempt in (given, {"name": column["name"], "type": kind}):
+            try:
+                found.append(_parsed(attempt, len(found)))
+                break
+            except InvalidInput:
+                continue
+    return found

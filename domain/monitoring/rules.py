@@ -19,12 +19,20 @@ from perfledger.domain.limits import (
     MAX_TAGS_PER_MODEL,
 )
 from perfledger.domain.metrics.catalogue import names_for
+from perfledger.domain.monitoring.input_metrics import (
+    INPUT_METRICS,
+    MAX_BASELINE_REF_CHARS,
+    MAX_COLUMN_REF_CHARS,
+    InputsOfModel,
+    input_rule_problems,
+)
 from perfledger.domain.vocabulary import DatasetSplit, Task
 
 PROMOTED = "promoted"
 MAX_BUCKETS_BACK = 1_000
 MAX_EVALUATION_DELAY_MINUTES = 7 * 24 * 60
 MAX_MIN_LABELED = 1_000_000_000
+MAX_MIN_ROWS = 1_000_000_000
 
 VersionRef = Annotated[str, msgspec.Meta(min_length=1, max_length=64,
                                          pattern=r"^[A-Za-z0-9._-]+$")]
@@ -98,6 +106,14 @@ class MonitorRule(msgspec.Struct, forbid_unknown_fields=True):
     warning: Threshold | None = None
     critical: Threshold | None = None
     min_labeled: Annotated[int, msgspec.Meta(ge=0, le=MAX_MIN_LABELED)] = 1
+    # Input metrics (drift, data integrity, traffic): the column watched ("__ANY__": the
+    # worst), the baseline drift is measured against (id or name; None: the model's default)
+    # and the rows a bucket needs to be judged.
+    column: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=MAX_COLUMN_REF_CHARS)] | None = None
+    baseline: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=MAX_BASELINE_REF_CHARS)] | None = None
+    min_rows: Annotated[int, msgspec.Meta(ge=0, le=MAX_MIN_ROWS)] = 1
     evaluation_delay_minutes: Annotated[
         int, msgspec.Meta(ge=0, le=MAX_EVALUATION_DELAY_MINUTES)] = 0
     tags: Annotated[dict[TagName, TagValue],
@@ -128,18 +144,33 @@ class MonitorRule(msgspec.Struct, forbid_unknown_fields=True):
             raise InvalidInput(f"Invalid monitor: {error}") from None
 
 
-def check_rule(rule: MonitorRule, task: Task, version_ids: set[str]) -> None:
-    """What the struct's bounds cannot say: the metric fits the model's task, the versions
-    exist, and the thresholds make sense for the condition."""
+def is_input_metric(metric: str) -> bool:
+    return metric in INPUT_METRICS
+
+
+def check_rule(rule: MonitorRule, task: Task, version_ids: set[str],
+               inputs: InputsOfModel | None = None) -> None:
+    """What the struct's bounds cannot say: the metric fits the model's task (or its
+    columns), the versions exist, and the thresholds make sense for the condition."""
     problems: dict[str, str] = {}
     if not rule.name.strip():
         problems["name"] = "must not be blank"
     metrics = names_for(task)
-    if not metrics:
-        problems["metric"] = f"a {task} model has no performance metrics to monitor"
+    if is_input_metric(rule.metric):
+        problems.update(input_rule_problems(rule.metric, rule.column, rule.baseline,
+                                            bool(rule.tags), inputs))
+    elif rule.column is not None or rule.baseline is not None:
+        field = "column" if rule.column is not None else "baseline"
+        problems[field] = (f"applies to input metrics ({', '.join(INPUT_METRICS)}), not to"
+                           f" '{rule.metric}'")
+    if is_input_metric(rule.metric):
+        pass  # checked above
+    elif not metrics:
+        problems["metric"] = (f"a {task} model has no performance metrics to monitor; its"
+                              f" input metrics: {list(INPUT_METRICS)}")
     elif rule.metric not in metrics:
         problems["metric"] = (f"'{rule.metric}' is not a metric of a {task} model; choose from"
-                              f" {list(metrics)}")
+                              f" {list(metrics)} or an input metric {list(INPUT_METRICS)}")
     if rule.version != PROMOTED and rule.version not in version_ids:
         problems["version"] = (f"the model has no version '{rule.version}'; give one of its"
                                f" versions or 'promoted'")

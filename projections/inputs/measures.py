@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from perfledger.domain.errors import Unprocessable
+from perfledger.domain.inputs.baselines import BaselineDefinition
 from perfledger.domain.inputs.columns import ColumnSpec
 from perfledger.domain.metrics.columns import ColumnStatistics
 from perfledger.domain.metrics.drift import jensen_shannon, stability_index
@@ -151,6 +152,17 @@ def _baseline_statistics(tx: Tx, scope: Scope, baseline: BaselineRow, window: Wi
         first = start - definition.offset * width
         found.append(summed(tx, series, first, first + width, columns)[0])
     return found or [{c.name: ColumnStatistics.empty(c) for c in columns}]
+
+
+def baseline_rows(tx: Tx, model_id: str, version_id: str, definition: BaselineDefinition
+                  ) -> int | None:
+    """The rows a static baseline holds now (a rolling one holds different rows for each
+    window: None)."""
+    if definition.kind != "static" or definition.dataset_split is None:
+        return None
+    series = series_of(tx, model_id, definition.version_id or version_id,
+                       definition.dataset_split)
+    return summed(tx, series, *_hours(definition.start, definition.end), [])[1]
 
 
 def _hours(start: int | None, end: int | None) -> tuple[int, int]:

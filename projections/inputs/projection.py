@@ -44,7 +44,8 @@ class InputsProjection:
             " labels TEXT NOT NULL, inputs TEXT NOT NULL, declared TEXT NOT NULL)",
             f"CREATE TABLE {t.input_series} ("
             " series_id BIGINT PRIMARY KEY, model_id TEXT NOT NULL, version_id TEXT NOT NULL,"
-            " dataset_split TEXT NOT NULL, UNIQUE (model_id, version_id, dataset_split))",
+            " dataset_split TEXT NOT NULL, revision BIGINT NOT NULL,"
+            " UNIQUE (model_id, version_id, dataset_split))",
             f"CREATE TABLE {t.input_rows} ("
             f" series_id BIGINT NOT NULL, row_id {key} NOT NULL, ts BIGINT NOT NULL,"
             f" features TEXT, predicted_label TEXT, score {real}, prediction {real},"
@@ -180,6 +181,8 @@ def _record(tx: Tx, t: Tables,
                   " score = excluded.score, prediction = excluded.prediction,"
                   " probabilities = excluded.probabilities", existing=bool(len(gone)))
         change.write(tx, t, series_id)
+        tx.execute(f"UPDATE {t.input_series} SET revision = revision + 1 WHERE series_id = ?",
+                   (series_id,))
     gathered.clear()
 
 
@@ -189,6 +192,6 @@ def _series(tx: Tx, t: Tables, model_id: str, version_id: str, split: str) -> in
     if found is not None:
         return int(found)
     series_id = 1 + int(tx.value(f"SELECT COALESCE(MAX(series_id), 0) FROM {t.input_series}"))
-    tx.execute(f"INSERT INTO {t.input_series} (series_id, model_id, version_id, dataset_split)"
-               " VALUES (?, ?, ?, ?)", (series_id, model_id, version_id, split))
+    tx.execute(f"INSERT INTO {t.input_series} (series_id, model_id, version_id, dataset_split,"
+               " revision) VALUES (?, ?, ?, ?, 0)", (series_id, model_id, version_id, split))
     return series_id

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from perfledger.domain.errors import Unprocessable
-from perfledger.domain.monitoring.rules import PROMOTED, MonitorRule
+from perfledger.domain.errors import DomainError, Unprocessable
+from perfledger.domain.monitoring.rules import PROMOTED, MonitorRule, is_input_metric
 from perfledger.domain.timestamps import from_micros
 from perfledger.projections.database import Tx
+from perfledger.projections.inputs.measures import Scope
+from perfledger.projections.inputs.monitored import WatchedInput, watched_buckets
 from perfledger.projections.json import loads
 from perfledger.projections.performance.queries import series_id_of
 from perfledger.projections.performance.schema import VIEWS
@@ -35,8 +37,12 @@ class MonitoredValue:
     bucket: str
     version_id: str
     value: float
-    labeled_count: int
+    row_count: int  # labeled rows for a performance metric, rows for an input metric
     bucket_start_seconds: float
+
+    @property
+    def watches_inputs(self) -> bool:
+        return is_input_metric(self.metric)
 
 
 def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredValue]:
@@ -55,6 +61,10 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
         rule = MonitorRule.from_json(loads(rule_text))
         version_id = promoted if rule.version == PROMOTED else rule.version
         if version_id is None:
+            continue
+        if is_input_metric(rule.metric):
+            found += _input_value(tx, now, rule, str(model_id), str(model_name),
+                                  str(monitor_id), str(version_id))
             continue
         series_id = series_id_of(tx, str(model_id), str(version_id), str(rule.dataset_split))
         if series_id is None:
@@ -77,6 +87,27 @@ def monitored_values(tx: Tx, organization_id: str, now: int) -> list[MonitoredVa
                     from_micros(bucket.start).timestamp()))
                 break
     return found
+
+
+def _input_value(tx: Tx, now: int, rule: MonitorRule, model_id: str, model_name: str,
+                 monitor_id: str, version_id: str) -> list[MonitoredValue]:
+    """The newest recent bucket with a value of an input monitor (none when its baseline is
+    gone or its model no longer declares the column: its evaluation logs why)."""
+    width = WIDTHS[rule.bucket]
+    end = bucket_start(now, width) + width
+    window = Window(rule.bucket, end - RECENT_BUCKETS * width, end)
+    try:
+        buckets = watched_buckets(tx, Scope(model_id, version_id, str(rule.dataset_split)),
+                                  window, WatchedInput(rule.metric, rule.column, rule.baseline))
+    except DomainError as error:
+        log.warning("monitor %s is left out of the scrape: %s", monitor_id, error.message)
+        return []
+    for start in sorted(buckets, reverse=True):
+        if buckets[start].value is not None:
+            return [MonitoredValue(model_id, model_name, monitor_id, rule.name, rule.metric,
+                                   rule.bucket, version_id, float(buckets[start].value or 0),
+                                   buckets[start].rows, from_micros(start).timestamp())]
+    return []
 
 
 def _buckets(tx: Tx, kind: SeriesKind, series_id: int, window: Window,

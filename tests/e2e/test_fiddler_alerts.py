@@ -168,8 +168,9 @@ def test_alert_rules_are_created_read_listed_updated_and_deleted(server: Tenant)
 
 
 UNSUPPORTED = [
-    ({"metric_id": "jsd"}, "metric_id"),
-    ({"metric_id": "traffic"}, "metric_id"),
+    ({"metric_id": "jsd"}, "feature_names"),
+    ({"metric_id": "traffic", "columns": ["age"]}, "feature_names"),
+    ({"metric_id": "frequency"}, "metric_id"),
     ({"bin_size": fdl.BinSize.MONTH}, "bin_size"),
     ({"threshold_type": fdl.AlertThresholdAlgo.STD_DEV_AUTO_THRESHOLD,
       "critical_threshold": None, "warning_threshold": None,
@@ -275,3 +276,76 @@ def test_alert_records_are_the_alerts_the_scheduler_raises_and_the_webhook_recei
                          "the webhook to receive the alert", timeout=30, step=0.2)
     assert delivered[0]["alert"]["alert_id"] == alert["alert_id"]
     assert delivered[0]["alert"]["monitor_id"] == str(rule.id)
+
+
+def rows_of_ages(day: datetime, ages: list[int], prefix: str, missing_income: int = 0
+                 ) -> list[dict[str, Any]]:
+    """A row a second from an hour into `day` per age; the first `missing_income` of them
+    arrive without an income."""
+    return [{"id": f"{prefix}-{i}", "age": age,
+             "income": None if i < missing_income else 40_000.0 + i, "score": 0.9,
+             "churned": i % 2, "ts": (day + timedelta(hours=1, seconds=i)).isoformat()}
+            for i, age in enumerate(ages)]
+
+
+def test_baselines_and_input_alert_rules_catch_drift_nulls_and_stopped_traffic(
+        server: Tenant, receiver: Receiver) -> None:
+    fdl.Webhook(name="ml-alerts", url=receiver.url, provider="SLACK").create()
+    model = onboard_dated()  # ages 18 to 57 in its sample: the schema's bins
+    train = pd.DataFrame(rows_of_ages(midnight(20), [20 + i % 10 for i in range(200)], "t"))
+    job = model.publish(train, environment=fdl.EnvType.PRE_PRODUCTION, dataset_name="train")
+    job.wait()
+    drifted = rows_of_ages(midnight(2), [50 + i % 8 for i in range(120)], "p", 15)
+    model.publish(drifted)
+
+    dataset = fdl.Dataset.from_name(name="train", model_id=model.id)
+    assert dataset.row_count == len(train)
+    static = fdl.Baseline(name="training", model_id=model.id, type_="STATIC",
+                          environment=fdl.EnvType.PRE_PRODUCTION, dataset_id=dataset.id).create()
+    rolling = fdl.Baseline(name="day before", model_id=model.id, type_="ROLLING",
+                           environment=fdl.EnvType.PRODUCTION, offset_delta=1,
+                           window_bin_size=fdl.WindowBinSize.DAY).create()
+    assert (static.type, static.row_count, static.dataset_id) == ("STATIC", 200, dataset.id)
+    assert (rolling.type, rolling.offset_delta, rolling.window_bin_size) == ("ROLLING", 1, "Day")
+    assert rolling.environment == fdl.EnvType.PRODUCTION and rolling.dataset_id is not None
+    assert fdl.Baseline.from_name(name="training", model_id=model.id).id == static.id
+    assert [b.name for b in fdl.Baseline.list(model_id=model.id)] == ["training", "day before"]
+    assert [b.id for b in fdl.Baseline.list(model_id=model.id, type_="ROLLING")] == [rolling.id]
+    fdl.Baseline.get(id_=rolling.id).delete()
+    with pytest.raises(NotFound):
+        fdl.Baseline.get(id_=rolling.id)
+
+    common: dict[str, Any] = {"model_id": model.id, "priority": fdl.Priority.HIGH,
+                              "compare_to": fdl.CompareTo.RAW_VALUE, "bin_size": fdl.BinSize.DAY}
+    drift = fdl.AlertRule(name="age drift", metric_id="jsd", columns=["age"],
+                          baseline_id=static.id, condition=fdl.AlertCondition.GREATER,
+                          critical_threshold=0.5, **common).create()
+    nulls = fdl.AlertRule(name="nulls", metric_id="null_violation_count", columns=["__ANY__"],
+                          condition=fdl.AlertCondition.GREATER, critical_threshold=0,
+                          **common).create()
+    traffic = fdl.AlertRule(name="traffic", metric_id="traffic", columns=["__ANY__"],
+                            condition=fdl.AlertCondition.LESSER, critical_threshold=1,
+                            **common).create()
+    assert fdl.AlertRule.get(id_=drift.id).baseline.name == "training"
+    assert fdl.AlertRule.get(id_=nulls.id).columns == ["__ANY__"]
+
+    served = v1(server, f"/api/v1/models/{model.id}/inputs/drift", baseline="training",
+                columns="age", start=midnight(2).isoformat(), end=midnight(1).isoformat())
+    [day_two] = served["points"]
+    records = {rule.id: wait_for(lambda rule=rule: list(fdl.AlertRecord.list(
+        alert_rule_id=rule.id)), f"the scheduler to raise {rule.name}", timeout=90, step=0.2)
+        for rule in (drift, nulls, traffic)}
+    [drifting] = records[drift.id]
+    assert drifting.alert_value == pytest.approx(day_two["columns"]["age"]["jsd"], abs=1e-9)
+    assert drifting.alert_value > 0.5 and drifting.severity == "CRITICAL"
+    assert drifting.alert_time_bucket == int(midnight(2).timestamp() * 1000)
+    [missing] = records[nulls.id]
+    assert missing.alert_value == 15
+    [stopped] = records[traffic.id]  # yesterday had no rows; today's bucket is not over
+    assert (stopped.alert_value, stopped.alert_time_bucket) == (
+        0, int(midnight(1).timestamp() * 1000))
+    delivered = wait_for(lambda: {body["alert"]["monitor_id"] for body in receiver.bodies
+                                  if body["type"] == "alert.raised"} >= {
+        str(drift.id), str(nulls.id), str(traffic.id)},
+        "the webhook to receive the three alerts", timeout=30, step=0.2)
+    assert delivered

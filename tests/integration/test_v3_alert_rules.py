@@ -189,9 +189,14 @@ def test_notification_settings_merge_and_name_only_the_organizations_webhooks(
 
 
 @pytest.mark.parametrize(("fields", "named", "says"), [
-    ({"metric_id": "jsd"}, "metric_id", "drift"),
-    ({"metric_id": "null_violation_percentage"}, "metric_id", "data integrity"),
-    ({"metric_id": "traffic"}, "metric_id", "traffic"),
+    ({"metric_id": "jsd"}, "feature_names", "watches one column"),
+    ({"metric_id": "null_violation_percentage", "feature_names": ["age", "income"]},
+     "feature_names", "watches one column"),
+    ({"metric_id": "traffic", "feature_names": ["age"]}, "feature_names", "counts rows"),
+    ({"metric_id": "jsd", "feature_names": ["age"], "baseline_id": str(uuid.uuid4())},
+     "baseline_id", "no baseline"),
+    ({"metric_id": "jsd", "feature_names": ["__ANY__"]}, "baseline_id", "no baseline"),
+    ({"metric_id": "frequency"}, "metric_id", "statistic"),
     ({"metric_id": "fpr"}, "metric_id", "does not compute"),
     ({"metric_id": "r2"}, "metric_id", "not a metric of a binary_classification"),
     ({"metric_id": str(uuid.uuid4())}, "metric_id", "custom metrics"),
@@ -203,7 +208,7 @@ def test_notification_settings_merge_and_name_only_the_organizations_webhooks(
       "warning_threshold": None,
       "auto_threshold_params": {"warning_multiplier": 1.0, "critical_multiplier": 2.0}},
      "threshold_type", "automatic thresholds"),
-    ({"baseline_id": str(uuid.uuid4())}, "baseline_id", "baselines"),
+    ({"baseline_id": str(uuid.uuid4())}, "baseline_id", "only drift rules"),
     ({"segment_id": str(uuid.uuid4())}, "segment_id", "segments"),
     ({"critical_threshold": None}, "critical_threshold", "required"),
     ({"critical_threshold": 0.9}, "critical_threshold", "at or below the warning"),

@@ -27,6 +27,11 @@ V3_OPERATIONS = {
     ("/v3/alert-rules/{alert_rule_id}/notification", "get"),
     ("/v3/alert-rules/{alert_rule_id}/notification", "patch"),
     ("/v3/alert-rules/{alert_rule_id}/records", "get"),
+    ("/v3/baselines", "get"), ("/v3/baselines", "post"),
+    ("/v3/baselines/{baseline_id}", "get"), ("/v3/baselines/{baseline_id}", "delete"),
+    ("/v3/models/{model_id}/baselines", "get"),
+    ("/v3/environments", "get"), ("/v3/environments/{environment_id}", "get"),
+    ("/v3/models/{model_id}/environments", "get"),
 }
 
 
