@@ -12,6 +12,7 @@ from perfledger.api.services.reading import ReadSide
 from perfledger.domain.application import PerfLedger
 from perfledger.domain.errors import Unprocessable
 from perfledger.projections.database import Tx
+from perfledger.projections.inputs.time_travel import inputs_as_of
 from perfledger.projections.performance.queries import PERFORMANCE_TASKS, Summary
 from perfledger.projections.performance.time_travel import (
     ReplayCache,
@@ -53,6 +54,27 @@ class TimeTravel:
                                  min_position, question,
                                  lambda plan: replay_as_of(
                                      self._ledger, plan, lambda tx: read(tx, plan.version_id)))
+
+    async def inputs(self, organization_id: str, model_id: UUID, version_id: str | None,
+                     moment: datetime, min_position: int | None,
+                     read: Callable[[Tx, str], T]) -> tuple[str, T, int]:
+        """Any query of the input statistics as they were at `moment`: `read(tx, version)`
+        runs on the replayed views (the version meant then). Not cached: each asks the heavy
+        work queue for a replay."""
+        head = await self._read.catch_up(PROJECTIONS)
+        position = await self._read.reach(PROJECTIONS, max(head, min_position or 0))
+        version, found = await self._heavy.run(
+            organization_id, self._inputs_replayed, organization_id, model_id, version_id,
+            moment, read)
+        return version, found, position
+
+    def _inputs_replayed(self, organization_id: str, model_id: UUID, version_id: str | None,
+                         moment: datetime, read: Callable[[Tx, str], T]) -> tuple[str, T]:
+        find_model(self._read.database, organization_id, str(model_id))  # 404 for another's
+        past, version = resolve_as_of(self._ledger, model_id, version_id, moment)
+        found, _ = inputs_as_of(self._ledger, self._read.database, past, moment,
+                                lambda tx: read(tx, version))
+        return version, found
 
     async def answer(self, organization_id: str, model_id: UUID, version_id: str | None,
                      split: str, moment: datetime, min_position: int | None,

@@ -4,23 +4,28 @@ bucket of row time, as sums of stored buckets."""
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires_any
+from perfledger.api.bootstrap import Container
 from perfledger.api.consistency import answer
 from perfledger.api.ids import parse_id
 from perfledger.api.v1.baselines import READS
-from perfledger.api.v1.times import query_micros
+from perfledger.api.v1.performance import AsOf
+from perfledger.api.v1.times import query_micros, query_time
 from perfledger.api.v1.windows import Bucket, Timestamp
 from perfledger.domain.errors import InvalidInput
 from perfledger.domain.metrics.drift import DRIFT_METRICS
 from perfledger.domain.timestamps import format_micros
 from perfledger.domain.vocabulary import DatasetSplit
-from perfledger.projections.database import Database
+from perfledger.projections.database import Tx
 from perfledger.projections.inputs.measures import (
     Scope,
     chosen_columns,
@@ -33,6 +38,7 @@ from perfledger.projections.performance.timeseries import Window, plan_window
 from perfledger.projections.registry.queries import model_in, version_meant
 
 READ = [requires_any("model:read")]
+Answer = TypeVar("Answer")
 Names = Annotated[str | None, Parameter(max_length=4_000,
                                         description="Comma-separated column names")]
 BaselineName = Annotated[str | None, Parameter(max_length=200,
@@ -96,45 +102,52 @@ class IntegrityOut(msgspec.Struct):
 
 
 class InputsController(Controller):
+    """Each query answers from the live views, or with `as_of` from the model's input
+    statistics replayed to that moment (heavy work, bounded like every replay)."""
+
     path = "/models/{model_id:str}/inputs"
     tags = ["v1 inputs"]
 
-    @get("/drift", guards=READ, operation_id="v1InputDrift", sync_to_thread=True,
-         dependencies=READS)
-    def drift(self, model_id: str, principal: Principal, position: int, database: Database,
-              baseline: BaselineName = None, columns: Names = None,
-              metrics: Annotated[str | None, Parameter(max_length=100)] = None,
-              version_id: str | None = None,
-              dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
-              bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
-              ) -> Response[DriftOut]:
+    @get("/drift", guards=READ, operation_id="v1InputDrift", dependencies=READS)
+    async def drift(self, model_id: str, principal: Principal, position: int,
+                    container: Container, baseline: BaselineName = None, columns: Names = None,
+                    metrics: Annotated[str | None, Parameter(max_length=100)] = None,
+                    version_id: str | None = None,
+                    dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+                    bucket: Bucket = Bucket.DAY, start: Timestamp = None,
+                    end: Timestamp = None, as_of: AsOf = None) -> Response[DriftOut]:
         """Each bucket's Jensen-Shannon distance and PSI of every binned column from the
         baseline, and the columns ranked by their distance over the whole range."""
         wanted = _metrics(metrics)
         window = _window(bucket, start, end)
-        with database.read() as tx:
-            scope, model = _scope(tx, principal, model_id, version_id, dataset_split)
+        asked_columns = _names(columns)
+
+        def read(tx: Tx, model: str, version: str) -> DriftOut:
+            scope = Scope(model, version, str(dataset_split))
             reference = find_baseline(tx, model, baseline)
-            chosen = chosen_columns(tx, model, _names(columns), binned_only=True)
+            chosen = chosen_columns(tx, model, asked_columns, binned_only=True)
             found = drift_of(tx, scope, window, reference, chosen, wanted)
-        width = window.width
-        return answer(DriftOut(
-            model, scope.version_id, scope.split,
-            BaselineRef(reference.baseline_id, reference.name), str(bucket),
-            format_micros(window.start), format_micros(window.end),
-            [DriftPointOut(format_micros(p.start), format_micros(p.start + width),
-                           p.sample_count, p.columns) for p in found.points],
-            found.ranking), position)
+            width = window.width
+            return DriftOut(
+                model, version, scope.split,
+                BaselineRef(reference.baseline_id, reference.name), str(bucket),
+                format_micros(window.start), format_micros(window.end),
+                [DriftPointOut(format_micros(p.start), format_micros(p.start + width),
+                               p.sample_count, p.columns) for p in found.points],
+                found.ranking)
+
+        return await _answered(container, principal, model_id, version_id, as_of, position,
+                               read)
 
     @get("/distribution", guards=READ, operation_id="v1InputDistribution",
-         sync_to_thread=True, dependencies=READS)
-    def distribution(self, model_id: str, principal: Principal, position: int,
-                     database: Database,
-                     column: Annotated[str, Parameter(max_length=200)],
-                     baseline: BaselineName = None, version_id: str | None = None,
-                     dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
-                     start: Timestamp = None, end: Timestamp = None,
-                     ) -> Response[DistributionOut]:
+         dependencies=READS)
+    async def distribution(self, model_id: str, principal: Principal, position: int,
+                           container: Container,
+                           column: Annotated[str, Parameter(max_length=200)],
+                           baseline: BaselineName = None, version_id: str | None = None,
+                           dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+                           start: Timestamp = None, end: Timestamp = None,
+                           as_of: AsOf = None) -> Response[DistributionOut]:
         """The column's bins with the window's and the baseline's counts and proportions, and
         the window's count, missing count, mean, population std, min and max; every row
         without `start` and `end` (they round out to whole hours)."""
@@ -142,46 +155,70 @@ class InputsController(Controller):
         if first is not None and last is not None and first >= last:
             raise InvalidInput("The window is empty: 'end' must come after 'start'",
                                {"field": "end"})
-        with database.read() as tx:
-            scope, model = _scope(tx, principal, model_id, version_id, dataset_split)
+
+        def read(tx: Tx, model: str, version: str) -> DistributionOut:
+            scope = Scope(model, version, str(dataset_split))
             [spec] = chosen_columns(tx, model, [column], binned_only=False)
             reference = find_baseline(tx, model, baseline) if spec.binned and (
                 baseline is not None or _has_baselines(tx, model)) else None
             found = distribution_of(tx, scope, first, last, reference, spec)
-        return answer(DistributionOut(
-            model, scope.version_id, scope.split, spec.name, spec.type, found["bins"],
-            None if first is None else format_micros(first),
-            None if last is None else format_micros(last), found["window"],
-            found["baseline"]), position)
+            return DistributionOut(
+                model, version, scope.split, spec.name, spec.type, found["bins"],
+                None if first is None else format_micros(first),
+                None if last is None else format_micros(last), found["window"],
+                found["baseline"])
 
-    @get("/integrity", guards=READ, operation_id="v1InputIntegrity", sync_to_thread=True,
-         dependencies=READS)
-    def integrity(self, model_id: str, principal: Principal, position: int,
-                  database: Database, columns: Names = None, version_id: str | None = None,
-                  dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
-                  bucket: Bucket = Bucket.DAY, start: Timestamp = None, end: Timestamp = None,
-                  ) -> Response[IntegrityOut]:
+        return await _answered(container, principal, model_id, version_id, as_of, position,
+                               read)
+
+    @get("/integrity", guards=READ, operation_id="v1InputIntegrity", dependencies=READS)
+    async def integrity(self, model_id: str, principal: Principal, position: int,
+                        container: Container, columns: Names = None,
+                        version_id: str | None = None,
+                        dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
+                        bucket: Bucket = Bucket.DAY, start: Timestamp = None,
+                        end: Timestamp = None, as_of: AsOf = None) -> Response[IntegrityOut]:
         """Per bucket: rows (traffic), rows with any violation, and each column's missing
         values, type and range violations, with each count's share of the rows."""
         window = _window(bucket, start, end)
-        with database.read() as tx:
-            scope, model = _scope(tx, principal, model_id, version_id, dataset_split)
-            chosen = chosen_columns(tx, model, _names(columns), binned_only=False)
+        asked_columns = _names(columns)
+
+        def read(tx: Tx, model: str, version: str) -> IntegrityOut:
+            scope = Scope(model, version, str(dataset_split))
+            chosen = chosen_columns(tx, model, asked_columns, binned_only=False)
             points = integrity_of(tx, scope, window, chosen)
-        width = window.width
-        return answer(IntegrityOut(
-            model, scope.version_id, scope.split, str(bucket), format_micros(window.start),
-            format_micros(window.end),
-            [IntegrityPointOut(format_micros(p["start"]), format_micros(p["start"] + width),
-                               p["sample_count"], p["any_violation_count"],
-                               p["any_violation_percentage"], p["columns"])
-             for p in points]), position)
+            width = window.width
+            return IntegrityOut(
+                model, version, scope.split, str(bucket), format_micros(window.start),
+                format_micros(window.end),
+                [IntegrityPointOut(format_micros(p["start"]), format_micros(p["start"] + width),
+                                   p["sample_count"], p["any_violation_count"],
+                                   p["any_violation_percentage"], p["columns"])
+                 for p in points])
+
+        return await _answered(container, principal, model_id, version_id, as_of, position,
+                               read)
 
 
-def _scope(tx: Any, principal: Principal, model_id: str, version_id: str | None,
-           split: DatasetSplit) -> tuple[Scope, str]:
-    model = model_in(tx, principal.organization_id, str(parse_id(model_id, "Model"))).model_id
-    return Scope(model, version_meant(tx, model, version_id), str(split)), model
+async def _answered(container: Container, principal: Principal, model_id: str,
+                    version_id: str | None, as_of: str | None, position: int,
+                    read: Callable[[Tx, str, str], Answer]) -> Response[Answer]:
+    """`read(tx, model, version)` on the live views, or on the views replayed to `as_of`
+    (the version meant then)."""
+    model = str(parse_id(model_id, "Model"))
+    moment = query_time("as_of", as_of)
+    if moment is not None:
+        _, found, read_at = await container.services.time_travel.inputs(
+            principal.organization_id, UUID(model), version_id, moment, position,
+            lambda tx, version: read(tx, model, version))
+        return answer(found, read_at)
+
+    def live() -> Answer:
+        with container.database.read() as tx:
+            found = model_in(tx, principal.organization_id, model).model_id
+            return read(tx, found, version_meant(tx, found, version_id))
+
+    return answer(await anyio.to_thread.run_sync(live), position)
 
 
 def _has_baselines(tx: Any, model_id: str) -> bool:

@@ -30,7 +30,7 @@ from perfledger.projections.generations import point_views
 from perfledger.projections.json import loads
 from perfledger.projections.performance.projection import PerformanceProjection
 from perfledger.projections.performance.queries import Summary, summary_in
-from perfledger.projections.projection import Tables
+from perfledger.projections.projection import Projection, Tables
 
 MAX_TIME_TRAVEL_ROWS = 2_000_000
 T = TypeVar("T")
@@ -189,7 +189,13 @@ def replay_as_of(ledger: Application[UUID], plan: ReplayPlan, read: Callable[[Tx
     for entry in plan.entries:
         key = batch_key(entry.kind, model.id, entry.version_id, entry.split, entry.batch_id)
         events.append((entry.position, next(iter(ledger.events.get(key, limit=1)))))
-    projection = PerformanceProjection()
+    return replay_projection(PerformanceProjection(), events, read)
+
+
+def replay_projection(projection: Projection, events: list[Positioned],
+                      read: Callable[[Tx], T]) -> T:
+    """`events` applied by `projection` to tables of its own in memory, behind the view names
+    the queries read, and `read` answered from them."""
     view = SQLiteDatabase(Path(":memory:"))
     try:
         with view.transaction() as tx:

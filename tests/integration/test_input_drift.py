@@ -4,7 +4,8 @@ backends; bad questions get a 4xx naming what is wrong."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 
 from tests.integration.drifting import (
+    COLUMNS,
     DAYS,
     START,
     bins_of,
@@ -204,3 +206,54 @@ def test_a_model_declaring_no_columns_is_not_measured_and_says_how_to_be(
                         " ON r.series_id = s.series_id WHERE s.model_id = ?",
                         (scenario.model_id,))
     assert kept == 0  # nothing kept for it
+
+
+def test_as_of_answers_from_the_rows_and_baselines_recorded_by_then(scenario: Scenario) -> None:
+    scenario.create_model(name="churn", task="binary_classification", labels=["no", "yes"],
+                          inputs=["age", "plan", "visits", "note"], columns=COLUMNS)
+    scenario.trained_version()
+    train = random_rows(1, 300, "t")
+    scenario.send_predictions("v1", train, split="train")
+    assert scenario.post("/baselines", {"name": "training", "type": "static",
+                                        "dataset_split": "train"}).status_code == 201
+    before = random_rows(2, 400, "p", shift=12.0)
+    scenario.send_predictions("v1", before, split="production")
+    time.sleep(0.01)
+    then = datetime.now(UTC)
+    time.sleep(0.01)
+    # afterwards: 60 rows replaced, 200 more, and a second baseline
+    replaced = [{**row, "features": {**row["features"], "age": 5.0, "plan": "free"}}
+                for row in before[:60]]
+    later = random_rows(3, 200, "q", shift=-10.0)
+    scenario.send_predictions("v1", replaced + later, split="production")
+    assert scenario.post("/baselines", {"name": "day before", "type": "rolling",
+                                        "window": "day", "offset": 1}).status_code == 201
+    scenario.catch_up()
+    now_rows = replaced + before[60:] + later
+    moment = then.isoformat()
+    window = {"start": iso(START), "end": iso(START + timedelta(days=DAYS))}
+
+    for rows, asked in ((before, {"as_of": moment}), (now_rows, {})):
+        served = scenario.get("/inputs/drift", baseline="training", **window, **asked)
+        assert served.status_code == 200, served.text
+        for day, point in enumerate(served.json()["points"]):
+            mine = [row for row in rows if day_of(row) == day]
+            assert point["sample_count"] == len(mine)
+            for column in ("age", "plan"):
+                expected = jensenshannon(bins_of(mine, column), bins_of(train, column))
+                assert point["columns"][column]["jsd"] == pytest.approx(expected, abs=1e-9)
+        spread = scenario.get("/inputs/distribution", column="age", **asked)
+        assert spread.status_code == 200, spread.text
+        assert spread.json()["window"]["counts"] == bins_of(rows, "age").tolist()
+        integrity = scenario.get("/inputs/integrity", **window, **asked)
+        assert integrity.status_code == 200, integrity.text
+        assert [p["any_violation_count"] for p in integrity.json()["points"]] == [
+            sum(violates(r["features"]) for r in rows if day_of(r) == day)
+            for day in range(DAYS)]
+
+    unknown_then = scenario.get("/inputs/drift", baseline="day before", as_of=moment)
+    assert unknown_then.status_code == 422 and "training" in unknown_then.json()["detail"]
+    early = scenario.get("/inputs/drift", as_of="2020-01-01")
+    assert early.status_code == 422, early.text
+    malformed = scenario.get("/inputs/drift", as_of="yesterday")
+    assert malformed.status_code == 400 and "as_of" in malformed.text
