@@ -26,9 +26,11 @@ from perfledger.api.v3.alert_rule_shapes import (
     NotificationPatch,
 )
 from perfledger.api.v3.envelope import Normal, Paginated, normal, paginated
-from perfledger.api.v3.item_filters import equal_values, item_filter, parse_filter, sort_items
+from perfledger.api.v3.item_filters import (
+    model_filter,
+    sort_items,
+)
 from perfledger.api.v3.projects import Limit, Offset
-from perfledger.domain.errors import InvalidInput
 from perfledger.domain.monitoring.rules import MonitorRule
 from perfledger.projections.database import Database
 from perfledger.projections.event_log import EventLog
@@ -40,8 +42,6 @@ FILTER_FIELDS = ("id", "name", "model_id", "project_id", "metric_id", "priority"
                  "condition", "bin_size", "category", "feature_names", "threshold_type",
                  "baseline_id", "segment_id", "enable_notification")
 ORDER_FIELDS = ("id", "name", "metric_id", "priority", "bin_size", "created_at", "updated_at")
-NAMES_THE_MODEL = ('filter must name the model, as fiddler-client does:'
-                   ' {"field": "model_id", "operator": "equal", "value": "<model id>"}')
 
 
 def provide_alert_rules(container: Container) -> AlertRules:
@@ -74,13 +74,9 @@ class AlertRuleController(Controller):
         offset: Offset = 0,
     ) -> Response[Paginated[AlertRuleOut]]:
         """The rules of the model the filter names (`model_id` equal), oldest first."""
-        tree = None if filter is None else parse_filter(filter)
-        model_ids = [] if tree is None else equal_values(tree, "model_id")
-        if not model_ids:
-            raise InvalidInput(NAMES_THE_MODEL, {"field": "filter"})
-        keep = item_filter(tree, FILTER_FIELDS)
+        model_id, keep = model_filter(filter, FILTER_FIELDS)
         rules = {rule.id: rule for rule in rules_of_model(database, log, principal,
-                                                          model_ids[0])}
+                                                          model_id)}
         fields = [rule_fields(rule) for rule in rules.values()]
         kept = sort_items([item for item in fields if keep(item)], ordering, ORDER_FIELDS,
                           "created_at")

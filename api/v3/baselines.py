@@ -27,7 +27,7 @@ from perfledger.api.v3.environments import (
     environment_of,
     split_of_environment,
 )
-from perfledger.api.v3.item_filters import equal_values, item_filter, parse_filter
+from perfledger.api.v3.item_filters import item_filter, model_filter, parse_filter
 from perfledger.api.v3.people import Organization, ProjectRef, organization_of
 from perfledger.api.v3.projects import Limit, Offset
 from perfledger.domain.errors import InvalidInput, NotFound
@@ -46,8 +46,6 @@ WINDOW_OF = {window: name for name, window in WINDOWS.items()}
 FILTER_FIELDS = ("id", "name", "model_id", "type", "environment_type")
 MILLISECONDS_FROM = 10**11  # a Unix time this large is in milliseconds (seconds: year 5138)
 LATEST_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
-NAMES_THE_MODEL = ('filter must name the model, as fiddler-client does:'
-                   ' {"field": "model_id", "operator": "equal", "value": "<model id>"}')
 INPUTS = ["inputs"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BASELINE_NAME_CHARS)]
 Moment = Annotated[int, msgspec.Meta(ge=0, le=LATEST_SECONDS * 1000)]
@@ -175,13 +173,9 @@ class BaselineController(Controller):
         filter: str | None = None, limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Paginated[BaselineOut]]:
         """The baselines of the model the filter names (`model_id` equal), oldest first."""
-        tree = None if filter is None else parse_filter(filter)
-        model_ids = [] if tree is None else equal_values(tree, "model_id")
-        if not model_ids:
-            raise InvalidInput(NAMES_THE_MODEL, {"field": "filter"})
-        keep = item_filter(tree, FILTER_FIELDS)
+        model_id, keep = model_filter(filter, FILTER_FIELDS)
         entry = find_entry(database, log, principal.organization_id,
-                           str(parse_id(model_ids[0], "Model")))
+                           str(parse_id(model_id, "Model")))
         found = [b for b in baselines_read(database, entry, principal) if keep(_fields(b))]
         return answer(paginated(found[offset:offset + limit], len(found), limit, offset),
                       position)

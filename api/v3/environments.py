@@ -15,7 +15,7 @@ from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.v3.alert_rule_shapes import ModelRef
 from perfledger.api.v3.envelope import Normal, Paginated, normal, paginated
-from perfledger.api.v3.item_filters import equal_values, item_filter, parse_filter
+from perfledger.api.v3.item_filters import model_filter
 from perfledger.api.v3.people import Organization, ProjectRef, organization_of
 from perfledger.api.v3.projects import Limit, Offset
 from perfledger.domain.errors import InvalidInput, NotFound
@@ -28,8 +28,6 @@ ENVIRONMENT_NAMESPACE = uuid5(NAMESPACE_URL, "perfledger/environments")
 PRODUCTION, PRE_PRODUCTION = "PRODUCTION", "PRE_PRODUCTION"
 PRE_PRODUCTION_SPLITS = tuple(str(s) for s in DatasetSplit if s is not DatasetSplit.PRODUCTION)
 FILTER_FIELDS = ("id", "name", "model_id", "type")
-NAMES_THE_MODEL = ('filter must name the model, as fiddler-client does:'
-                   ' {"field": "model_id", "operator": "equal", "value": "<model id>"}')
 READS = {"position": reading("catalog", "performance")}
 
 
@@ -98,13 +96,9 @@ class EnvironmentController(Controller):
         filter: str | None = None, limit: Limit = 50, offset: Offset = 0,
     ) -> Response[Paginated[EnvironmentOut]]:
         """The environments of the model the filter names (`model_id` equal)."""
-        tree = None if filter is None else parse_filter(filter)
-        model_ids = [] if tree is None else equal_values(tree, "model_id")
-        if not model_ids:
-            raise InvalidInput(NAMES_THE_MODEL, {"field": "filter"})
-        keep = item_filter(tree, FILTER_FIELDS)
+        model_id, keep = model_filter(filter, FILTER_FIELDS)
         entry = find_entry(database, log, principal.organization_id,
-                           str(parse_id(model_ids[0], "Model")))
+                           str(parse_id(model_id, "Model")))
         found = [e for e in environments_of(database, entry.model_id)
                  if keep({"id": e.id, "name": e.split, "model_id": entry.model_id,
                           "type": e.type})]

@@ -37,6 +37,20 @@ def item_filter(tree: Any, fields: Collection[str]) -> Predicate:
     return _Compiler(fields).condition(tree, "filter", 0)
 
 
+NAMES_THE_MODEL = ('filter must name the model, as fiddler-client does:'
+                   ' {"field": "model_id", "operator": "equal", "value": "<model id>"}')
+
+
+def model_filter(text: str | None, fields: Collection[str]) -> tuple[str, Predicate]:
+    """The model a listing's filter names (`model_id` equal, as fiddler-client sends it) and
+    the predicate of the whole filter; a 400 naming `filter` when it names no model."""
+    tree = None if text is None else parse_filter(text)
+    model_ids = [] if tree is None else equal_values(tree, "model_id")
+    if not model_ids:
+        raise InvalidInput(NAMES_THE_MODEL, {"field": "filter"})
+    return model_ids[0], item_filter(tree, fields)
+
+
 def equal_values(tree: Any, field: str) -> list[str]:
     """The values a top-level AND requires `field` to equal (how a listing finds its scope)."""
     if not isinstance(tree, dict) or str(tree.get("condition", "AND")).upper() != "AND":
