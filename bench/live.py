@@ -1,7 +1,11 @@
 """Benchmarks how fresh a busy series' summary stays: sustained ingestion into one series on
 PostgreSQL with the scheduler run by `perfledger serve`, and how far the summary trails it.
+With `--inputs`, its input statistics: each row carries 25 inputs (20 numeric, 5
+categorical) the model declares, and the rows counted are those the day's data integrity
+counts.
 
     python bench/live.py --rows 10000000 --connections 2
+    python bench/live.py --rows 1000000 --inputs --rate 5000
 
 1. `perfledger serve` (its scheduler in a worker process of its own, or with `--scheduler
    thread` in a thread of the server) and one binary model with a trained version.
@@ -28,6 +32,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -50,9 +55,18 @@ from windows import percentile
 BATCH = 1000
 
 
-def batch_body(first_row: int, seed: int, replace_from: int) -> tuple[bytes, int]:
+NUMERIC_INPUTS, CATEGORICAL_INPUTS = 20, 5
+PLANS = ("free", "pro", "team", "enterprise")
+INPUT_COLUMNS = [*({"name": f"x{i}", "type": "float", "min": -4.0, "max": 4.0}
+                   for i in range(NUMERIC_INPUTS)),
+                 *({"name": f"c{i}", "type": "category", "categories": list(PLANS)}
+                   for i in range(CATEGORICAL_INPUTS))]
+
+
+def batch_body(first_row: int, seed: int, replace_from: int, inputs: bool = False
+               ) -> tuple[bytes, int]:
     """A batch of rows `first_row`..., a tenth of them replaced by rows seen before (below
-    `replace_from`); and how many new row ids it brings."""
+    `replace_from`), with the 25 inputs if asked; and how many new row ids it brings."""
     rng = random.Random(seed)
     records, used = [], set()
     for i in range(first_row, first_row + BATCH):
@@ -65,10 +79,18 @@ def batch_body(first_row: int, seed: int, replace_from: int) -> tuple[bytes, int
         score = min(1.0, max(0.0, rng.gauss(0.7 if truth else 0.3, 0.2)))
         records.append({"row_id": f"row-{row:09d}", "predicted_label": LABELS[score >= 0.5],
                         "score": round(score, 4),
-                        **({"true_label": LABELS[truth]} if rng.random() < 0.85 else {})})
+                        **({"true_label": LABELS[truth]} if rng.random() < 0.85 else {}),
+                        **({"features": features(rng)} if inputs else {})})
     body = msgspec.json.encode({"dataset_split": "production", "batch_id": f"b{first_row}",
                                 "records": records})
     return body, sum(1 for row in used if row >= first_row)
+
+
+def features(rng: random.Random) -> dict[str, float | str]:
+    drawn: dict[str, float | str] = {f"x{i}": round(rng.gauss(0, 1), 4)
+                                     for i in range(NUMERIC_INPUTS)}
+    drawn.update({f"c{i}": rng.choice(PLANS) for i in range(CATEGORICAL_INPUTS)})
+    return drawn
 
 
 @dataclass
@@ -107,12 +129,12 @@ class Progress:
 
 
 def writer(port: int, auth: dict[str, str], model_id: str, rows: int,
-           progress: Progress) -> None:
+           progress: Progress, inputs: bool) -> None:
     connection = http.client.HTTPConnection(HOST, port, timeout=120)
     path = f"/api/v1/models/{model_id}/versions/v1/predictions"
     headers = {"Content-Type": "application/json", **auth}
     while (first := progress.claim(rows)) is not None:
-        body, new_rows = batch_body(first, first, first // 2)
+        body, new_rows = batch_body(first, first, first // 2, inputs)
         connection.request("POST", path, body=body, headers=headers)
         answer = connection.getresponse()
         answer.read()
@@ -136,12 +158,19 @@ def resident_mb(pid: int) -> float:
 
 
 def poll(port: int, auth: dict[str, str], model_id: str, pid: int, progress: Progress,
-         interval: float, stop: threading.Event) -> None:
+         interval: float, stop: threading.Event, inputs: bool) -> None:
+    """Samples what the summary counts (with `inputs`: the rows the input statistics count
+    over the days around now)."""
     path = (f"/api/v1/models/{model_id}/performance/summary?version_id=v1"
             "&dataset_split=production")
+    if inputs:
+        today = datetime.now(UTC).date()
+        path = (f"/api/v1/models/{model_id}/inputs/integrity?version_id=v1&columns=x0"
+                f"&start={today - timedelta(days=1)}&end={today + timedelta(days=2)}")
     while not stop.wait(interval):
         status, body = http_call(port, "GET", path, headers=auth)
-        counted = int(body["sample_count"]) if status == 200 else 0
+        counted = 0 if status != 200 else sum(p["sample_count"] for p in body["points"]) \
+            if inputs else int(body["sample_count"])
         with progress.lock:
             accepted = progress.distinct
         progress.samples.append((time.monotonic(), accepted, counted, resident_mb(pid)))
@@ -182,6 +211,8 @@ def main() -> None:
                         help="rows a second to send (0: as fast as the server takes them)")
     parser.add_argument("--scheduler", choices=("process", "thread"),
                         help="where the server runs its scheduler (default: its own default)")
+    parser.add_argument("--inputs", action="store_true",
+                        help="rows carry 25 declared inputs; watch the input statistics")
     parser.add_argument("--switch-interval-ms", type=int,
                         help="the servers' PERFLEDGER_SWITCH_INTERVAL_MS (default: theirs)")
     args = parser.parse_args()
@@ -196,14 +227,18 @@ def main() -> None:
                  *(["--scheduler", args.scheduler] if args.scheduler else [])]
         with Service(serve, env, Path(tmp) / "server.log") as server:
             server.wait_ready(port, "/health")
-            model_id = create_trained_version(port, auth, "bench-live")
+            model_id = create_trained_version(
+                port, auth, "bench-live",
+                inputs=[c["name"] for c in INPUT_COLUMNS] if args.inputs else (),
+                columns=INPUT_COLUMNS if args.inputs else ())
             progress, stop = Progress(rate=args.rate), threading.Event()
             poller = threading.Thread(target=poll, args=(port, auth, model_id, server.pid,
-                                                         progress, args.poll, stop))
+                                                         progress, args.poll, stop,
+                                                         args.inputs))
             poller.start()
             started = time.monotonic()
             writers = [threading.Thread(target=writer, args=(port, auth, model_id, args.rows,
-                                                             progress))
+                                                             progress, args.inputs))
                        for _ in range(args.connections)]
             for thread in writers:
                 thread.start()
@@ -219,7 +254,9 @@ def main() -> None:
             poller.join()
     print()
     print("\n".join(report(progress, started, args.parts)))
-    print(f"\nthe summary counted every row {caught_up:.1f} s after the last write was accepted")
+    watched = "input statistics" if args.inputs else "summary"
+    print(f"\nthe {watched} counted every row {caught_up:.1f} s after the last write was"
+          " accepted")
 
 
 if __name__ == "__main__":

@@ -186,11 +186,14 @@ def mint_token(env: dict[str, str], organization: str) -> str:
 
 def create_trained_version(port: int, auth: dict[str, str], name: str = "bench-binary",
                            versions: Sequence[str] = (VERSION_ID,),
-                           inputs: Sequence[str] = ()) -> str:
-    """A binary model with `versions`, each trained; returns its id."""
+                           inputs: Sequence[str] = (),
+                           columns: Sequence[dict[str, Any]] = ()) -> str:
+    """A binary model with `versions`, each trained (declaring `columns`, if any); returns
+    its id."""
     status, model = http_call(port, "POST", "/api/v1/models", {
         "name": name, "task": "binary_classification", "labels": list(LABELS),
-        "positive_label": "pos", "inputs": list(inputs)}, auth)
+        "positive_label": "pos", "inputs": list(inputs),
+        **({"columns": list(columns)} if columns else {})}, auth)
     assert status == 201, (status, model)
     path = f"/api/v1/models/{model['id']}/versions"
     for version in versions:

@@ -2,14 +2,19 @@
 and exact moments; they add up across buckets and take back the rows replaced.
 
 Moments are exact sums (`exact`): the mean and population standard deviation of any merge of
-buckets equal numpy's on the same values. A bucket's minimum and maximum cannot be taken back
-when a row leaves it: then `extremes_stale` says to read them again from its rows.
+buckets equal numpy's on the same values. A bucket keeps its minimum and maximum with how
+many of its values equal each; a change that takes rows back keeps the same of what it took
+(`gone_low`, `gone_high`). Only when every value equal to an extreme left is it unknown what
+the extreme became: then `extremes_stale` says to read the bucket's rows again.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import is_
+from types import NoneType
 from typing import Any
 
 import numpy as np
@@ -29,6 +34,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 _LARGEST_EXACT_INT = 2**53
+_PLAIN = {float, int, NoneType}
 
 
 @dataclass
@@ -43,6 +49,10 @@ class ColumnStatistics:
     low: float | None = None
     high: float | None = None
     extremes_stale: bool = field(default=False)
+    low_count: int = 0  # how many values equal `low`, `high` (0 for older buckets: unknown)
+    high_count: int = 0
+    gone_low: Extreme = (None, 0)  # the extremes of the values a change takes back, counted
+    gone_high: Extreme = (None, 0)
 
     @classmethod
     def empty(cls, spec: ColumnSpec) -> ColumnStatistics:
@@ -57,11 +67,18 @@ class ColumnStatistics:
         self.total += sign * other.total
         self.squares += sign * other.squares
         if sign > 0:
-            self.low = _pick(min, self.low, other.low)
-            self.high = _pick(max, self.high, other.high)
+            low = _left((self.low, self.low_count), other.gone_low, min)
+            high = _left((self.high, self.high_count), other.gone_high, max)
+            if low is None or high is None:
+                self.extremes_stale = True  # every value equal to an extreme may have left
+            self.low, self.low_count = _joined(low or (None, 0), (other.low, other.low_count),
+                                               min)
+            self.high, self.high_count = _joined(high or (None, 0),
+                                                 (other.high, other.high_count), max)
             self.extremes_stale = self.extremes_stale or other.extremes_stale
-        elif other.count:
-            self.extremes_stale = True  # a value left: the extremes may have been it
+        elif other.count:  # values leave: the extremes may have been among them
+            self.gone_low = _joined(self.gone_low, (other.low, other.low_count), min)
+            self.gone_high = _joined(self.gone_high, (other.high, other.high_count), max)
 
     def moments(self) -> dict[str, float | int | None]:
         """count, mean, std (population), min and max of the numeric values."""
@@ -76,19 +93,42 @@ class ColumnStatistics:
         return {"bins": self.bins.tolist(), "missing": self.missing,
                 "type": self.type_violations, "range": self.range_violations,
                 "count": self.count, "total": hex(self.total), "squares": hex(self.squares),
-                "low": self.low, "high": self.high, "stale": self.extremes_stale}
+                "low": self.low, "high": self.high, "stale": self.extremes_stale,
+                "low_count": self.low_count, "high_count": self.high_count}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ColumnStatistics:
         return cls(np.array(value["bins"], dtype=np.int64), value["missing"], value["type"],
                    value["range"], value["count"], int(value["total"], 16),
-                   int(value["squares"], 16), value["low"], value["high"], value["stale"])
+                   int(value["squares"], 16), value["low"], value["high"], value["stale"],
+                   value.get("low_count", 0), value.get("high_count", 0))
 
 
-def _pick(choose: Any, mine: float | None, theirs: float | None) -> float | None:
-    if mine is None:
+Extreme = tuple[float | None, int]  # a minimum or maximum, and how many values equal it
+
+
+def _joined(mine: Extreme, theirs: Extreme, choose: Any) -> Extreme:
+    """The extreme of two sets of values together."""
+    if mine[0] is None:
         return theirs
-    return mine if theirs is None else choose(mine, theirs)
+    if theirs[0] is None:
+        return mine
+    if mine[0] == theirs[0]:
+        return mine[0], mine[1] + theirs[1]
+    return mine if choose(mine[0], theirs[0]) == mine[0] else theirs
+
+
+def _left(kept: Extreme, gone: Extreme, choose: Any) -> Extreme | None:
+    """The extreme of the values once `gone` (their own extreme) left them; None when that
+    cannot be known (every value equal to it left, or the counts are not known)."""
+    if gone[0] is None:
+        return kept
+    if kept[0] is None:
+        return None
+    if gone[0] == kept[0]:
+        remaining = kept[1] - gone[1]
+        return (kept[0], remaining) if remaining > 0 else None
+    return kept if choose(kept[0], gone[0]) == kept[0] else None
 
 
 @dataclass(frozen=True)
@@ -114,7 +154,8 @@ def measure(spec: ColumnSpec, values: list[Any]) -> tuple[Measured, BoolArray]:
     """Each row's value of the column, classified; and which rows violate it (counting a
     missing value when the column is not nullable)."""
     n = len(values)
-    missing = np.fromiter((v is None for v in values), bool, n)
+    missing = np.fromiter(map(is_, values, repeat(None)), bool, n) if None in values \
+        else np.zeros(n, bool)
     if spec.type in NUMERIC:
         measured = _numeric(spec, values, missing)
     elif spec.type in CATEGORICAL:
@@ -133,10 +174,8 @@ def measure(spec: ColumnSpec, values: list[Any]) -> tuple[Measured, BoolArray]:
 def _numeric(spec: ColumnSpec, values: list[Any], missing: BoolArray) -> Measured:
     n = len(values)
     integral = spec.type == "int"
-    numeric = np.fromiter((_is_number(v, integral) for v in values), bool, n)
-    numbers = np.fromiter((float(v) if ok else 0.0 for v, ok in zip(values, numeric.tolist(),
-                                                                    strict=True)),
-                          np.float64, n)
+    numeric, numbers = _plain_numbers(values, missing, integral) or _numbers_one_by_one(
+        values, integral)
     wrong = ~numeric & ~missing
     bins = np.full(n, -1, np.int64)
     out_of_range = np.zeros(n, bool)
@@ -145,6 +184,36 @@ def _numeric(spec: ColumnSpec, values: list[Any], missing: BoolArray) -> Measure
         assert spec.min is not None and spec.max is not None
         out_of_range = numeric & ((numbers < spec.min) | (numbers > spec.max))
     return Measured(bins, missing, wrong, out_of_range, numbers, numeric)
+
+
+def _plain_numbers(values: list[Any], missing: BoolArray, integral: bool
+                   ) -> tuple[BoolArray, FloatArray] | None:
+    """Which values are numbers and their float values, converted by numpy at once when
+    every value is a float, an int or missing (the usual column); None otherwise. Equal to
+    `_numbers_one_by_one` on such values."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN:
+        return None
+    try:
+        numbers = np.array(values, dtype=np.float64)  # None becomes NaN
+    except OverflowError:  # an int too large for a float: one by one
+        return None
+    numeric = ~missing & np.isfinite(numbers)
+    if int in kinds and np.any(np.abs(numbers[numeric]) >= _LARGEST_EXACT_INT):
+        return None  # ints from 2**53 on may not be exact: one by one decides each
+    if integral:
+        numeric &= numbers == np.trunc(numbers)
+    numbers[~numeric] = 0.0
+    return numeric, numbers
+
+
+def _numbers_one_by_one(values: list[Any], integral: bool) -> tuple[BoolArray, FloatArray]:
+    n = len(values)
+    numeric = np.fromiter((_is_number(v, integral) for v in values), bool, n)
+    numbers = np.fromiter((float(v) if ok else 0.0 for v, ok in zip(values, numeric.tolist(),
+                                                                    strict=True)),
+                          np.float64, n)
+    return numeric, numbers
 
 
 def _is_number(value: Any, integral: bool) -> bool:
@@ -159,14 +228,20 @@ def _is_number(value: Any, integral: bool) -> bool:
 def _categorical(spec: ColumnSpec, values: list[Any], missing: BoolArray) -> Measured:
     n = len(values)
     wanted = bool if spec.type == "bool" else str
-    fits = np.fromiter((type(v) is wanted for v in values), bool, n)
+    kinds = set(map(type, values))
+    if kinds <= {wanted, NoneType}:  # the usual column: every value fits or is missing
+        fits = ~missing
+    else:
+        fits = np.fromiter((type(v) is wanted for v in values), bool, n)
     bins = np.full(n, -1, np.int64)
     outside = np.zeros(n, bool)
     if spec.binned:
         index = {category: i for i, category in enumerate(spec.categories or ())}
         other = len(index)
-        codes = np.fromiter((index.get(v, other) if ok else -1
-                             for v, ok in zip(values, fits.tolist(), strict=True)), np.int64, n)
+        lookup = [v if ok else None for v, ok in zip(values, fits.tolist(), strict=True)] \
+            if len(kinds - {wanted, NoneType}) else values  # unhashable values stay out
+        codes = np.fromiter(map(index.get, lookup, repeat(other)), np.int64, n)
+        codes[~fits] = -1
         bins = codes
         outside = fits & (codes == other)
     return Measured(bins, missing, ~fits & ~missing, outside, np.zeros(n), np.zeros(n, bool))
@@ -181,15 +256,17 @@ def statistics_of(spec: ColumnSpec, measured: Measured, chosen: IntArray | None 
                             measured.numbers[chosen], measured.numeric[chosen])
     binned = measured.bins[measured.bins >= 0]
     numbers = measured.numbers[measured.numeric]
+    low = float(np.min(numbers)) if numbers.size else None
+    high = float(np.max(numbers)) if numbers.size else None
     return ColumnStatistics(
         np.bincount(binned, minlength=spec.bin_count).astype(np.int64)[:spec.bin_count],
         int(np.count_nonzero(measured.missing)),
         int(np.count_nonzero(measured.type_violation)),
         int(np.count_nonzero(measured.range_violation)),
         int(numbers.size), exact_sum(numbers) if numbers.size else 0,
-        exact_sum_of_squares(numbers) if numbers.size else 0,
-        float(np.min(numbers)) if numbers.size else None,
-        float(np.max(numbers)) if numbers.size else None)
+        exact_sum_of_squares(numbers) if numbers.size else 0, low, high,
+        low_count=int(np.count_nonzero(numbers == low)) if numbers.size else 0,
+        high_count=int(np.count_nonzero(numbers == high)) if numbers.size else 0)
 
 
 def statistics_by_group(spec: ColumnSpec, measured: Measured, groups: IntArray, count: int
@@ -209,14 +286,21 @@ def statistics_by_group(spec: ColumnSpec, measured: Measured, groups: IntArray, 
     squares = exact_sums_of_squares_by_group(numbers, owners, count)
     lows: list[float | None] = [None] * count
     highs: list[float | None] = [None] * count
+    low_counts = high_counts = [0] * count
     if numbers.size:
         order = np.argsort(owners, kind="stable")
         present, firsts = np.unique(owners[order], return_index=True)
         ordered = numbers[order]
-        for group, low, high in zip(present.tolist(),
-                                    np.minimum.reduceat(ordered, firsts).tolist(),
-                                    np.maximum.reduceat(ordered, firsts).tolist(), strict=True):
+        least, most = np.full(count, np.nan), np.full(count, np.nan)
+        least[present] = np.minimum.reduceat(ordered, firsts)
+        most[present] = np.maximum.reduceat(ordered, firsts)
+        for group, low, high in zip(present.tolist(), least[present].tolist(),
+                                    most[present].tolist(), strict=True):
             lows[group], highs[group] = low, high
+        low_counts, high_counts = (
+            np.bincount(owners, weights=numbers == extreme[owners], minlength=count).astype(
+                np.int64).tolist() for extreme in (least, most))
     return [ColumnStatistics(bins[g].astype(np.int64), tallies[0][g], tallies[1][g],
                              tallies[2][g], tallies[3][g], totals[g], squares[g], lows[g],
-                             highs[g]) for g in range(count)]
+                             highs[g], low_count=low_counts[g], high_count=high_counts[g])
+            for g in range(count)]

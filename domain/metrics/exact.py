@@ -71,12 +71,19 @@ def exact_sums_by_group(values: FloatArray, groups: IntArray, count: int,
         lows = np.bincount(keys, weights=(integers & ((1 << _HALF) - 1)).astype(np.float64),
                            minlength=size)
         present = np.flatnonzero((highs != 0) | (lows != 0))
-        for key, high, low in zip(present.tolist(), highs[present].astype(np.int64).tolist(),
-                                  lows[present].astype(np.int64).tolist(), strict=True):
-            group, power = divmod(key, spread)
-            shift = lowest + power - 53 + unit_shift
-            summed = (high << _HALF) + low
-            totals[group] += summed << shift if shift >= 0 else summed >> -shift
+        if present.size == 0:
+            continue
+        # Each group's sum counted first in units of 2**(lowest - 53), small integers added
+        # by numpy over Python ints; each group's then shifted to the unit once.
+        owner, power = np.divmod(present, spread)
+        summed = ((highs[present].astype(np.int64).astype(object) << _HALF)
+                  + lows[present].astype(np.int64).astype(object)) << power.astype(object)
+        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        shift = lowest - 53 + unit_shift
+        for group, total in zip(owner[firsts].tolist(),
+                                np.add.reduceat(summed, firsts).tolist(), strict=True):
+            # subnormals have trailing zero bits: shifting them right stays exact
+            totals[group] += total << shift if shift >= 0 else total >> -shift
     return totals
 
 

@@ -58,17 +58,24 @@ class Change:
             for column in self.columns:
                 parts = statistics_by_group(column, measured[column.name], groups, len(keys))
                 for key, part in zip(keys, parts, strict=True):
-                    held = self.stats.setdefault((column.name, key),
-                                                 ColumnStatistics.empty(column))
-                    held.add(part, sign)
+                    slot = (column.name, key)
+                    held = self.stats.get(slot)
+                    if held is None and sign > 0:
+                        self.stats[slot] = part
+                    else:
+                        if held is None:
+                            held = self.stats[slot] = ColumnStatistics.empty(column)
+                        held.add(part, sign)
 
     def write(self, tx: Tx, t: Tables, series_id: int) -> None:
-        """Merges the change into the stored buckets."""
+        """Merges the change into the stored buckets, hours first (a day's extremes are
+        read again from its hours, a week's from its days)."""
         by_width: dict[str, list[int]] = defaultdict(list)
         for width, start in self.traffic:
             by_width[width].append(start)
-        for width, starts in by_width.items():
-            self._write_width(tx, t, series_id, width, sorted(set(starts)))
+        for width in WIDTHS:
+            if by_width[width]:
+                self._write_width(tx, t, series_id, width, sorted(set(by_width[width])))
 
     def _write_width(self, tx: Tx, t: Tables, series_id: int, width: str,
                      starts: list[int]) -> None:
@@ -80,7 +87,7 @@ class Change:
             f"SELECT start, row_count, violating_count FROM {t.input_traffic}"
             " WHERE series_id = ? AND width = ?", (series_id, width), "start", starts)}
         by_name = {column.name: column for column in self.columns}
-        written = []
+        merged_ones: dict[tuple[str, int], ColumnStatistics] = {}
         for (name, (kind, start)), change in self.stats.items():
             if kind != width:
                 continue
@@ -90,10 +97,14 @@ class Change:
             merged.add(change)
             if merged.count == 0:
                 merged.low = merged.high = None
+                merged.low_count = merged.high_count = 0
                 merged.extremes_stale = False
-            elif merged.extremes_stale:
-                _read_extremes(tx, t, series_id, by_name[name], width, start, merged)
-            written.append((series_id, name, width, start, dumps(merged.to_json())))
+            merged_ones[(name, start)] = merged
+        _read_extremes(tx, t, series_id, width, {
+            key: (by_name[key[0]], merged) for key, merged in merged_ones.items()
+            if merged.extremes_stale})
+        written = [(series_id, name, width, start, dumps(merged.to_json()))
+                   for (name, start), merged in merged_ones.items()]
         tx.upsert(t.input_buckets, ("series_id", "name", "width", "start", "statistics"),
                   written, "ON CONFLICT (series_id, name, width, start) DO UPDATE SET"
                   " statistics = excluded.statistics", existing=bool(stored))
@@ -109,12 +120,46 @@ class Change:
                   existing=bool(traffic))
 
 
-def _read_extremes(tx: Tx, t: Tables, series_id: int, column: ColumnSpec, width: str,
-                   start: int, into: ColumnStatistics) -> None:
-    """A bucket's minimum and maximum again from its rows (a row left it: they cannot be
-    taken back)."""
-    found = rows_from(tx.rows(
-        f"SELECT {', '.join(STORED_COLUMNS[1:])} FROM {t.input_rows}"
-        " WHERE series_id = ? AND ts >= ? AND ts < ?", (series_id, start, start + WIDTHS[width])))
-    fresh = statistics_of(column, measure(column, found.values([column])[column.name])[0])
+# The buckets a bucket of a width is made of.
+_FINER = {"day": "hour", "week": "day"}
+
+
+def _read_extremes(tx: Tx, t: Tables, series_id: int, width: str,
+                   stale: dict[tuple[str, int], tuple[ColumnSpec, ColumnStatistics]]) -> None:
+    """Buckets' minimum and maximum again (a value that left may have been the last equal
+    to one: it cannot be taken back): an hour's from its rows, read once for its stale
+    columns; a day's and a week's from the finer buckets they are made of, written first."""
+    by_start: dict[int, list[tuple[ColumnSpec, ColumnStatistics]]] = defaultdict(list)
+    for (_, start), held in stale.items():
+        by_start[start].append(held)
+    for start, helds in by_start.items():
+        end = start + WIDTHS[width]
+        if width in _FINER:
+            _extremes_from_finer(tx, t, series_id, _FINER[width], start, end, helds)
+            continue
+        found = rows_from(tx.rows(
+            f"SELECT {', '.join(STORED_COLUMNS[1:])} FROM {t.input_rows}"
+            " WHERE series_id = ? AND ts >= ? AND ts < ?", (series_id, start, end)))
+        values = found.values([column for column, _ in helds])
+        for column, into in helds:
+            _take_extremes(into, statistics_of(column, measure(column, values[column.name])[0]))
+
+
+def _extremes_from_finer(tx: Tx, t: Tables, series_id: int, finer: str, start: int, end: int,
+                         helds: list[tuple[ColumnSpec, ColumnStatistics]]) -> None:
+    wanted = {column.name: (column, into) for column, into in helds}
+    fresh = {name: ColumnStatistics.empty(column) for name, (column, _) in wanted.items()}
+    for name, text in tx.rows_in(
+            f"SELECT name, statistics FROM {t.input_buckets} WHERE series_id = ?"
+            " AND width = ? AND start >= ? AND start < ?", (series_id, finer, start, end),
+            "name", list(wanted)):
+        part = ColumnStatistics.from_json(loads(text))
+        if part.bins.size == fresh[str(name)].bins.size:
+            fresh[str(name)].add(part)
+    for name, (_, into) in wanted.items():
+        _take_extremes(into, fresh[name])
+
+
+def _take_extremes(into: ColumnStatistics, fresh: ColumnStatistics) -> None:
     into.low, into.high, into.extremes_stale = fresh.low, fresh.high, False
+    into.low_count, into.high_count = fresh.low_count, fresh.high_count

@@ -257,3 +257,32 @@ def test_as_of_answers_from_the_rows_and_baselines_recorded_by_then(scenario: Sc
     assert early.status_code == 422, early.text
     malformed = scenario.get("/inputs/drift", as_of="yesterday")
     assert malformed.status_code == 400 and "as_of" in malformed.text
+
+
+def test_extremes_stay_exact_when_the_rows_holding_them_are_replaced(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, _, production = model
+    numeric = [row for row in production if type(row["features"]["age"]) is float]
+    lowest = min(numeric, key=lambda row: row["features"]["age"])
+    highest = max(numeric, key=lambda row: row["features"]["age"])
+    # the rows holding the minimum and the maximum get middle values; another row's age
+    # becomes the old minimum, so one value equal to it remains
+    twin = next(row for row in numeric if row not in (lowest, highest))
+    changed = {lowest["row_id"]: 50.0, highest["row_id"]: 51.0,
+               twin["row_id"]: lowest["features"]["age"]}
+    replaced = [{**row, "features": {**row["features"], "age": changed[row["row_id"]]}}
+                for row in (lowest, highest, twin)]
+    s.send_predictions("v1", replaced, split="production")
+    s.catch_up()
+    now = [next((r for r in replaced if r["row_id"] == row["row_id"]), row)
+           for row in production]
+    for day in (None, day_of(lowest), day_of(highest)):
+        rows = [row for row in now if day is None or day_of(row) == day]
+        ages = np.array([r["features"]["age"] for r in rows
+                         if type(r["features"]["age"]) is float], dtype=float)
+        window = {} if day is None else {
+            "start": iso(START + timedelta(days=day)),
+            "end": iso(START + timedelta(days=day + 1))}
+        found = s.get("/inputs/distribution", column="age", **window).json()["window"]
+        assert (found["min"], found["max"]) == (float(ages.min()), float(ages.max())), day
+        assert found["count"] == ages.size

@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from perfledger.domain.inputs.columns import ColumnSpec
-from perfledger.domain.metrics.columns import measure, statistics_by_group, statistics_of
+from perfledger.domain.metrics.columns import (
+    ColumnStatistics,
+    measure,
+    statistics_by_group,
+    statistics_of,
+)
 from perfledger.domain.metrics.exact import (
     exact_sum,
     exact_sum_of_squares,
@@ -41,3 +46,47 @@ def test_grouped_statistics_equal_each_buckets_own() -> None:
     for group in range(24):
         alone = statistics_of(spec, measured, np.flatnonzero(groups == group))
         assert together[group].to_json() == alone.to_json()
+
+
+def _stats(spec: ColumnSpec, values: list[object]) -> ColumnStatistics:
+    return statistics_of(spec, measure(spec, values)[0])
+
+
+def test_a_change_that_takes_back_values_inside_the_extremes_keeps_them() -> None:
+    spec = ColumnSpec("x", "float", 0.0, 10.0)
+    bucket = _stats(spec, [1.0, 5.0, 6.0, 9.0])
+    change = ColumnStatistics.empty(spec)
+    change.add(_stats(spec, [5.0, 6.0]), -1)  # replaced rows leave...
+    change.add(_stats(spec, [7.0, 0.5]), 1)  # ...and their new values come
+    bucket.add(change)
+    assert not bucket.extremes_stale
+    assert (bucket.low, bucket.high, bucket.count) == (0.5, 9.0, 4)
+
+
+def test_a_change_that_takes_back_an_extreme_marks_the_extremes_stale() -> None:
+    spec = ColumnSpec("x", "float", 0.0, 10.0)
+    for gone in ([1.0], [9.0], [1.0, 9.0]):
+        bucket = _stats(spec, [1.0, 5.0, 9.0])
+        change = ColumnStatistics.empty(spec)
+        change.add(_stats(spec, gone), -1)
+        change.add(_stats(spec, [5.0] * len(gone)), 1)
+        bucket.add(change)
+        assert bucket.extremes_stale, gone
+
+
+def test_an_extreme_shared_by_several_values_stays_until_the_last_of_them_leaves() -> None:
+    spec = ColumnSpec("score", "float", 0.0, 1.0)
+    bucket = _stats(spec, [0.0, 0.0, 0.0, 0.4, 1.0, 1.0])
+    assert (bucket.low_count, bucket.high_count) == (3, 2)
+    for left in (2, 1):  # two of the three zeros leave, then the third
+        change = ColumnStatistics.empty(spec)
+        change.add(_stats(spec, [0.0] * left), -1)
+        change.add(_stats(spec, [0.5] * left), 1)
+        bucket.add(change)
+    assert bucket.extremes_stale
+    bucket = _stats(spec, [0.0, 0.0, 0.0, 0.4, 1.0, 1.0])
+    change = ColumnStatistics.empty(spec)
+    change.add(_stats(spec, [0.0, 0.0, 1.0]), -1)
+    bucket.add(change)
+    assert not bucket.extremes_stale
+    assert (bucket.low, bucket.low_count, bucket.high, bucket.high_count) == (0.0, 1, 1.0, 1)
