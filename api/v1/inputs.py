@@ -10,7 +10,7 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
 from perfledger.api.auth import Principal, requires_any
@@ -19,6 +19,7 @@ from perfledger.api.consistency import answer
 from perfledger.api.ids import parse_id
 from perfledger.api.v1.baselines import READS
 from perfledger.api.v1.performance import AsOf
+from perfledger.api.v1.tag_filters import TAG_PREFIX, tag_filters
 from perfledger.api.v1.times import query_micros, query_time
 from perfledger.api.v1.windows import Bucket, Timestamp
 from perfledger.domain.errors import InvalidInput
@@ -33,7 +34,13 @@ from perfledger.projections.inputs.measures import (
     drift_of,
     integrity_of,
 )
-from perfledger.projections.inputs.queries import find_baseline
+from perfledger.projections.inputs.queries import (
+    Buckets,
+    StoredBuckets,
+    find_baseline,
+    model_columns_of,
+)
+from perfledger.projections.inputs.slices import TaggedBuckets
 from perfledger.projections.performance.timeseries import Window, plan_window
 from perfledger.projections.registry.queries import model_in, version_meant
 
@@ -108,9 +115,11 @@ class InputsController(Controller):
     path = "/models/{model_id:str}/inputs"
     tags = ["v1 inputs"]
 
-    @get("/drift", guards=READ, operation_id="v1InputDrift", dependencies=READS)
-    async def drift(self, model_id: str, principal: Principal, position: int,
-                    container: Container, baseline: BaselineName = None, columns: Names = None,
+    @get("/drift", guards=READ, operation_id="v1InputDrift", dependencies=READS,
+         opt=TAG_PREFIX)
+    async def drift(self, request: Request[Any, Any, Any], model_id: str,
+                    principal: Principal, position: int, container: Container,
+                    baseline: BaselineName = None, columns: Names = None,
                     metrics: Annotated[str | None, Parameter(max_length=100)] = None,
                     version_id: str | None = None,
                     dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
@@ -121,12 +130,13 @@ class InputsController(Controller):
         wanted = _metrics(metrics)
         window = _window(bucket, start, end)
         asked_columns = _names(columns)
+        tags = tag_filters(request)
 
         def read(tx: Tx, model: str, version: str) -> DriftOut:
             scope = Scope(model, version, str(dataset_split))
             reference = find_baseline(tx, model, baseline)
             chosen = chosen_columns(tx, model, asked_columns, binned_only=True)
-            found = drift_of(tx, scope, window, reference, chosen, wanted)
+            found = drift_of(_buckets(tx, model, tags), scope, window, reference, chosen, wanted)
             width = window.width
             return DriftOut(
                 model, version, scope.split,
@@ -140,9 +150,9 @@ class InputsController(Controller):
                                read)
 
     @get("/distribution", guards=READ, operation_id="v1InputDistribution",
-         dependencies=READS)
-    async def distribution(self, model_id: str, principal: Principal, position: int,
-                           container: Container,
+         dependencies=READS, opt=TAG_PREFIX)
+    async def distribution(self, request: Request[Any, Any, Any], model_id: str,
+                           principal: Principal, position: int, container: Container,
                            column: Annotated[str, Parameter(max_length=200)],
                            baseline: BaselineName = None, version_id: str | None = None,
                            dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
@@ -155,13 +165,14 @@ class InputsController(Controller):
         if first is not None and last is not None and first >= last:
             raise InvalidInput("The window is empty: 'end' must come after 'start'",
                                {"field": "end"})
+        tags = tag_filters(request)
 
         def read(tx: Tx, model: str, version: str) -> DistributionOut:
             scope = Scope(model, version, str(dataset_split))
             [spec] = chosen_columns(tx, model, [column], binned_only=False)
             reference = find_baseline(tx, model, baseline) if spec.binned and (
                 baseline is not None or _has_baselines(tx, model)) else None
-            found = distribution_of(tx, scope, first, last, reference, spec)
+            found = distribution_of(_buckets(tx, model, tags), scope, first, last, reference, spec)
             return DistributionOut(
                 model, version, scope.split, spec.name, spec.type, found["bins"],
                 None if first is None else format_micros(first),
@@ -171,9 +182,11 @@ class InputsController(Controller):
         return await _answered(container, principal, model_id, version_id, as_of, position,
                                read)
 
-    @get("/integrity", guards=READ, operation_id="v1InputIntegrity", dependencies=READS)
-    async def integrity(self, model_id: str, principal: Principal, position: int,
-                        container: Container, columns: Names = None,
+    @get("/integrity", guards=READ, operation_id="v1InputIntegrity", dependencies=READS,
+         opt=TAG_PREFIX)
+    async def integrity(self, request: Request[Any, Any, Any], model_id: str,
+                        principal: Principal, position: int, container: Container,
+                        columns: Names = None,
                         version_id: str | None = None,
                         dataset_split: DatasetSplit = DatasetSplit.PRODUCTION,
                         bucket: Bucket = Bucket.DAY, start: Timestamp = None,
@@ -182,11 +195,12 @@ class InputsController(Controller):
         values, type and range violations, with each count's share of the rows."""
         window = _window(bucket, start, end)
         asked_columns = _names(columns)
+        tags = tag_filters(request)
 
         def read(tx: Tx, model: str, version: str) -> IntegrityOut:
             scope = Scope(model, version, str(dataset_split))
             chosen = chosen_columns(tx, model, asked_columns, binned_only=False)
-            points = integrity_of(tx, scope, window, chosen)
+            points = integrity_of(_buckets(tx, model, tags), scope, window, chosen)
             width = window.width
             return IntegrityOut(
                 model, version, scope.split, str(bucket), format_micros(window.start),
@@ -219,6 +233,13 @@ async def _answered(container: Container, principal: Principal, model_id: str,
             return read(tx, found, version_meant(tx, found, version_id))
 
     return answer(await anyio.to_thread.run_sync(live), position)
+
+
+def _buckets(tx: Tx, model_id: str, tags: dict[str, str]) -> Buckets:
+    """The stored buckets of every row, or, with tag filters, those of the rows carrying
+    them, measured from the rows (the baseline's rows are filtered alike)."""
+    return TaggedBuckets(tx, tags, model_columns_of(tx, model_id)) if tags else \
+        StoredBuckets(tx)
 
 
 def _has_baselines(tx: Any, model_id: str) -> bool:

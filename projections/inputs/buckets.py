@@ -28,8 +28,10 @@ BucketKey = tuple[str, int]  # (width, start)
 class Change:
     """What a batch does to its series' buckets, gathered before one write per bucket."""
 
-    def __init__(self, columns: Sequence[ColumnSpec]) -> None:
+    def __init__(self, columns: Sequence[ColumnSpec], widths: Sequence[str] = tuple(WIDTHS)
+                 ) -> None:
         self.columns = list(columns)
+        self.widths = list(widths)
         self.stats: dict[tuple[str, BucketKey], ColumnStatistics] = {}
         self.traffic: dict[BucketKey, list[int]] = defaultdict(lambda: [0, 0])
 
@@ -45,8 +47,8 @@ class Change:
             found, breaks = measure(column, values[column.name])
             measured[column.name] = found
             violating |= breaks
-        for width, size in WIDTHS.items():
-            starts, groups = np.unique(bucket_starts(ts, size), return_inverse=True)
+        for width in self.widths:
+            starts, groups = np.unique(bucket_starts(ts, WIDTHS[width]), return_inverse=True)
             groups = groups.astype(np.int64)
             keys = [(width, int(start)) for start in starts.tolist()]
             counts = np.bincount(groups, minlength=len(keys)).tolist()

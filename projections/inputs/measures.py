@@ -19,11 +19,11 @@ from perfledger.projections.inputs.projection import declares_columns
 from perfledger.projections.inputs.queries import (
     VIEWS,
     BaselineRow,
-    bucket_statistics,
+    Buckets,
+    StoredBuckets,
     model_columns_of,
     series_of,
     summed,
-    traffic,
 )
 from perfledger.projections.performance.timeseries import Window
 from perfledger.projections.performance.windows import WIDTHS, bucket_start
@@ -76,13 +76,13 @@ def chosen_columns(tx: Tx, model_id: str, asked: list[str] | None, binned_only: 
     return [by_name[name] for name in dict.fromkeys(asked)]
 
 
-def drift_of(tx: Tx, scope: Scope, window: Window, baseline: BaselineRow,
+def drift_of(buckets: Buckets, scope: Scope, window: Window, baseline: BaselineRow,
              columns: list[ColumnSpec], metrics: list[str]) -> Drift:
-    series = series_of(tx, scope.model_id, scope.version_id, scope.split)
-    found = bucket_statistics(tx, series, window.bucket, window.start, window.end, columns)
-    rows = traffic(tx, series, window.bucket, window.start, window.end)
+    series = series_of(buckets.tx, scope.model_id, scope.version_id, scope.split)
+    found = buckets.statistics(series, window.bucket, window.start, window.end, columns)
+    rows = buckets.traffic(series, window.bucket, window.start, window.end)
     starts = list(window.starts)
-    references = _baseline_statistics(tx, scope, baseline, window, columns)
+    references = _baseline_statistics(buckets, scope, baseline, window, columns)
     measured: dict[str, dict[str, list[float | None]]] = {}
     ranking = []
     for column in columns:
@@ -127,22 +127,25 @@ def _metrics(counts: Any, reference: Any, metrics: list[str]) -> dict[str, list[
     return {metric: measures[metric](counts, reference) for metric in metrics}
 
 
-def _baseline_statistics(tx: Tx, scope: Scope, baseline: BaselineRow, window: Window,
-                         columns: list[ColumnSpec]) -> list[dict[str, ColumnStatistics]]:
+def _baseline_statistics(buckets: Buckets, scope: Scope, baseline: BaselineRow,
+                         window: Window, columns: list[ColumnSpec]
+                         ) -> list[dict[str, ColumnStatistics]]:
     """The baseline's statistics: one set for a static baseline, one per window bucket for a
     rolling one. Unprocessable when it holds no row."""
     definition = baseline.definition
+    tx = buckets.tx
     if definition.kind == "static":
         assert definition.dataset_split is not None
         series = series_of(tx, scope.model_id, definition.version_id or scope.version_id,
                            definition.dataset_split)
         start, end = (definition.start, definition.end) if definition.start is not None or \
             definition.end is not None else (None, None)
-        totals, rows = summed(tx, series, *_hours(start, end), columns)
+        totals, rows = summed(buckets, series, *_hours(start, end), columns)
         if rows == 0:
             raise Unprocessable(f"Baseline {baseline.name!r} holds no rows of version"
                                 f" '{definition.version_id or scope.version_id}'"
-                                f" on '{definition.dataset_split}'", {"field": "baseline"})
+                                f" on '{definition.dataset_split}'{buckets.rows_meant}",
+                                {"field": "baseline"})
         return [totals]
     assert definition.window is not None and definition.offset is not None
     width = WIDTHS[definition.window]
@@ -150,7 +153,7 @@ def _baseline_statistics(tx: Tx, scope: Scope, baseline: BaselineRow, window: Wi
     found = []
     for start in window.starts:
         first = start - definition.offset * width
-        found.append(summed(tx, series, first, first + width, columns)[0])
+        found.append(summed(buckets, series, first, first + width, columns)[0])
     return found or [{c.name: ColumnStatistics.empty(c) for c in columns}]
 
 
@@ -162,7 +165,7 @@ def baseline_rows(tx: Tx, model_id: str, version_id: str, definition: BaselineDe
         return None
     series = series_of(tx, model_id, definition.version_id or version_id,
                        definition.dataset_split)
-    return summed(tx, series, *_hours(definition.start, definition.end), [])[1]
+    return summed(StoredBuckets(tx), series, *_hours(definition.start, definition.end), [])[1]
 
 
 def _hours(start: int | None, end: int | None) -> tuple[int, int]:
@@ -175,12 +178,12 @@ def _hours(start: int | None, end: int | None) -> tuple[int, int]:
     return low, high
 
 
-def distribution_of(tx: Tx, scope: Scope, start: int | None, end: int | None,
+def distribution_of(buckets: Buckets, scope: Scope, start: int | None, end: int | None,
                     baseline: BaselineRow | None, column: ColumnSpec) -> dict[str, Any]:
     """The column's bins, the window's and the baseline's counts and proportions, and the
     window's moments."""
-    series = series_of(tx, scope.model_id, scope.version_id, scope.split)
-    totals, rows = summed(tx, series, *_hours(start, end), [column])
+    series = series_of(buckets.tx, scope.model_id, scope.version_id, scope.split)
+    totals, rows = summed(buckets, series, *_hours(start, end), [column])
     mine = totals[column.name]
     answer: dict[str, Any] = {"bins": column.bins(), "window": {
         "sample_count": rows, **_shares(mine), "missing_count": mine.missing,
@@ -189,7 +192,7 @@ def distribution_of(tx: Tx, scope: Scope, start: int | None, end: int | None,
         hour = WIDTHS["hour"]
         window = Window("hour", *_hours(start, end)) if baseline.definition.kind == "static" \
             else Window("hour", 0, hour)
-        [reference] = _baseline_statistics(tx, scope, baseline, window, [column])[:1]
+        [reference] = _baseline_statistics(buckets, scope, baseline, window, [column])[:1]
         answer["baseline"] = {"id": baseline.baseline_id, "name": baseline.name,
                               **_shares(reference[column.name])}
     return answer
@@ -201,12 +204,12 @@ def _shares(stats: ColumnStatistics) -> dict[str, Any]:
             "proportions": [c / total for c in stats.bins.tolist()] if total else None}
 
 
-def integrity_of(tx: Tx, scope: Scope, window: Window, columns: list[ColumnSpec]
+def integrity_of(buckets: Buckets, scope: Scope, window: Window, columns: list[ColumnSpec]
                  ) -> list[dict[str, Any]]:
     """Per bucket: rows, violating rows, and each column's missing values and violations."""
-    series = series_of(tx, scope.model_id, scope.version_id, scope.split)
-    found = bucket_statistics(tx, series, window.bucket, window.start, window.end, columns)
-    rows = traffic(tx, series, window.bucket, window.start, window.end)
+    series = series_of(buckets.tx, scope.model_id, scope.version_id, scope.split)
+    found = buckets.statistics(series, window.bucket, window.start, window.end, columns)
+    rows = buckets.traffic(series, window.bucket, window.start, window.end)
     points = []
     for start in window.starts:
         samples, violating = rows.get(start, (0, 0))

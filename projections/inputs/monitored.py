@@ -10,7 +10,12 @@ from perfledger.domain.inputs.columns import ColumnSpec
 from perfledger.domain.monitoring.input_metrics import ANY_COLUMN, DRIFT_METRICS, ROW_METRICS
 from perfledger.projections.database import Tx
 from perfledger.projections.inputs.measures import Scope, drift_of, integrity_of
-from perfledger.projections.inputs.queries import find_baseline, model_columns_of, series_of
+from perfledger.projections.inputs.queries import (
+    StoredBuckets,
+    find_baseline,
+    model_columns_of,
+    series_of,
+)
 from perfledger.projections.performance.timeseries import Window
 
 
@@ -38,12 +43,13 @@ def watched_buckets(tx: Tx, scope: Scope, window: Window, watched: WatchedInput
     columns = _columns(tx, scope.model_id, watched)
     if metric in DRIFT_METRICS:
         baseline = find_baseline(tx, scope.model_id, watched.baseline)
-        drift = drift_of(tx, scope, window, baseline, columns, [metric])
+        drift = drift_of(StoredBuckets(tx), scope, window, baseline, columns, [metric])
         return {point.start: InputBucket(_worst([point.columns[c.name][metric]
                                                   for c in columns]), point.sample_count)
                 for point in drift.points}
     found = {}
-    for point in integrity_of(tx, scope, window, [] if metric in ROW_METRICS else columns):
+    counted = [] if metric in ROW_METRICS else columns
+    for point in integrity_of(StoredBuckets(tx), scope, window, counted):
         value = point[metric] if metric in ROW_METRICS else _worst(
             [point["columns"][c.name][metric] for c in columns])
         rows = point["sample_count"]
@@ -63,7 +69,7 @@ def _traffic(tx: Tx, scope: Scope, window: Window) -> dict[int, InputBucket]:
     """Rows per bucket from the series' first bucket on: an empty bucket after it counts 0
     (traffic that stopped), one before it has no value."""
     series = series_of(tx, scope.model_id, scope.version_id, scope.split)
-    points = integrity_of(tx, scope, window, [])
+    points = integrity_of(StoredBuckets(tx), scope, window, [])
     first = None if series is None else tx.value(
         "SELECT MIN(start) FROM input_traffic WHERE series_id = ? AND width = ?",
         (series, window.bucket))

@@ -49,7 +49,7 @@ class InputsProjection:
             f"CREATE TABLE {t.input_rows} ("
             f" series_id BIGINT NOT NULL, row_id {key} NOT NULL, ts BIGINT NOT NULL,"
             f" features TEXT, predicted_label TEXT, score {real}, prediction {real},"
-            " probabilities TEXT, PRIMARY KEY (series_id, row_id))",
+            " probabilities TEXT, tags TEXT, PRIMARY KEY (series_id, row_id))",
             f"CREATE INDEX {t.input_rows}_by_time ON {t.input_rows} (series_id, ts)",
             f"CREATE TABLE {t.input_buckets} ("
             " series_id BIGINT NOT NULL, name TEXT NOT NULL, width TEXT NOT NULL,"
@@ -179,7 +179,8 @@ def _record(tx: Tx, t: Tables,
                   "ON CONFLICT (series_id, row_id) DO UPDATE SET ts = excluded.ts,"
                   " features = excluded.features, predicted_label = excluded.predicted_label,"
                   " score = excluded.score, prediction = excluded.prediction,"
-                  " probabilities = excluded.probabilities", existing=bool(len(gone)))
+                  " probabilities = excluded.probabilities, tags = excluded.tags",
+                  existing=bool(len(gone)))
         change.write(tx, t, series_id)
         tx.execute(f"UPDATE {t.input_series} SET revision = revision + 1 WHERE series_id = ?",
                    (series_id,))

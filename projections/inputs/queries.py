@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from perfledger.domain.errors import NotFound, Unprocessable
 from perfledger.domain.inputs.baselines import BaselineDefinition
@@ -120,18 +120,56 @@ def cover(start: int, end: int) -> list[tuple[str, int, int]]:
     return runs
 
 
-def summed(tx: Tx, series_id: int | None, start: int, end: int,
+class Buckets(Protocol):
+    """Where a question's buckets come from: those stored for every row, or those of a
+    slice of the rows, measured when asked (`projections.inputs.slices`)."""
+
+    @property
+    def tx(self) -> Tx:
+        """The transaction the question reads in."""
+
+    @property
+    def rows_meant(self) -> str:
+        """Which rows, in words: "" for every row."""
+
+    def statistics(self, series_id: int | None, width: str, start: int, end: int,
+                   columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], ColumnStatistics]:
+        """The buckets of `width` starting in [start, end), by (column, start)."""
+
+    def traffic(self, series_id: int | None, width: str, start: int, end: int
+                ) -> dict[int, tuple[int, int]]:
+        """Rows and violating rows of each bucket of `width` starting in [start, end)."""
+
+
+@dataclass(frozen=True)
+class StoredBuckets:
+    """The buckets the projection keeps for every row."""
+
+    tx: Tx
+    rows_meant: str = ""
+
+    def statistics(self, series_id: int | None, width: str, start: int, end: int,
+                   columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], ColumnStatistics]:
+        return bucket_statistics(self.tx, series_id, width, start, end, columns)
+
+    def traffic(self, series_id: int | None, width: str, start: int, end: int
+                ) -> dict[int, tuple[int, int]]:
+        return traffic(self.tx, series_id, width, start, end)
+
+
+def summed(buckets: Buckets, series_id: int | None, start: int, end: int,
            columns: Sequence[ColumnSpec]) -> tuple[dict[str, ColumnStatistics], int]:
     """Each column's statistics over [start, end) (hour-aligned), and its row count, from
-    the fewest stored buckets covering it."""
+    the fewest buckets covering it."""
     totals = {column.name: ColumnStatistics.empty(column) for column in columns}
     rows = 0
     for width, first, last in cover(start, end):
-        for (name, _), stats in bucket_statistics(tx, series_id, width, first, last,
-                                                  columns).items():
+        for (name, _), stats in buckets.statistics(series_id, width, first, last,
+                                                   columns).items():
             if stats.bins.size == totals[name].bins.size:
                 totals[name].add(stats)
-        rows += sum(count for count, _ in traffic(tx, series_id, width, first, last).values())
+        rows += sum(count for count, _ in buckets.traffic(series_id, width, first,
+                                                          last).values())
     return totals, rows
 
 

@@ -32,6 +32,7 @@ class KeptRows:
     scores: list[float | None]
     predictions: list[float | None]
     probabilities: list[str | None]  # JSON objects: label -> probability
+    tags: list[str | None]  # JSON objects: tag name -> value
 
     def __len__(self) -> int:
         return len(self.row_ids)
@@ -40,7 +41,7 @@ class KeptRows:
         n = len(self.row_ids)
         return list(zip([series_id] * n, self.row_ids, self.ts, self.features,
                         self.predicted_labels, self.scores, self.predictions,
-                        self.probabilities, strict=True))
+                        self.probabilities, self.tags, strict=True))
 
     def values(self, columns: Sequence[ColumnSpec]) -> dict[str, list[Any]]:
         """Each column's value of every row (None: missing)."""
@@ -64,7 +65,9 @@ class KeptRows:
 
 
 STORED_COLUMNS = ("series_id", "row_id", "ts", "features", "predicted_label", "score",
-                  "prediction", "probabilities")
+                  "prediction", "probabilities", "tags")
+_FIELDS = ("row_ids", "ts", "features", "predicted_labels", "scores", "predictions",
+           "probabilities", "tags")
 
 
 def _object(text: str) -> dict[str, Any] | None:
@@ -78,13 +81,14 @@ def rows_of_batch(event: PredictionBatch.Recorded) -> KeptRows:
     labels = event.probability_labels
     probabilities = [None if p is None else dumps(dict(zip(labels, p, strict=False)))
                      for p in event.probabilities] if labels else [None] * len(event.row_ids)
+    tags = [None if t is None else dumps(t) for t in event.tags]
     last = {row_id: i for i, row_id in enumerate(event.row_ids)}
     keep = sorted(last.values()) if len(last) < len(event.row_ids) else range(len(ts))
     return KeptRows([event.row_ids[i] for i in keep], [ts[i] for i in keep],
                     [event.features[i] for i in keep],
                     [event.predicted_labels[i] for i in keep],
                     [event.scores[i] for i in keep], [event.predictions[i] for i in keep],
-                    [probabilities[i] for i in keep])
+                    [probabilities[i] for i in keep], [tags[i] for i in keep])
 
 
 def latest_of(parts: Sequence[KeptRows]) -> KeptRows:
@@ -96,18 +100,27 @@ def latest_of(parts: Sequence[KeptRows]) -> KeptRows:
         for i, row_id in enumerate(part.row_ids):
             last[row_id] = (p, i)
     picks = sorted(last.values())
-    fields = ("row_ids", "ts", "features", "predicted_labels", "scores", "predictions",
-              "probabilities")
-    return KeptRows(*([getattr(parts[p], name)[i] for p, i in picks] for name in fields))
+    return KeptRows(*([getattr(parts[p], name)[i] for p, i in picks] for name in _FIELDS))
 
 
 def rows_from(found: Sequence[Sequence[Any]]) -> KeptRows:
     """Rows read back as `STORED_COLUMNS[1:]` (without the series)."""
     if not found:
-        return KeptRows([], [], [], [], [], [], [])
-    row_ids, ts, features, predicted, scores, predictions, probabilities = zip(*found,
-                                                                               strict=True)
+        return KeptRows([], [], [], [], [], [], [], [])
+    row_ids, ts, features, predicted, scores, predictions, probabilities, tags = zip(
+        *found, strict=True)
     return KeptRows([str(r) for r in row_ids], [int(t) for t in ts], list(features),
                     list(predicted), [None if s is None else float(s) for s in scores],
                     [None if p is None else float(p) for p in predictions],
-                    list(probabilities))
+                    list(probabilities), list(tags))
+
+
+def carrying(rows: KeptRows, tags: dict[str, str]) -> KeptRows:
+    """The rows carrying every one of `tags`."""
+    chosen = [i for i, text in enumerate(rows.tags)
+              if text is not None and _carries(loads(text), tags)]
+    return KeptRows(*([getattr(rows, name)[i] for i in chosen] for name in _FIELDS))
+
+
+def _carries(found: dict[str, str], wanted: dict[str, str]) -> bool:
+    return all(found.get(name) == value for name, value in wanted.items())

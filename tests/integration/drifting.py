@@ -14,6 +14,7 @@ from tests.scenario import Scenario
 START = datetime(2026, 10, 5, tzinfo=UTC)  # a Monday
 DAYS = 6
 PLANS = ["free", "pro", "team"]
+REGIONS = ["eu", "us", "apac"]  # two rows in five each of eu and us, one of apac
 COLUMNS = [
     {"name": "age", "type": "float", "min": 0, "max": 100},
     {"name": "plan", "type": "category", "categories": PLANS, "nullable": False},
@@ -51,6 +52,7 @@ def random_rows(seed: int, n: int, prefix: str, shift: float = 0.0) -> list[dict
                     "note": 7 if roll > 0.97 else "ok"}
         rows.append({"row_id": f"{prefix}{i}", "predicted_label": "yes" if i % 3 else "no",
                      "score": round(float(rng.random()), 4), "features": features,
+                     "tags": {"region": REGIONS[i % 5 // 2]},
                      "timestamp": iso(START + timedelta(
                          seconds=int(rng.integers(0, DAYS * 86400))))})
     return rows
@@ -73,6 +75,10 @@ def drifting_model(scenario: Scenario) -> tuple[list[dict[str, Any]], list[dict[
     production = replaced + production[40:]
     scenario.catch_up()
     return train, production
+
+
+def in_region(rows: list[dict[str, Any]], region: str) -> list[dict[str, Any]]:
+    return [row for row in rows if row["tags"]["region"] == region]
 
 
 def day_of(row: dict[str, Any]) -> int:

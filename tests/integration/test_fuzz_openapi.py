@@ -35,10 +35,15 @@ def real_ids(client: TestClient[Any], container: Container, headers: dict[str, s
              ) -> dict[str, str]:
     """Resources that exist, so that fuzzed requests reach past the lookups."""
     scenario = Scenario(client, container, headers)
-    scenario.create_model(name="fuzzed", task="binary_classification", labels=["no", "yes"])
+    scenario.create_model(name="fuzzed", task="binary_classification", labels=["no", "yes"],
+                          inputs=["age"], columns=[{"name": "age", "type": "float", "min": 0,
+                                                    "max": 100}])
     scenario.trained_version()
     scenario.send_predictions("v1", [{"row_id": "r1", "predicted_label": "yes",
-                                      "true_label": "no", "score": 0.7}])
+                                      "true_label": "no", "score": 0.7,
+                                      "features": {"age": 30.0}, "tags": {"region": "eu"}}])
+    scenario.post("/baselines", {"name": "production", "type": "static",
+                                 "dataset_split": "production"})
     project = create_project(client, headers)
     v3_model = create_model(client, headers, model_body(project))
     job = client.post("/api/v2/jobs", json={"title": "fuzz", "decisions": ["a", "b"]},

@@ -19,6 +19,7 @@ from tests.integration.drifting import (
     bins_of,
     day_of,
     drifting_model,
+    in_region,
     iso,
     psi,
     random_rows,
@@ -286,3 +287,49 @@ def test_extremes_stay_exact_when_the_rows_holding_them_are_replaced(
         found = s.get("/inputs/distribution", column="age", **window).json()["window"]
         assert (found["min"], found["max"]) == (float(ages.min()), float(ages.max())), day
         assert found["count"] == ages.size
+
+
+def test_tag_filters_measure_the_rows_carrying_them_in_the_window_and_the_baseline(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, train, production = model
+    for body in ({"name": "training", "type": "static", "dataset_split": "train"},
+                 {"name": "day before", "type": "rolling", "window": "day", "offset": 1}):
+        assert s.post("/baselines", body).status_code == 201
+    s.catch_up()
+    eu, eu_train = in_region(production, "eu"), in_region(train, "eu")
+    static = drift(s, **{"tag.region": "eu"})
+    rolling = drift(s, baseline="day before", columns="age", **{"tag.region": "eu"})
+    for day, (point, shifted) in enumerate(zip(static["points"], rolling["points"],
+                                               strict=True)):
+        mine = [row for row in eu if day_of(row) == day]
+        before = bins_of([row for row in eu if day_of(row) == day - 1], "age")
+        assert point["sample_count"] == len(mine)
+        for column in ("age", "plan", "visits"):
+            expected = jensenshannon(bins_of(mine, column), bins_of(eu_train, column))
+            assert point["columns"][column]["jsd"] == pytest.approx(expected, abs=1e-9)
+            assert point["columns"][column]["psi"] == pytest.approx(
+                psi(bins_of(mine, column), bins_of(eu_train, column)), abs=1e-9)
+        window = bins_of(mine, "age")
+        expected = jensenshannon(window, before) if before.sum() and window.sum() else None
+        assert shifted["columns"]["age"]["jsd"] == (
+            None if expected is None else pytest.approx(expected, abs=1e-9))
+    found = s.get("/inputs/distribution", column="age", **{"tag.region": "eu"}).json()
+    ages = np.array([r["features"]["age"] for r in eu if type(r["features"]["age"]) is float])
+    assert found["window"]["counts"] == bins_of(eu, "age").tolist()
+    assert found["baseline"]["counts"] == bins_of(eu_train, "age").tolist()
+    assert found["window"]["mean"] == pytest.approx(float(np.mean(ages)), abs=1e-9)
+    assert (found["window"]["min"], found["window"]["max"]) == (ages.min(), ages.max())
+    integrity = s.get("/inputs/integrity", start=iso(START),
+                      end=iso(START + timedelta(days=DAYS)), **{"tag.region": "apac"}).json()
+    for day, point in enumerate(integrity["points"]):
+        mine = [r["features"] for r in in_region(production, "apac") if day_of(r) == day]
+        assert point["sample_count"] == len(mine)
+        assert point["any_violation_count"] == sum(violates(f) for f in mine)
+        assert point["columns"]["age"]["missing_count"] == sum(f["age"] is None for f in mine)
+    nobody = s.get("/inputs/integrity", **{"tag.region": "mars"}).json()
+    assert nobody["points"] and all(p["sample_count"] == 0 for p in nobody["points"])
+    unmeasured = s.get("/inputs/drift", **{"tag.region": "mars"})
+    assert unmeasured.status_code == 422
+    assert "holds no rows" in unmeasured.json()["detail"]
+    assert "tag.region=mars" in unmeasured.json()["detail"]
+    assert s.get("/inputs/drift", **{"tag.bad name": "x"}).status_code == 400
