@@ -2,10 +2,10 @@
 and exact moments; they add up across buckets and take back the rows replaced.
 
 Moments are exact sums (`exact`): the mean and population standard deviation of any merge of
-buckets equal numpy's on the same values. A bucket keeps its minimum and maximum with how
-many of its values equal each; a change that takes rows back keeps the same of what it took
-(`gone_low`, `gone_high`). Only when every value equal to an extreme left is it unknown what
-the extreme became: then `extremes_stale` says to read the bucket's rows again.
+buckets equal numpy's on the same values. A bucket keeps its lowest and highest few distinct
+values with their counts (`extremes`), so rows can leave it without its rows being read
+again; a change that takes rows back keeps the same of what it takes (`gone_*`). Only when
+nothing is left known of an end does `extremes_stale` say to read the bucket's rows again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ from perfledger.domain.metrics.exact import (
     mean_of,
     spread_of,
 )
+from perfledger.domain.metrics.extremes import (
+    Ends,
+    ends_by_group,
+    joined,
+    negated,
+    smallest,
+    without,
+)
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -46,19 +54,27 @@ class ColumnStatistics:
     count: int = 0  # numeric values in the moments (of the right type, in range or not)
     total: int = 0  # exact sum, units of 2**-1074
     squares: int = 0  # exact sum of squares, units of 2**-2148
-    low: float | None = None
-    high: float | None = None
+    lows: Ends = ()  # the lowest distinct numeric values, ascending, with their counts
+    highs: Ends = ()  # the highest, descending
     extremes_stale: bool = field(default=False)
-    low_count: int = 0  # how many values equal `low`, `high` (0 for older buckets: unknown)
-    high_count: int = 0
-    gone_low: Extreme = (None, 0)  # the extremes of the values a change takes back, counted
-    gone_high: Extreme = (None, 0)
+    gone_lows: Ends = ()  # of the numeric values a change takes back
+    gone_highs: Ends = ()
+    gone_count: int = 0
+
+    @property
+    def low(self) -> float | None:
+        return self.lows[0][0] if self.lows else None
+
+    @property
+    def high(self) -> float | None:
+        return self.highs[0][0] if self.highs else None
 
     @classmethod
     def empty(cls, spec: ColumnSpec) -> ColumnStatistics:
         return cls(np.zeros(spec.bin_count, np.int64))
 
     def add(self, other: ColumnStatistics, sign: int = 1) -> None:
+        before = self.count
         self.bins = self.bins + sign * other.bins
         self.missing += sign * other.missing
         self.type_violations += sign * other.type_violations
@@ -67,18 +83,29 @@ class ColumnStatistics:
         self.total += sign * other.total
         self.squares += sign * other.squares
         if sign > 0:
-            low = _left((self.low, self.low_count), other.gone_low, min)
-            high = _left((self.high, self.high_count), other.gone_high, max)
-            if low is None or high is None:
-                self.extremes_stale = True  # every value equal to an extreme may have left
-            self.low, self.low_count = _joined(low or (None, 0), (other.low, other.low_count),
-                                               min)
-            self.high, self.high_count = _joined(high or (None, 0),
-                                                 (other.high, other.high_count), max)
-            self.extremes_stale = self.extremes_stale or other.extremes_stale
-        elif other.count:  # values leave: the extremes may have been among them
-            self.gone_low = _joined(self.gone_low, (other.low, other.low_count), min)
-            self.gone_high = _joined(self.gone_high, (other.high, other.high_count), max)
+            self._add_extremes(other, before)
+        elif other.count:  # values leave: what they were is kept to take them back
+            self.gone_lows = joined(self.gone_lows, self.gone_count, other.lows,
+                                    other.count) or ()
+            self.gone_highs = negated(joined(negated(self.gone_highs), self.gone_count,
+                                             negated(other.highs), other.count) or ())
+            self.gone_count += other.count
+
+    def _add_extremes(self, other: ColumnStatistics, before: int) -> None:
+        """The ends once what `other` takes back left and what it brings came."""
+        came = other.count + other.gone_count
+        remaining = before - other.gone_count
+        lows = without(self.lows, before, other.gone_lows, other.gone_count)
+        highs = without(negated(self.highs), before, negated(other.gone_highs),
+                        other.gone_count)
+        lows = None if lows is None else joined(lows, remaining, other.lows, came)
+        highs = None if highs is None else joined(highs, remaining, negated(other.highs), came)
+        if lows is None or highs is None:
+            self.lows = self.highs = ()
+            self.extremes_stale = True  # read again from the rows
+        else:
+            self.lows, self.highs = lows, negated(highs)
+        self.extremes_stale = self.extremes_stale or other.extremes_stale
 
     def moments(self) -> dict[str, float | int | None]:
         """count, mean, std (population), min and max of the numeric values."""
@@ -93,42 +120,18 @@ class ColumnStatistics:
         return {"bins": self.bins.tolist(), "missing": self.missing,
                 "type": self.type_violations, "range": self.range_violations,
                 "count": self.count, "total": hex(self.total), "squares": hex(self.squares),
-                "low": self.low, "high": self.high, "stale": self.extremes_stale,
-                "low_count": self.low_count, "high_count": self.high_count}
+                "lows": self.lows, "highs": self.highs, "stale": self.extremes_stale}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ColumnStatistics:
         return cls(np.array(value["bins"], dtype=np.int64), value["missing"], value["type"],
                    value["range"], value["count"], int(value["total"], 16),
-                   int(value["squares"], 16), value["low"], value["high"], value["stale"],
-                   value.get("low_count", 0), value.get("high_count", 0))
+                   int(value["squares"], 16), _ends(value["lows"]), _ends(value["highs"]),
+                   value["stale"])
 
 
-Extreme = tuple[float | None, int]  # a minimum or maximum, and how many values equal it
-
-
-def _joined(mine: Extreme, theirs: Extreme, choose: Any) -> Extreme:
-    """The extreme of two sets of values together."""
-    if mine[0] is None:
-        return theirs
-    if theirs[0] is None:
-        return mine
-    if mine[0] == theirs[0]:
-        return mine[0], mine[1] + theirs[1]
-    return mine if choose(mine[0], theirs[0]) == mine[0] else theirs
-
-
-def _left(kept: Extreme, gone: Extreme, choose: Any) -> Extreme | None:
-    """The extreme of the values once `gone` (their own extreme) left them; None when that
-    cannot be known (every value equal to it left, or the counts are not known)."""
-    if gone[0] is None:
-        return kept
-    if kept[0] is None:
-        return None
-    if gone[0] == kept[0]:
-        remaining = kept[1] - gone[1]
-        return (kept[0], remaining) if remaining > 0 else None
-    return kept if choose(kept[0], gone[0]) == kept[0] else None
+def _ends(found: list[list[Any]]) -> Ends:
+    return tuple((float(v), int(c)) for v, c in found)
 
 
 @dataclass(frozen=True)
@@ -256,17 +259,14 @@ def statistics_of(spec: ColumnSpec, measured: Measured, chosen: IntArray | None 
                             measured.numbers[chosen], measured.numeric[chosen])
     binned = measured.bins[measured.bins >= 0]
     numbers = measured.numbers[measured.numeric]
-    low = float(np.min(numbers)) if numbers.size else None
-    high = float(np.max(numbers)) if numbers.size else None
     return ColumnStatistics(
         np.bincount(binned, minlength=spec.bin_count).astype(np.int64)[:spec.bin_count],
         int(np.count_nonzero(measured.missing)),
         int(np.count_nonzero(measured.type_violation)),
         int(np.count_nonzero(measured.range_violation)),
         int(numbers.size), exact_sum(numbers) if numbers.size else 0,
-        exact_sum_of_squares(numbers) if numbers.size else 0, low, high,
-        low_count=int(np.count_nonzero(numbers == low)) if numbers.size else 0,
-        high_count=int(np.count_nonzero(numbers == high)) if numbers.size else 0)
+        exact_sum_of_squares(numbers) if numbers.size else 0, smallest(numbers),
+        negated(smallest(-numbers)))
 
 
 def statistics_by_group(spec: ColumnSpec, measured: Measured, groups: IntArray, count: int
@@ -284,23 +284,7 @@ def statistics_by_group(spec: ColumnSpec, measured: Measured, groups: IntArray, 
     numbers, owners = measured.numbers[measured.numeric], groups[measured.numeric]
     totals = exact_sums_by_group(numbers, owners, count)
     squares = exact_sums_of_squares_by_group(numbers, owners, count)
-    lows: list[float | None] = [None] * count
-    highs: list[float | None] = [None] * count
-    low_counts = high_counts = [0] * count
-    if numbers.size:
-        order = np.argsort(owners, kind="stable")
-        present, firsts = np.unique(owners[order], return_index=True)
-        ordered = numbers[order]
-        least, most = np.full(count, np.nan), np.full(count, np.nan)
-        least[present] = np.minimum.reduceat(ordered, firsts)
-        most[present] = np.maximum.reduceat(ordered, firsts)
-        for group, low, high in zip(present.tolist(), least[present].tolist(),
-                                    most[present].tolist(), strict=True):
-            lows[group], highs[group] = low, high
-        low_counts, high_counts = (
-            np.bincount(owners, weights=numbers == extreme[owners], minlength=count).astype(
-                np.int64).tolist() for extreme in (least, most))
+    lows, highs = ends_by_group(numbers, owners, count)
     return [ColumnStatistics(bins[g].astype(np.int64), tallies[0][g], tallies[1][g],
                              tallies[2][g], tallies[3][g], totals[g], squares[g], lows[g],
-                             highs[g], low_count=low_counts[g], high_count=high_counts[g])
-            for g in range(count)]
+                             highs[g]) for g in range(count)]

@@ -98,8 +98,7 @@ class Change:
                 merged = ColumnStatistics.empty(by_name[name])
             merged.add(change)
             if merged.count == 0:
-                merged.low = merged.high = None
-                merged.low_count = merged.high_count = 0
+                merged.lows = merged.highs = ()
                 merged.extremes_stale = False
             merged_ones[(name, start)] = merged
         _read_extremes(tx, t, series_id, width, {
@@ -163,5 +162,4 @@ def _extremes_from_finer(tx: Tx, t: Tables, series_id: int, finer: str, start: i
 
 
 def _take_extremes(into: ColumnStatistics, fresh: ColumnStatistics) -> None:
-    into.low, into.high, into.extremes_stale = fresh.low, fresh.high, False
-    into.low_count, into.high_count = fresh.low_count, fresh.high_count
+    into.lows, into.highs, into.extremes_stale = fresh.lows, fresh.highs, False

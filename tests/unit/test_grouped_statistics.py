@@ -52,41 +52,69 @@ def _stats(spec: ColumnSpec, values: list[object]) -> ColumnStatistics:
     return statistics_of(spec, measure(spec, values)[0])
 
 
-def test_a_change_that_takes_back_values_inside_the_extremes_keeps_them() -> None:
-    spec = ColumnSpec("x", "float", 0.0, 10.0)
-    bucket = _stats(spec, [1.0, 5.0, 6.0, 9.0])
+def _changed(bucket: ColumnStatistics, spec: ColumnSpec, gone: list[object],
+             came: list[object]) -> None:
+    """Rows leave the bucket and others come, as a batch that replaces rows does it."""
     change = ColumnStatistics.empty(spec)
-    change.add(_stats(spec, [5.0, 6.0]), -1)  # replaced rows leave...
-    change.add(_stats(spec, [7.0, 0.5]), 1)  # ...and their new values come
+    change.add(_stats(spec, gone), -1)
+    change.add(_stats(spec, came), 1)
     bucket.add(change)
-    assert not bucket.extremes_stale
-    assert (bucket.low, bucket.high, bucket.count) == (0.5, 9.0, 4)
 
 
-def test_a_change_that_takes_back_an_extreme_marks_the_extremes_stale() -> None:
-    spec = ColumnSpec("x", "float", 0.0, 10.0)
-    for gone in ([1.0], [9.0], [1.0, 9.0]):
-        bucket = _stats(spec, [1.0, 5.0, 9.0])
-        change = ColumnStatistics.empty(spec)
-        change.add(_stats(spec, gone), -1)
-        change.add(_stats(spec, [5.0] * len(gone)), 1)
-        bucket.add(change)
-        assert bucket.extremes_stale, gone
-
-
-def test_an_extreme_shared_by_several_values_stays_until_the_last_of_them_leaves() -> None:
+def test_an_extreme_that_leaves_gives_way_to_the_next_value_kept() -> None:
     spec = ColumnSpec("score", "float", 0.0, 1.0)
-    bucket = _stats(spec, [0.0, 0.0, 0.0, 0.4, 1.0, 1.0])
-    assert (bucket.low_count, bucket.high_count) == (3, 2)
-    for left in (2, 1):  # two of the three zeros leave, then the third
-        change = ColumnStatistics.empty(spec)
-        change.add(_stats(spec, [0.0] * left), -1)
-        change.add(_stats(spec, [0.5] * left), 1)
-        bucket.add(change)
-    assert bucket.extremes_stale
-    bucket = _stats(spec, [0.0, 0.0, 0.0, 0.4, 1.0, 1.0])
-    change = ColumnStatistics.empty(spec)
-    change.add(_stats(spec, [0.0, 0.0, 1.0]), -1)
-    bucket.add(change)
+    bucket = _stats(spec, [0.0, 0.0, 0.0, 0.4, 0.7, 1.0, 1.0])
+    assert bucket.lows[:2] == ((0.0, 3), (0.4, 1)) and bucket.highs[0] == (1.0, 2)
+    _changed(bucket, spec, [0.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.6, 0.6])
     assert not bucket.extremes_stale
-    assert (bucket.low, bucket.low_count, bucket.high, bucket.high_count) == (0.0, 1, 1.0, 1)
+    assert (bucket.low, bucket.high, bucket.count) == (0.4, 1.0, 7)
+
+
+def test_extremes_are_read_again_only_when_every_value_kept_left() -> None:
+    spec = ColumnSpec("x", "float", 0.0, 100.0)
+    bucket = _stats(spec, [float(v) for v in range(20)])
+    _changed(bucket, spec, [0.0, 1.0, 2.0], [50.0, 50.0, 50.0])
+    assert not bucket.extremes_stale and bucket.low == 3.0
+    _changed(bucket, spec, [3.0], [60.0])  # the last low kept leaves: 4 is not known
+    assert bucket.extremes_stale
+
+
+def test_extremes_follow_random_replacements_exactly() -> None:
+    rng = np.random.default_rng(21)
+    spec = ColumnSpec("x", "float", 0.0, 10.0)
+    for _ in range(200):
+        truth = [float(v) for v in rng.integers(0, 12, int(rng.integers(1, 40)))]
+        bucket = _stats(spec, list(truth))
+        for _ in range(10):
+            picked = rng.permutation(len(truth))[:int(rng.integers(0, len(truth)))]
+            gone = [truth[i] for i in picked]
+            came = [float(v) for v in rng.integers(0, 12, int(rng.integers(0, 6)))]
+            truth = [v for i, v in enumerate(truth) if i not in set(picked.tolist())] + came
+            _changed(bucket, spec, gone, came)
+            assert bucket.count == len(truth)
+            if bucket.extremes_stale:  # what a re-read of the bucket's rows does
+                fresh = _stats(spec, list(truth))
+                bucket.lows, bucket.highs, bucket.extremes_stale = fresh.lows, fresh.highs, False
+                continue
+            values, counts = np.unique(np.array(truth), return_counts=True)
+            expected = dict(zip(values.tolist(), counts.tolist(), strict=True))
+            for value, times in bucket.lows + bucket.highs:
+                assert expected[value] == times
+            if truth:
+                assert (bucket.low, bucket.high) == (min(truth), max(truth))
+            assert [v for v, _ in bucket.lows] == sorted(expected)[:len(bucket.lows)]
+
+
+def test_live_ingest_that_replaces_some_rows_never_needs_its_rows_read_again() -> None:
+    rng = np.random.default_rng(22)
+    spec = ColumnSpec("score", "float", 0.0, 1.0)
+    truth = np.clip(rng.normal(0.5, 0.3, 1000), 0, 1).round(3).tolist()
+    bucket = _stats(spec, list(truth))
+    for _ in range(100):  # batches of 1,000 rows, a tenth of them replacing earlier ones
+        picked = set(rng.choice(len(truth), 100, replace=False).tolist())
+        gone = [truth[i] for i in picked]
+        came = np.clip(rng.normal(0.5, 0.3, 1000), 0, 1).round(3).tolist()
+        truth = [v for i, v in enumerate(truth) if i not in picked] + came
+        _changed(bucket, spec, gone, came)
+        assert not bucket.extremes_stale
+        assert (bucket.low, bucket.high) == (min(truth), max(truth))
