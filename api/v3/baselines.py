@@ -131,13 +131,15 @@ def baseline_out(row_count: int | None, row: BaselineRow, entry: EntryRow,
         row.created_at)
 
 
-def baselines_read(database: Database, entry: EntryRow, principal: Principal
-                   ) -> list[BaselineOut]:
+def baselines_read(database: Database, entry: EntryRow, principal: Principal,
+                   only: str | None = None) -> list[BaselineOut]:
+    """The model's baselines (`only` the one of that id), each with the rows it holds."""
     version = str(entry.entry.get("version"))
     with database.read() as tx:
         return [baseline_out(baseline_rows(tx, entry.model_id, version, row.definition), row,
                              entry, principal)
-                for row in baselines_of(tx, entry.model_id)]
+                for row in baselines_of(tx, entry.model_id)
+                if only is None or row.baseline_id == only]
 
 
 def _fields(found: BaselineOut) -> dict[str, Any]:
@@ -186,10 +188,11 @@ class BaselineController(Controller):
                      log: EventLog, position: int) -> Response[Normal[BaselineOut]]:
         model_id = _model_of(database, principal, baseline_id)
         entry = find_entry(database, log, principal.organization_id, model_id)
-        for found in baselines_read(database, entry, principal):
-            if found.id == str(parse_id(baseline_id, "Baseline")):
-                return answer(normal(found), position)
-        raise NotFound(f"Baseline '{baseline_id}' not found")
+        found = baselines_read(database, entry, principal,
+                               str(parse_id(baseline_id, "Baseline")))
+        if not found:
+            raise NotFound(f"Baseline '{baseline_id}' not found")
+        return answer(normal(found[0]), position)
 
     @delete("/{baseline_id:str}", guards=[requires("model:write")],
             operation_id="v3DeleteBaseline", status_code=200)
@@ -228,10 +231,10 @@ def _one(container: Container, principal: Principal, model_id: str, baseline_id:
          ) -> BaselineOut:
     entry = find_entry(container.database, container.engine.log, principal.organization_id,
                        model_id)
-    for found in baselines_read(container.database, entry, principal):
-        if found.id == baseline_id:
-            return found
-    raise NotFound(f"Baseline '{baseline_id}' not found")
+    found = baselines_read(container.database, entry, principal, baseline_id)
+    if not found:
+        raise NotFound(f"Baseline '{baseline_id}' not found")
+    return found[0]
 
 
 def _model_of(database: Database, principal: Principal, baseline_id: str) -> str:

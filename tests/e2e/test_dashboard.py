@@ -169,6 +169,8 @@ def test_the_model_page_shows_the_numbers_the_api_answers_for_its_split_and_slic
     page.wait_for_selector("#timeline [data-type='VersionPromoted']")
     page.wait_for_selector("#segments-table")
     page.wait_for_selector("#samples-table")
+    # the drift panel follows the slice: its baseline (the test set) has no apac rows
+    page.wait_for_selector('#drift >> text=holds no rows of region = apac')
     page.wait_for_load_state("networkidle")
 
     base = f"/api/v1/models/{churn}"

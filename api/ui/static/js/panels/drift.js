@@ -1,12 +1,14 @@
 // Input drift and data integrity: a heat map of the columns (worst first) by day, coloured by
 // Jensen-Shannon distance from the model's default baseline; a cell opens that column's two
 // distributions side by side for the day. Below it, each column's missing values and
-// violations over the range. Measured on the page's split, over all traffic.
+// violations over the range. Measured on the page's split and slice (a slice's rows against
+// the baseline's rows of that slice).
 
 import { get } from "../api.js";
 import { empty, failure, fill, h, loading, panel } from "../dom.js";
 import { formatBucket, formatCount, formatPercent } from "../format.js";
 import { textOnViridis, viridis } from "../palette.js";
+import { sliceParams, sliceText } from "../view.js";
 
 const DAYS = 30;
 const JSD_SCALE = Math.sqrt(Math.log(2)); // the largest Jensen-Shannon distance (natural log)
@@ -28,18 +30,25 @@ export function driftPanel(ctx) {
       return;
     }
     const start = new Date(Date.now() - (DAYS - 1) * 86400000).toISOString().slice(0, 10);
-    const range = { dataset_split: ctx.view.split, version_id: ctx.promoted.version_id, start, min_position: minPosition };
-    const [{ data: drift }, { data: integrity }] = await Promise.all([
-      get(`${ctx.base}/inputs/drift`, { ...range, metrics: "jsd" }),
-      get(`${ctx.base}/inputs/integrity`, range),
+    const range = { dataset_split: ctx.view.split, version_id: ctx.promoted.version_id, start, min_position: minPosition, ...sliceParams(ctx.view.slice) };
+    const [drift, integrity] = await Promise.all([
+      get(`${ctx.base}/inputs/drift`, { ...range, metrics: "jsd" }).then((answer) => answer.data, (error) => error),
+      get(`${ctx.base}/inputs/integrity`, range).then((answer) => answer.data),
     ]);
+    if (drift instanceof Error) {
+      if (ctx.view.slice && drift.status === 422) { // the baseline holds no rows of this slice
+        fill(body, empty(`The baseline "${baseline.name}" holds no rows of ${sliceText(ctx.view.slice)}, so this slice's drift cannot be measured.`));
+        return;
+      }
+      throw drift;
+    }
     const order = drift.ranking.map((entry) => entry.column);
     if (!order.length) {
       fill(body, empty("The model has no binned column: declare its inputs' types (columns on the model) to measure drift."));
       return;
     }
     fill(body,
-      h("p", { class: "panel-lead" }, `Jensen-Shannon distance of each column's ${drift.dataset_split} distribution from the baseline "${baseline.name}", per day, worst column first; over all traffic. Select a cell to compare the two distributions.`),
+      h("p", { class: "panel-lead" }, `Jensen-Shannon distance of each column's ${drift.dataset_split} distribution from the baseline "${baseline.name}", per day, worst column first; ${sliceText(ctx.view.slice)}${ctx.view.slice ? " against the baseline's rows of it" : ""}. Select a cell to compare the two distributions.`),
       heatMap(drift, order, (column, point) => showDistribution(column, point, baseline)),
       detail,
       integrityTable(integrity));
@@ -50,7 +59,7 @@ export function driftPanel(ctx) {
     try {
       const { data } = await get(`${ctx.base}/inputs/distribution`, {
         column, start: point.start, end: point.end, dataset_split: ctx.view.split,
-        version_id: ctx.promoted.version_id, baseline: baseline.id,
+        version_id: ctx.promoted.version_id, baseline: baseline.id, ...sliceParams(ctx.view.slice),
       });
       fill(detail, distributionBars(data, point));
     } catch (error) {
