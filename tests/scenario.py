@@ -42,6 +42,11 @@ class Scenario:
             f"/api/v1/models/{self.model_id}{path}", json=body, headers=self.headers
         )
 
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(
+            f"/api/v1/models/{self.model_id}{path}", json=body, headers=self.headers
+        )
+
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(
             f"/api/v1/models/{self.model_id}{path}", params=params, headers=self.headers

@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post, put
 
 from perfledger.api.auth import Principal, requires, requires_any
 from perfledger.api.consistency import answer, reading
 from perfledger.api.ids import parse_id
 from perfledger.api.tenant_positions import shown
 from perfledger.domain.application import PerfLedger
-from perfledger.domain.errors import NotFound
+from perfledger.domain.errors import InvalidInput, NotFound
 from perfledger.domain.inputs.baselines import parse_baseline
+from perfledger.domain.inputs.columns import ColumnSpec, parse_column
 from perfledger.domain.timestamps import format_micros
 from perfledger.projections.database import Database
 from perfledger.projections.inputs.queries import BaselineRow, baselines_of, model_columns_of
@@ -71,6 +72,16 @@ def baseline_out(row: BaselineRow) -> BaselineOut:
                        definition.window, definition.offset)
 
 
+class ColumnChanged(msgspec.Struct):
+    column: ColumnOut
+    position: int
+
+
+def column_out(c: ColumnSpec) -> ColumnOut:
+    return ColumnOut(c.name, c.type, c.binned, c.bins(), c.nullable, c.min, c.max,
+                     None if c.categories is None else list(c.categories))
+
+
 class ColumnsController(Controller):
     path = "/models/{model_id:str}/columns"
     tags = ["v1 inputs"]
@@ -83,9 +94,19 @@ class ColumnsController(Controller):
         model = find_model(database, principal.organization_id, str(parse_id(model_id, "Model")))
         with database.read() as tx:
             found = model_columns_of(tx, model.model_id)
-        return answer([ColumnOut(c.name, c.type, c.binned, c.bins(), c.nullable, c.min, c.max,
-                                 None if c.categories is None else list(c.categories))
-                       for c in found], position)
+        return answer([column_out(c) for c in found], position)
+
+    @put("/{name:str}", guards=WRITE, operation_id="v1ChangeColumn", sync_to_thread=True)
+    def change(self, model_id: str, name: str, data: dict[str, Any], principal: Principal,
+               ledger: PerfLedger) -> ColumnChanged:
+        """`{"type", "min"?, "max"?, "categories"?, "nullable"?}`: a column declared, or its
+        spec changed. The model's input statistics are counted again from the rows they keep
+        with the new bins (the old ones answer until then)."""
+        if data.get("name", name) != name:
+            raise InvalidInput("The column's name is the one in the path", {"field": "name"})
+        column = parse_column({**data, "name": name})
+        position = ledger.change_column(principal.caller, parse_id(model_id, "Model"), column)
+        return ColumnChanged(column_out(column), shown(position))
 
 
 class BaselineController(Controller):

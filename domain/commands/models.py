@@ -11,6 +11,7 @@ import msgspec
 from perfledger.domain.commands.projects import ProjectCommands
 from perfledger.domain.errors import Conflict, NotFound
 from perfledger.domain.inputs.baselines import BaselineDefinition
+from perfledger.domain.inputs.columns import MAX_COLUMNS, ColumnSpec
 from perfledger.domain.limits import (
     MAX_PARAMS_BYTES,
     MAX_TEXT_CHARS,
@@ -73,6 +74,16 @@ class ModelCommands(ProjectCommands):
         baseline_id = str(uuid4())
         model.create_baseline(baseline_id, name, definition.to_json(), make_default)
         return baseline_id, self._save(model)
+
+    def change_column(self, caller: Caller, model_id: UUID, column: ColumnSpec) -> int:
+        """Records a column's new spec (a new column, or a change to one): the input
+        statistics count it from then on, and recount the rows they keep."""
+        model = self.get_model(caller, model_id)
+        known = {entry["name"] for entry in model.columns}
+        if column.name not in known and len(known) >= MAX_COLUMNS:
+            raise Conflict(f"A model declares at most {MAX_COLUMNS} columns")
+        model.declare_columns([column.to_json()])
+        return self._save(model)
 
     def delete_baseline(self, caller: Caller, model_id: UUID, baseline_id: str) -> int:
         model = self.get_model(caller, model_id)

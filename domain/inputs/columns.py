@@ -92,7 +92,7 @@ def parse_columns(raw: list[dict[str, Any]]) -> tuple[ColumnSpec, ...]:
     """Declared columns, checked: InvalidInput naming the column and field at fault."""
     if len(raw) > MAX_COLUMNS:
         raise InvalidInput(f"At most {MAX_COLUMNS} columns, not {len(raw)}", {"field": "columns"})
-    specs = tuple(_parsed(entry, i) for i, entry in enumerate(raw))
+    specs = tuple(parse_column(entry, f"columns[{i}]") for i, entry in enumerate(raw))
     names = [spec.name for spec in specs]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -100,37 +100,44 @@ def parse_columns(raw: list[dict[str, Any]]) -> tuple[ColumnSpec, ...]:
     return specs
 
 
-def _parsed(entry: dict[str, Any], index: int) -> ColumnSpec:
-    where = f"columns[{index}]"
+def parse_column(entry: dict[str, Any], where: str = "") -> ColumnSpec:
+    """One column's spec, checked: InvalidInput naming the field at fault (within `where`,
+    as `columns[3]`, or at the top of a body of its own)."""
     name, kind = entry.get("name"), entry.get("type")
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_COLUMN_NAME_CHARS:
-        raise InvalidInput(f"{where}.name is 1 to {MAX_COLUMN_NAME_CHARS} characters",
-                           {"field": f"{where}.name"})
+        raise InvalidInput(f"{_at(where, 'name')} is 1 to {MAX_COLUMN_NAME_CHARS} characters",
+                           {"field": _at(where, "name")})
     if kind not in COLUMN_TYPES:
-        raise InvalidInput(f"{where}.type of {name!r} is one of {', '.join(COLUMN_TYPES)}",
-                           {"field": f"{where}.type"})
+        raise InvalidInput(f"{_at(where, 'type')} of {name!r} is one of {', '.join(COLUMN_TYPES)}",
+                           {"field": _at(where, "type")})
     nullable = entry.get("nullable", True)
     if not isinstance(nullable, bool):
-        raise InvalidInput(f"{where}.nullable is true or false", {"field": f"{where}.nullable"})
+        raise InvalidInput(f"{_at(where, 'nullable')} is true or false",
+                           {"field": _at(where, "nullable")})
     low, high = entry.get("min"), entry.get("max")
     categories = entry.get("categories")
     if kind in NUMERIC:
         low, high = _bounds(where, name, low, high)
         if categories is not None:
-            raise InvalidInput(f"{where}: a {kind} column has no categories",
-                               {"field": f"{where}.categories"})
+            raise InvalidInput(f"{where or 'column'}: a {kind} column has no categories",
+                               {"field": _at(where, "categories")})
         return ColumnSpec(name, kind, low, high, None, nullable)
     if low is not None or high is not None:
-        raise InvalidInput(f"{where}: a {kind} column has no min or max", {"field": f"{where}.min"})
+        raise InvalidInput(f"{where or 'column'}: a {kind} column has no min or max",
+                           {"field": _at(where, "min")})
     if kind == "bool":
         categories = [False, True] if categories is None else categories
     if kind in CATEGORICAL:
         return ColumnSpec(name, kind, None, None, _categories(where, name, kind, categories),
                           nullable)
     if categories is not None:
-        raise InvalidInput(f"{where}: a str column has no categories",
-                           {"field": f"{where}.categories"})
+        raise InvalidInput(f"{where or 'column'}: a str column has no categories",
+                           {"field": _at(where, "categories")})
     return ColumnSpec(name, kind, None, None, None, nullable)
+
+
+def _at(where: str, field: str) -> str:
+    return f"{where}.{field}" if where else field
 
 
 def _bounds(where: str, name: str, low: Any, high: Any) -> tuple[float | None, float | None]:
@@ -138,10 +145,11 @@ def _bounds(where: str, name: str, low: Any, high: Any) -> tuple[float | None, f
         return None, None
     numbers = [v for v in (low, high) if isinstance(v, int | float) and not isinstance(v, bool)]
     if len(numbers) != 2 or not all(abs(v) <= LARGEST_BOUND for v in numbers):
-        raise InvalidInput(f"{where}: {name!r} takes both min and max, numbers within"
-                           f" ±{LARGEST_BOUND:g}", {"field": f"{where}.min"})
+        raise InvalidInput(f"{where or 'column'}: {name!r} takes both min and max, numbers within"
+                           f" ±{LARGEST_BOUND:g}", {"field": _at(where, "min")})
     if not float(low) < float(high):
-        raise InvalidInput(f"{where}: {name!r} needs min below max", {"field": f"{where}.max"})
+        raise InvalidInput(f"{where or 'column'}: {name!r} needs min below max",
+                           {"field": _at(where, "max")})
     return float(low), float(high)
 
 
@@ -151,15 +159,16 @@ def _categories(where: str, name: str, kind: str, categories: Any) -> tuple[Cate
     wanted = bool if kind == "bool" else str
     if (not isinstance(categories, list) or not 1 <= len(categories) <= MAX_CATEGORIES
             or not all(type(c) is wanted for c in categories)):
-        raise InvalidInput(f"{where}: the categories of {name!r} are 1 to {MAX_CATEGORIES}"
-                           f" {'bools' if kind == 'bool' else 'strings'}",
-                           {"field": f"{where}.categories"})
+        raise InvalidInput(f"{where or 'column'}: the categories of {name!r} are 1 to"
+                           f" {MAX_CATEGORIES} {'bools' if kind == 'bool' else 'strings'}",
+                           {"field": _at(where, "categories")})
     if kind == "category" and any(len(c) > MAX_CATEGORY_CHARS or c == OTHER for c in categories):
-        raise InvalidInput(f"{where}: a category of {name!r} is at most {MAX_CATEGORY_CHARS}"
-                           f" characters, and not {OTHER!r}", {"field": f"{where}.categories"})
+        raise InvalidInput(f"{where or 'column'}: a category of {name!r} is at most"
+                           f" {MAX_CATEGORY_CHARS} characters, and not {OTHER!r}",
+                           {"field": _at(where, "categories")})
     if len(set(categories)) != len(categories):
-        raise InvalidInput(f"{where}: the categories of {name!r} repeat one",
-                           {"field": f"{where}.categories"})
+        raise InvalidInput(f"{where or 'column'}: the categories of {name!r} repeat one",
+                           {"field": _at(where, "categories")})
     return tuple(categories)
 
 
@@ -205,7 +214,7 @@ def columns_of_schema(schema_columns: list[dict[str, Any]], inputs: list[str]
                     if column.get(key) is not None}}
         for attempt in (given, {"name": column["name"], "type": kind}):
             try:
-                found.append(_parsed(attempt, len(found)))
+                found.append(parse_column(attempt, f"columns[{len(found)}]"))
                 break
             except InvalidInput:
                 continue

@@ -122,6 +122,10 @@ class ColumnStatistics:
                 "count": self.count, "total": hex(self.total), "squares": hex(self.squares),
                 "lows": self.lows, "highs": self.highs, "stale": self.extremes_stale}
 
+    def counts_json(self) -> dict[str, Any]:
+        """The bin counts and missing values alone (what drift reads, without the rest)."""
+        return {"bins": self.bins.tolist(), "missing": self.missing}
+
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ColumnStatistics:
         return cls(np.array(value["bins"], dtype=np.int64), value["missing"], value["type"],
@@ -131,7 +135,24 @@ class ColumnStatistics:
 
 
 def _ends(found: list[list[Any]]) -> Ends:
-    return tuple((float(v), int(c)) for v, c in found)
+    """Ends as `to_json` wrote them (values are floats, counts ints)."""
+    return tuple(map(tuple, found))
+
+
+@dataclass(frozen=True)
+class BinCounts:
+    """A bucket's bin counts and missing values: what drift is measured from."""
+
+    bins: IntArray
+    missing: int
+
+    @classmethod
+    def of(cls, stats: ColumnStatistics) -> BinCounts:
+        return cls(stats.bins, stats.missing)
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> BinCounts:
+        return cls(np.array(value["bins"], dtype=np.int64), value["missing"])
 
 
 @dataclass(frozen=True)

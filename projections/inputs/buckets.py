@@ -104,11 +104,13 @@ class Change:
         _read_extremes(tx, t, series_id, width, {
             key: (by_name[key[0]], merged) for key, merged in merged_ones.items()
             if merged.extremes_stale})
-        written = [(series_id, name, width, start, dumps(merged.to_json()))
-                   for (name, start), merged in merged_ones.items()]
-        tx.upsert(t.input_buckets, ("series_id", "name", "width", "start", "statistics"),
+        written = [(series_id, name, width, start, dumps(merged.counts_json()),
+                    dumps(merged.to_json())) for (name, start), merged in merged_ones.items()]
+        tx.upsert(t.input_buckets, ("series_id", "name", "width", "start", "counts",
+                                    "statistics"),
                   written, "ON CONFLICT (series_id, name, width, start) DO UPDATE SET"
-                  " statistics = excluded.statistics", existing=bool(stored))
+                  " counts = excluded.counts, statistics = excluded.statistics",
+                  existing=bool(stored))
         counts = []
         for (kind, start), (rows, bad) in self.traffic.items():
             if kind == width:

@@ -12,7 +12,7 @@ import numpy as np
 from perfledger.domain.errors import Unprocessable
 from perfledger.domain.inputs.baselines import BaselineDefinition
 from perfledger.domain.inputs.columns import ColumnSpec
-from perfledger.domain.metrics.columns import ColumnStatistics
+from perfledger.domain.metrics.columns import BinCounts, ColumnStatistics
 from perfledger.domain.metrics.drift import jensen_shannon, stability_index
 from perfledger.projections.database import Tx
 from perfledger.projections.inputs.projection import declares_columns
@@ -79,7 +79,7 @@ def chosen_columns(tx: Tx, model_id: str, asked: list[str] | None, binned_only: 
 def drift_of(buckets: Buckets, scope: Scope, window: Window, baseline: BaselineRow,
              columns: list[ColumnSpec], metrics: list[str]) -> Drift:
     series = series_of(buckets.tx, scope.model_id, scope.version_id, scope.split)
-    found = buckets.statistics(series, window.bucket, window.start, window.end, columns)
+    found = buckets.counts(series, window.bucket, window.start, window.end, columns)
     rows = buckets.traffic(series, window.bucket, window.start, window.end)
     starts = list(window.starts)
     references = _baseline_statistics(buckets, scope, baseline, window, columns)
@@ -108,18 +108,16 @@ def drift_of(buckets: Buckets, scope: Scope, window: Window, baseline: BaselineR
     return Drift(points, ranking)
 
 
-def _counts(found: dict[tuple[str, int], ColumnStatistics], column: ColumnSpec,
-            start: int) -> Any:
-    stats = found.get((column.name, start))
-    if stats is None or stats.bins.size != column.bin_count:
+def _counts(found: dict[tuple[str, int], BinCounts], column: ColumnSpec, start: int) -> Any:
+    counted = found.get((column.name, start))
+    if counted is None or counted.bins.size != column.bin_count:
         return np.zeros(column.bin_count, np.int64)
-    return stats.bins
+    return counted.bins
 
 
-def _missing(found: dict[tuple[str, int], ColumnStatistics], column: ColumnSpec,
-             start: int) -> int:
-    stats = found.get((column.name, start))
-    return 0 if stats is None else stats.missing
+def _missing(found: dict[tuple[str, int], BinCounts], column: ColumnSpec, start: int) -> int:
+    counted = found.get((column.name, start))
+    return 0 if counted is None else counted.missing
 
 
 def _metrics(counts: Any, reference: Any, metrics: list[str]) -> dict[str, list[float | None]]:

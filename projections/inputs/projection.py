@@ -3,6 +3,7 @@ bucket) the statistics drift and data integrity are measured from."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ from perfledger.projections.json import dumps, loads
 from perfledger.projections.projection import Tables
 from perfledger.projections.topics import UnknownEvent, topics_of
 
+log = logging.getLogger(__name__)
+RECOUNT_CHUNK = 50_000  # rows read and measured at once when a model's columns change
 TABLES = ("input_models", "input_series", "input_rows", "input_buckets", "input_traffic",
           "input_baselines")
 
@@ -53,7 +56,7 @@ class InputsProjection:
             f"CREATE INDEX {t.input_rows}_by_time ON {t.input_rows} (series_id, ts)",
             f"CREATE TABLE {t.input_buckets} ("
             " series_id BIGINT NOT NULL, name TEXT NOT NULL, width TEXT NOT NULL,"
-            " start BIGINT NOT NULL, statistics TEXT NOT NULL,"
+            " start BIGINT NOT NULL, counts TEXT NOT NULL, statistics TEXT NOT NULL,"
             " PRIMARY KEY (series_id, width, start, name))",
             f"CREATE TABLE {t.input_traffic} ("
             " series_id BIGINT NOT NULL, width TEXT NOT NULL, start BIGINT NOT NULL,"
@@ -115,13 +118,48 @@ def columns_in(tx: Tx, t: Tables, model_id: str) -> list[ColumnSpec] | None:
 
 
 def _declare(tx: Tx, t: Tables, model_id: str, columns: list[dict[str, Any]]) -> None:
+    """The columns' specs recorded; when they change columns the model's rows were counted
+    with, its statistics are counted again from the rows kept (in this transaction: the old
+    ones answer until it commits)."""
+    before = columns_in(tx, t, model_id)
     found = tx.value(f"SELECT declared FROM {t.input_models} WHERE model_id = ?", (model_id,))
-    if found is None:
+    if found is None or before is None:
         return
     given = {column["name"] for column in columns}
     kept = [c for c in loads(found) if c["name"] not in given] + columns
     tx.execute(f"UPDATE {t.input_models} SET declared = ? WHERE model_id = ?",
                (dumps(kept), model_id))
+    after = columns_in(tx, t, model_id)
+    if after is not None and sorted(after, key=_name) != sorted(before, key=_name):
+        recount(tx, t, model_id, after)
+
+
+def _name(column: ColumnSpec) -> str:
+    return column.name
+
+
+def recount(tx: Tx, t: Tables, model_id: str, columns: list[ColumnSpec]) -> None:
+    """Every bucket of the model's series counted again from the rows kept, a chunk of rows
+    at a time, with progress in the log."""
+    series = [int(found) for found, in tx.rows(
+        f"SELECT series_id FROM {t.input_series} WHERE model_id = ?", (model_id,))]
+    total = sum(int(count) for count, in tx.rows(
+        f"SELECT COUNT(*) FROM {t.input_rows} WHERE series_id IN"
+        f" (SELECT series_id FROM {t.input_series} WHERE model_id = ?)", (model_id,)))
+    done = 0
+    for series_id in series:
+        tx.execute(f"DELETE FROM {t.input_buckets} WHERE series_id = ?", (series_id,))
+        tx.execute(f"DELETE FROM {t.input_traffic} WHERE series_id = ?", (series_id,))
+        change = Change(columns)
+        for chunk in tx.stream(f"SELECT {', '.join(STORED_COLUMNS[1:])} FROM {t.input_rows}"
+                               " WHERE series_id = ?", (series_id,), RECOUNT_CHUNK):
+            change.add(rows_from(chunk), 1)
+            done += len(chunk)
+            log.info("inputs: model %s recounted with its changed columns: %d of %d rows",
+                     model_id, done, total)
+        change.write(tx, t, series_id)
+        tx.execute(f"UPDATE {t.input_series} SET revision = revision + 1 WHERE series_id = ?",
+                   (series_id,))
 
 
 def _create_baseline(tx: Tx, t: Tables, model_id: str, position: int,

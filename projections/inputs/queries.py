@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from perfledger.domain.errors import NotFound, Unprocessable
 from perfledger.domain.inputs.baselines import BaselineDefinition
 from perfledger.domain.inputs.columns import ColumnSpec
-from perfledger.domain.metrics.columns import ColumnStatistics
+from perfledger.domain.metrics.columns import BinCounts, ColumnStatistics
 from perfledger.projections.database import Tx
 from perfledger.projections.inputs.projection import TABLES, columns_in
 from perfledger.projections.json import loads
@@ -90,6 +90,19 @@ def bucket_statistics(tx: Tx, series_id: int | None, width: str, start: int, end
                 "name", [column.name for column in columns])}
 
 
+def bucket_counts(tx: Tx, series_id: int | None, width: str, start: int, end: int,
+                  columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], BinCounts]:
+    """The bin counts and missing values alone of the stored buckets of `width` starting in
+    [start, end), by (column, start): what drift needs, without the moments."""
+    if series_id is None or not columns:
+        return {}
+    return {(str(name), int(at)): BinCounts.from_json(loads(text))
+            for name, at, text in tx.rows_in(
+                "SELECT name, start, counts FROM input_buckets WHERE series_id = ?"
+                " AND width = ? AND start >= ? AND start < ?", (series_id, width, start, end),
+                "name", [column.name for column in columns])}
+
+
 def traffic(tx: Tx, series_id: int | None, width: str, start: int, end: int
             ) -> dict[int, tuple[int, int]]:
     """Rows and violating rows of each stored bucket of `width` starting in [start, end)."""
@@ -136,6 +149,10 @@ class Buckets(Protocol):
                    columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], ColumnStatistics]:
         """The buckets of `width` starting in [start, end), by (column, start)."""
 
+    def counts(self, series_id: int | None, width: str, start: int, end: int,
+               columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], BinCounts]:
+        """The bin counts and missing values alone of those buckets."""
+
     def traffic(self, series_id: int | None, width: str, start: int, end: int
                 ) -> dict[int, tuple[int, int]]:
         """Rows and violating rows of each bucket of `width` starting in [start, end)."""
@@ -151,6 +168,10 @@ class StoredBuckets:
     def statistics(self, series_id: int | None, width: str, start: int, end: int,
                    columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], ColumnStatistics]:
         return bucket_statistics(self.tx, series_id, width, start, end, columns)
+
+    def counts(self, series_id: int | None, width: str, start: int, end: int,
+               columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], BinCounts]:
+        return bucket_counts(self.tx, series_id, width, start, end, columns)
 
     def traffic(self, series_id: int | None, width: str, start: int, end: int
                 ) -> dict[int, tuple[int, int]]:

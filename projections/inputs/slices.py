@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from perfledger.domain.errors import Unprocessable
 from perfledger.domain.inputs.columns import ColumnSpec
-from perfledger.domain.metrics.columns import ColumnStatistics
+from perfledger.domain.metrics.columns import BinCounts, ColumnStatistics
 from perfledger.projections.database import Tx
 from perfledger.projections.inputs.buckets import Change
 from perfledger.projections.inputs.values import STORED_COLUMNS, KeptRows, carrying, rows_from
@@ -32,6 +32,11 @@ class TaggedBuckets:
                    columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], ColumnStatistics]:
         change = self._measured(series_id, width, start, end, columns)
         return {(name, at): stats for (name, (_, at)), stats in change.stats.items()}
+
+    def counts(self, series_id: int | None, width: str, start: int, end: int,
+               columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], BinCounts]:
+        return {key: BinCounts.of(stats) for key, stats in self.statistics(
+            series_id, width, start, end, columns).items()}
 
     def traffic(self, series_id: int | None, width: str, start: int, end: int
                 ) -> dict[int, tuple[int, int]]:

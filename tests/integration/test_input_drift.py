@@ -21,6 +21,7 @@ from tests.integration.drifting import (
     drifting_model,
     in_region,
     iso,
+    numeric_bins,
     psi,
     random_rows,
     violates,
@@ -333,3 +334,44 @@ def test_tag_filters_measure_the_rows_carrying_them_in_the_window_and_the_baseli
     assert "holds no rows" in unmeasured.json()["detail"]
     assert "tag.region=mars" in unmeasured.json()["detail"]
     assert s.get("/inputs/drift", **{"tag.bad name": "x"}).status_code == 400
+
+
+def test_changing_a_columns_bins_counts_every_row_kept_again(
+        model: tuple[Scenario, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    s, train, production = model
+    s.post("/baselines", {"name": "training", "type": "static", "dataset_split": "train"})
+    changed = s.put("/columns/age", {"type": "float", "min": 20, "max": 60, "nullable": False})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["column"]["bins"][1] == [24.0, 28.0]
+    s.catch_up()
+    edges = np.linspace(20, 60, 11)[1:-1]
+    found = s.get("/inputs/distribution", column="age").json()
+    ages = [row["features"]["age"] for row in production]
+    assert found["window"]["counts"] == numeric_bins(ages, edges).tolist()
+    assert found["baseline"]["counts"] == numeric_bins(
+        [row["features"]["age"] for row in train], edges).tolist()
+    served = drift(s, columns="age")
+    for day, point in enumerate(served["points"]):
+        mine = [row["features"]["age"] for row in production if day_of(row) == day]
+        expected = jensenshannon(numeric_bins(mine, edges), numeric_bins(
+            [row["features"]["age"] for row in train], edges))
+        assert point["columns"]["age"]["jsd"] == pytest.approx(expected, abs=1e-9)
+    integrity = s.get("/inputs/integrity", start=iso(START),
+                      end=iso(START + timedelta(days=DAYS))).json()
+    for day, point in enumerate(integrity["points"]):
+        mine = [row["features"] for row in production if day_of(row) == day]
+        outside = sum(type(f["age"]) is float and not 20 <= f["age"] <= 60 for f in mine)
+        assert point["columns"]["age"]["range_violation_count"] == outside
+        # age may no longer be missing: a row without it violates
+        assert point["any_violation_count"] == sum(
+            violates(f) or f["age"] is None or (type(f["age"]) is float
+                                               and not 20 <= f["age"] <= 60) for f in mine)
+    columns = {c["name"]: c for c in s.get("/columns").json()}
+    assert (columns["age"]["min"], columns["age"]["max"]) == (20.0, 60.0)
+    for body, field in [({"type": "decimal"}, "type"), ({"type": "float", "min": 5, "max": 1},
+                                                        "max"),
+                        ({"type": "float", "name": "other", "min": 0, "max": 1}, "name"),
+                        ({"type": "str", "categories": ["a"]}, "categories")]:
+        refused = s.put("/columns/age", body)
+        assert refused.status_code == 400, (body, refused.text)
+        assert refused.json()["extra"] == {"field": field}
