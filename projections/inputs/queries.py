@@ -81,26 +81,27 @@ def series_of(tx: Tx, model_id: str, version_id: str, split: str) -> int | None:
 def bucket_statistics(tx: Tx, series_id: int | None, width: str, start: int, end: int,
                       columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], ColumnStatistics]:
     """The stored buckets of `width` starting in [start, end), by (column, start)."""
-    if series_id is None or not columns:
-        return {}
-    return {(str(name), int(at)): ColumnStatistics.from_json(loads(text))
-            for name, at, text in tx.rows_in(
-                "SELECT name, start, statistics FROM input_buckets WHERE series_id = ?"
-                " AND width = ? AND start >= ? AND start < ?", (series_id, width, start, end),
-                "name", [column.name for column in columns])}
+    return {key: ColumnStatistics.from_json(loads(text)) for key, text in _stored(
+        tx, "statistics", series_id, width, start, end, columns).items()}
 
 
 def bucket_counts(tx: Tx, series_id: int | None, width: str, start: int, end: int,
                   columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], BinCounts]:
     """The bin counts and missing values alone of the stored buckets of `width` starting in
     [start, end), by (column, start): what drift needs, without the moments."""
+    return {key: BinCounts.from_json(loads(text)) for key, text in _stored(
+        tx, "counts", series_id, width, start, end, columns).items()}
+
+
+def _stored(tx: Tx, field: str, series_id: int | None, width: str, start: int, end: int,
+            columns: Sequence[ColumnSpec]) -> dict[tuple[str, int], str]:
+    """One JSON field ("statistics" or "counts") of the stored buckets asked for."""
     if series_id is None or not columns:
         return {}
-    return {(str(name), int(at)): BinCounts.from_json(loads(text))
-            for name, at, text in tx.rows_in(
-                "SELECT name, start, counts FROM input_buckets WHERE series_id = ?"
-                " AND width = ? AND start >= ? AND start < ?", (series_id, width, start, end),
-                "name", [column.name for column in columns])}
+    return {(str(name), int(at)): str(text) for name, at, text in tx.rows_in(
+        f"SELECT name, start, {field} FROM input_buckets WHERE series_id = ?"
+        " AND width = ? AND start >= ? AND start < ?", (series_id, width, start, end),
+        "name", [column.name for column in columns])}
 
 
 def traffic(tx: Tx, series_id: int | None, width: str, start: int, end: int
